@@ -1,0 +1,99 @@
+"""qa_portal: external quality-assurance review of microcredentials."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from qa_portal.config import ensure_secret_key, load_config
+from qa_portal.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, error handlers."""
+    instance_path = os.environ.get("QA_PORTAL_INSTANCE") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.update(config)
+    ensure_secret_key(app.config, app.instance_path)
+
+    import qa_portal.models  # noqa: F401  (every table on the metadata)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from qa_portal.core.errors import register_error_handlers
+    from qa_portal.core.templating import init_templating
+
+    register_error_handlers(app)
+    init_templating(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from qa_portal.core.jobs import init_celery
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    init_celery(app)
+
+    from qa_portal.accounts import auth
+
+    login_manager.user_loader(auth.load_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Enforce foreign keys and allow readers during writes on SQLite."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from qa_portal.accounts.views import admin_bp, bp as accounts_bp
+    from qa_portal.core.views import bp as core_bp
+    from qa_portal.dossiers.views import bp as dossiers_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(dossiers_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from qa_portal.accounts.cli import orgs_cli, users_cli
+    from qa_portal.core.cli import audit_cli, mail_cli
+    from qa_portal.demo import demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(orgs_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_command)

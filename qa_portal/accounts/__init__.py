@@ -1,0 +1,1 @@
+"""Users, organisations, roles, sign-in, password reset, self-registration and admin pages."""

@@ -1,0 +1,173 @@
+"""Organisations (providers and the QA body), users and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from qa_portal.core.models import Base, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    PROVIDER = "provider"
+    REVIEWER = "reviewer"
+    QA_OFFICER = "qa_officer"
+    QA_ADMIN = "qa_admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "provider": "Provider member",
+            "reviewer": "Reviewer",
+            "qa_officer": "QA officer",
+            "qa_admin": "QA admin",
+        }[self.value]
+
+
+STAFF_ROLES = {Role.QA_OFFICER, Role.QA_ADMIN}
+
+
+class OrgKind(enum.StrEnum):
+    PROVIDER = "provider"
+    QA_BODY = "qa_body"
+
+
+class AccountStatus(enum.StrEnum):
+    PENDING = "pending"  # self-registered, waiting for a QA admin
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    REJECTED = "rejected"
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind), nullable=False)
+    domain: Mapped[str | None] = mapped_column(sa.String(253), nullable=True, index=True)
+    country: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
+    website: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_column(AccountStatus), nullable=False, default=AccountStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id"), nullable=True, index=True
+    )
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_column(AccountStatus), nullable=False, default=AccountStatus.ACTIVE
+    )
+    # Bumped on password change or disabling: every existing session of the user ends.
+    auth_epoch: Mapped[int] = mapped_column(nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # -- roles -------------------------------------------------------------------------
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        mine = self.roles
+        return any(Role(r) in mine for r in roles)
+
+    def grant(self, role: Role) -> bool:
+        if role in self.roles:
+            return False
+        self.role_rows.append(UserRole(role=role))
+        return True
+
+    def revoke(self, role: Role) -> bool:
+        for row in list(self.role_rows):
+            if row.role == role:
+                self.role_rows.remove(row)
+                return True
+        return False
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    def is_member_of(self, organisation_id: int | None) -> bool:
+        return (
+            organisation_id is not None
+            and self.organisation_id == organisation_id
+            and self.has_role(Role.PROVIDER)
+        )
+
+    # -- passwords and sessions --------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+        self.auth_epoch = (self.auth_epoch or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled and pending users cannot sign in
+        return self.status == AccountStatus.ACTIVE
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_epoch or 0}"
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class PasswordResetToken(Base):
+    """A single-use, expiring reset token; only its SHA-256 is stored."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,349 @@
+"""Sign-in, password reset, self-registration, account page, and the QA admin pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from qa_portal.accounts import forms, operations, queries
+from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
+from qa_portal.core.db import commit
+from qa_portal.core.errors import InvalidInput
+from qa_portal.core.permissions import roles_required
+from qa_portal.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+INVALID = 400
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _form_error(form, exc: InvalidInput) -> None:
+    form.form_errors.append(exc.message)
+
+
+# -- sign-in ------------------------------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            commit()
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+        form.form_errors.append(
+            "The e-mail address or password is not correct, or the account is not active yet."
+        )
+    status = INVALID if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        commit()
+        flash(
+            "If an active account uses this address, we have sent it a link to choose a new "
+            "password. The link works once and expires in a few hours.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    status = INVALID if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if operations.token_user(token) is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = forms.NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.reset_password(token, form.password.data)
+        except InvalidInput as exc:
+            form.password.errors = [*form.password.errors, exc.message]
+        else:
+            commit()
+            flash("Your password has been changed. You can sign in now.", "success")
+            return redirect(url_for("accounts.login"))
+    status = INVALID if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form, token=token), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def register():
+    form = forms.RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            operations.register_provider(
+                name=form.name.data, email=form.email.data, password=form.password.data,
+                organisation_name=form.organisation_name.data, domain=form.domain.data,
+                country=form.country.data, website=form.website.data,
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            commit()
+            return render_template("accounts/register_done.html", email=form.email.data)
+    status = INVALID if form.errors else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    profile = forms.ProfileForm(prefix="profile", obj=current_user)
+    password = forms.ChangePasswordForm(prefix="pw")
+    status = 200
+    if request.method == "POST":
+        if "profile-submit" in request.form and profile.validate_on_submit():
+            current_user.name = profile.name.data
+            commit()
+            flash("Your name has been saved.", "success")
+            return redirect(url_for("accounts.account"))
+        if "pw-submit" in request.form and password.validate_on_submit():
+            try:
+                operations.change_password(
+                    current_user, password.current_password.data, password.password.data
+                )
+            except InvalidInput as exc:
+                password.current_password.errors = [exc.message]
+            else:
+                commit()
+                login_user(current_user)  # the session id changes with the password
+                flash("Your password has been changed; other sessions have ended.", "success")
+                return redirect(url_for("accounts.account"))
+        status = INVALID
+    return render_template("accounts/account.html", profile=profile, password=password), status
+
+
+# -- QA admin: users ----------------------------------------------------------------------
+def _organisation_or_none(org_id: int | None) -> Organisation | None:
+    if not org_id:
+        return None
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise InvalidInput("Choose an existing organisation.")
+    return org
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+def _all_organisations() -> list[Organisation]:
+    return list(db.session.execute(sa.select(Organisation).order_by(Organisation.name)).scalars())
+
+
+@admin_bp.get("/users")
+@roles_required(Role.QA_ADMIN)
+def users():
+    role = request.args.get("role", "")
+    status = request.args.get("status", "")
+    q = request.args.get("q", "").strip()
+    query = sa.select(User).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
+    if status in {s.value for s in AccountStatus}:
+        query = query.where(User.status == status)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.name).like(like),
+                                   sa.func.lower(User.email).like(like)))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page, role=role, status=status, q=q,
+                           roles=list(Role), statuses=list(AccountStatus))
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def user_new():
+    form = forms.UserForm()
+    form.organisation_id.choices = forms.organisation_choices(_all_organisations())
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                current_user, email=form.email.data, name=form.name.data,
+                roles=[Role(r) for r in form.roles.data],
+                organisation=_organisation_or_none(form.organisation_id.data),
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            commit()
+            flash(f"Account created; {user.email} has been e-mailed a link to set a password.",
+                  "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = INVALID if form.errors else 200
+    return render_template("admin/user_new.html", form=form), status
+
+
+@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def user_edit(user_id: int):
+    user = _user_or_404(user_id)
+    form = forms.UserEditForm(obj=user)
+    form.organisation_id.choices = forms.organisation_choices(_all_organisations())
+    if request.method == "GET":
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.organisation_id.data = user.organisation_id or 0
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                current_user, user, name=form.name.data,
+                organisation=_organisation_or_none(form.organisation_id.data),
+                roles=[Role(r) for r in form.roles.data],
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            commit()
+            flash("The account has been saved.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = INVALID if form.errors else 200
+    return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@admin_bp.post("/users/<int:user_id>/status")
+@roles_required(Role.QA_ADMIN)
+def user_status(user_id: int):
+    user = _user_or_404(user_id)
+    value = request.form.get("status", "")
+    if value not in {AccountStatus.ACTIVE.value, AccountStatus.DISABLED.value}:
+        raise InvalidInput("Choose whether to enable or disable the account.")
+    operations.set_user_status(current_user, user, AccountStatus(value))
+    commit()
+    flash(f"{user.name} is now {value}.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# -- QA admin: organisations --------------------------------------------------------------
+@admin_bp.get("/organisations")
+@roles_required(Role.QA_ADMIN)
+def organisations():
+    counts = dict(
+        db.session.execute(
+            sa.select(User.organisation_id, sa.func.count()).group_by(User.organisation_id)
+        ).all()
+    )
+    return render_template("admin/organisations.html", organisations=_all_organisations(),
+                           counts=counts)
+
+
+@admin_bp.route("/organisations/new", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def organisation_new():
+    form = forms.OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = operations.create_organisation(
+                current_user, name=form.name.data, kind=OrgKind.PROVIDER,
+                domain=form.domain.data, country=form.country.data, website=form.website.data,
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            commit()
+            flash(f"{org.name} has been created.", "success")
+            return redirect(url_for("admin.organisation_edit", org_id=org.id))
+    status = INVALID if form.errors else 200
+    return render_template("admin/organisation_form.html", form=form, org=None), status
+
+
+@admin_bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def organisation_edit(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = forms.OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            operations.update_organisation(
+                current_user, org, name=form.name.data, domain=form.domain.data,
+                country=form.country.data, website=form.website.data,
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            commit()
+            flash("The organisation has been saved.", "success")
+            return redirect(url_for("admin.organisation_edit", org_id=org.id))
+    status = INVALID if form.errors else 200
+    return render_template("admin/organisation_form.html", form=form, org=org), status
+
+
+@admin_bp.post("/organisations/<int:org_id>/status")
+@roles_required(Role.QA_ADMIN)
+def organisation_status(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    value = request.form.get("status", "")
+    if value not in {AccountStatus.ACTIVE.value, AccountStatus.DISABLED.value}:
+        raise InvalidInput("Choose whether to enable or disable the organisation.")
+    operations.set_organisation_status(current_user, org, AccountStatus(value))
+    commit()
+    flash(f"{org.name} is now {value}.", "success")
+    return redirect(url_for("admin.organisation_edit", org_id=org.id))
+
+
+# -- QA admin: registrations --------------------------------------------------------------
+@admin_bp.get("/registrations")
+@roles_required(Role.QA_ADMIN)
+def registrations():
+    return render_template("admin/registrations.html",
+                           pending=queries.pending_registrations(), form=forms.ReasonForm())
+
+
+def _pending_or_404(user_id: int) -> User:
+    user = _user_or_404(user_id)
+    if user.status != AccountStatus.PENDING:
+        abort(404)
+    return user
+
+
+@admin_bp.post("/registrations/<int:user_id>/approve")
+@roles_required(Role.QA_ADMIN)
+def registration_approve(user_id: int):
+    user = _pending_or_404(user_id)
+    operations.approve_registration(current_user, user)
+    commit()
+    flash(f"{user.name} ({user.organisation.name}) can now sign in.", "success")
+    return redirect(url_for("admin.registrations"))
+
+
+@admin_bp.post("/registrations/<int:user_id>/reject")
+@roles_required(Role.QA_ADMIN)
+def registration_reject(user_id: int):
+    user = _pending_or_404(user_id)
+    form = forms.ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give the reason for rejecting the registration; it is sent to the applicant.",
+              "error")
+        return render_template("admin/registrations.html",
+                               pending=queries.pending_registrations(), form=form,
+                               rejecting=user.id), INVALID
+    operations.reject_registration(current_user, user, form.reason.data)
+    commit()
+    flash(f"The registration of {user.email} has been rejected.", "info")
+    return redirect(url_for("admin.registrations"))

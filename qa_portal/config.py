@@ -1,0 +1,91 @@
+"""Configuration: embedded defaults, overridden by the environment, then by instance/config.py.
+
+The embedded default needs no service: SQLite, uploads, reports and e-mail in the
+instance folder, jobs executed in-process. Production (``QA_PORTAL_ENV=production``)
+refuses to start without a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration mapping from defaults and the environment."""
+    instance = Path(instance_path)
+    env = os.environ
+    mode = env.get("QA_PORTAL_ENV", "development").strip().lower()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'qa_portal.sqlite'}"
+    config = {
+        "ENV_MODE": mode,
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance / "uploads")),
+        "REPORT_DIR": env.get("REPORT_DIR", str(instance / "reports")),
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "QA Portal <noreply@qa-portal.local>"),
+        "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
+        "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/") or None,
+        "QA_BODY_NAME": env.get("QA_BODY_NAME") or None,
+        # Evidence files: PDF only, this many bytes at most; whole requests a little more.
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": mode == "production",
+        "REMEMBER_COOKIE_SECURE": mode == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    return config
+
+
+def ensure_secret_key(config: dict, instance_path: str) -> None:
+    """Refuse a weak key in production; in development keep a generated one in instance/."""
+    key = config.get("SECRET_KEY") or ""
+    if config.get("ENV_MODE") == "production":
+        if key.strip().lower() in WEAK_SECRETS or len(key) < 32:
+            raise RuntimeError(
+                "QA_PORTAL_ENV=production needs SECRET_KEY set to a random string of "
+                "at least 32 characters (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return
+    if key:
+        return
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        config["SECRET_KEY"] = path.read_text().strip()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config["SECRET_KEY"] = secrets.token_hex(32)
+        path.write_text(config["SECRET_KEY"])
+        path.chmod(0o600)

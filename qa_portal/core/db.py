@@ -1,0 +1,60 @@
+"""The one commit per request, and work that must run only after a commit.
+
+Operations queue e-mails and jobs with ``after_commit(fn)``; they run when the surrounding
+transaction commits and are dropped when it rolls back, so a failed request never mails
+anybody. Views, CLI commands and jobs end their unit of work with ``commit()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from qa_portal.extensions import db
+
+_PENDING = "qa_after_commit_pending"
+_READY = "qa_after_commit_ready"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
+    db.session.info.setdefault(_PENDING, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _move_to_ready(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if pending:
+        session.info.setdefault(_READY, []).extend(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def run_after_commit_callbacks() -> None:
+    """Run callbacks whose transaction committed. Failures are logged, never raised."""
+    session = db.session()
+    while session.info.get(_READY):
+        callback = session.info[_READY].pop(0)
+        try:
+            callback()
+        except Exception:  # a failed e-mail or job must not break the request that caused it
+            current_app.logger.exception("after-commit callback failed")
+
+
+def commit() -> None:
+    """Commit the unit of work, then run what waited for it."""
+    db.session.commit()
+    run_after_commit_callbacks()
+
+
+def rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # pragma: no cover - connection already gone
+        current_app.logger.exception("rollback failed")

@@ -1,0 +1,125 @@
+"""Domain errors raised by operations, and the handlers that turn every error into a clear page.
+
+Operations raise ``DomainError`` subclasses; views never catch them just to re-render a
+generic page: the handlers here answer 409/403/400 with the message, as HTML for browsers
+and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the product refused the action; nothing was changed."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionNotAllowed(DomainError):
+    """The action is valid in general but not for this object in its current state."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class StaleObject(DomainError):
+    """Someone else changed the object since it was loaded."""
+
+    status_code = 409
+    code = "stale"
+
+
+class NotPermitted(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Not possible right now",
+    413: "File too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_response(status: int, message: str, code: str | None = None):
+    from qa_portal.core.db import rollback_quietly
+
+    rollback_quietly()
+    if wants_json():
+        body = {"error": code or TITLES.get(status, "error").lower().replace(" ", "_")}
+        body["message"] = message
+        return jsonify(body), status
+    return (
+        render_template(
+            "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+        ),
+        status,
+    )
+
+
+def _http_message(exc: HTTPException) -> str:
+    if exc.code == 413:
+        from flask import current_app
+
+        limit = current_app.config["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
+        return (
+            f"The file you sent is too large. Evidence files may be at most {limit} MB; "
+            "please compress the PDF or split it and try again."
+        )
+    if exc.code == 404:
+        return "There is nothing here, or you are not allowed to see it."
+    if exc.code == 403:
+        return "Your account is not allowed to do this."
+    if exc.code == 429:
+        return "Too many requests in a short time. Please wait a moment and try again."
+    return exc.description or TITLES.get(exc.code or 500, "Error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        return error_response(exc.status_code, exc.message, exc.code)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        if exc.code == 401 and not wants_json():
+            return exc.get_response()
+        return error_response(exc.code or 500, _http_message(exc))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return handle_http_error(exc)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500,
+            "An unexpected error occurred and has been logged. Nothing was saved; please try "
+            "again, and contact the QA body if it happens again.",
+        )

@@ -1,0 +1,118 @@
+"""One table of allowed transitions per stateful object, and the helper that enforces it.
+
+``StateMachine.fire`` refuses any action not in the table for the object's current state
+(``TransitionNotAllowed`` → HTTP 409) or not allowed for the actor's role (``NotPermitted``
+→ 403). The state column is changed with a conditional ``UPDATE … WHERE state = :expected``
+whose row count is checked, so two concurrent requests cannot both fire from the same state.
+Every transition is appended to the audit trail.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
+from qa_portal.core import audit
+from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
+from qa_portal.extensions import db
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[enum.Enum, ...]
+    target: enum.Enum
+    roles: tuple[str, ...]
+    label: str = ""
+
+
+@dataclass
+class StateMachine:
+    noun: str
+    transitions: list[Transition]
+    state_attr: str = "state"
+    _index: dict[tuple[str, Any], Transition] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            for source in t.sources:
+                key = (t.action, source)
+                if key in self._index:
+                    raise ValueError(f"duplicate transition {key} in {self.noun}")
+                self._index[key] = t
+
+    def actions(self) -> set[str]:
+        return {t.action for t in self.transitions}
+
+    def find(self, state: enum.Enum, action: str) -> Transition | None:
+        return self._index.get((action, state))
+
+    def available(self, state: enum.Enum, roles: Iterable[str]) -> list[Transition]:
+        roles = set(roles)
+        return [
+            t for t in self.transitions if state in t.sources and roles.intersection(t.roles)
+        ]
+
+    def check(self, obj: Any, action: str, role: str) -> Transition:
+        """Return the transition for ``action`` from the object's state, or refuse it."""
+        if action not in self.actions():
+            raise ValueError(f"unknown {self.noun} action {action!r}")
+        state = getattr(obj, self.state_attr)
+        transition = self.find(state, action)
+        if transition is None:
+            raise TransitionNotAllowed(
+                f"This {self.noun} is {_words(state)}; "
+                f"“{action.replace('_', ' ')}” is not possible in that state."
+            )
+        if role not in transition.roles:
+            raise NotPermitted(f"Only {_roles(transition.roles)} may do this.")
+        return transition
+
+    def fire(
+        self, obj: Any, action: str, *, actor: Any, role: str, **audit_data: Any
+    ) -> Transition:
+        """Move ``obj`` along ``action`` if the table allows it; audit the change."""
+        transition = self.check(obj, action, role)
+        model = type(obj)
+        column = getattr(model, self.state_attr)
+        current = getattr(obj, self.state_attr)
+        db.session.flush()
+        result = db.session.execute(
+            sa.update(model)
+            .where(model.id == obj.id, column == current)
+            .values({self.state_attr: transition.target})
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            db.session.refresh(obj)
+            raise TransitionNotAllowed(
+                f"This {self.noun} was changed by someone else a moment ago (it is now "
+                f"{_words(getattr(obj, self.state_attr))}). Reload the page to see its state."
+            )
+        set_committed_value(obj, self.state_attr, transition.target)
+        audit.record(
+            actor,
+            f"{obj.__tablename__}.{action}",
+            obj,
+            from_state=current.value,
+            to_state=transition.target.value,
+            role=role,
+            **audit_data,
+        )
+        return transition
+
+
+def _words(state: enum.Enum) -> str:
+    return str(state.value).replace("_", " ")
+
+
+def _roles(roles: Iterable[str]) -> str:
+    names = [r.replace("_", " ") for r in roles]
+    return " or ".join(names)

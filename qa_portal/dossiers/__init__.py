@@ -1,0 +1,1 @@
+"""Dossiers: authoring, evidence files, completeness check, submitted versions and their diff."""

@@ -1,0 +1,280 @@
+"""Dossier pages: dashboard, authoring, live completeness, files, submit, versions, diff."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from qa_portal.accounts.models import Role
+from qa_portal.core import storage
+from qa_portal.core.db import commit
+from qa_portal.core.errors import DomainError, InvalidInput, StaleObject
+from qa_portal.core.permissions import roles_required
+from qa_portal.dossiers import completeness, forms, operations, queries
+from qa_portal.dossiers.diff import diff_snapshots
+from qa_portal.dossiers.models import Dossier, DossierState, EvidenceFile
+from qa_portal.dossiers.snapshot import dossier_to_dict
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE, NEXT_ACTION
+from qa_portal.extensions import db
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+
+
+def _dossier_or_404(dossier_id: int) -> Dossier:
+    dossier = queries.dossier_for(current_user, dossier_id)
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def _editable_or_404(dossier_id: int) -> Dossier:
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.is_member(current_user):
+        abort(404 if not current_user.is_staff else 403)
+    return dossier
+
+
+@bp.get("/")
+@roles_required(Role.PROVIDER, Role.QA_OFFICER, Role.QA_ADMIN)
+def dashboard():
+    if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
+        dossiers = queries.organisation_dossiers(current_user.organisation_id)
+        rows = []
+        for d in dossiers:
+            findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
+            rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
+        return render_template("dossiers/dashboard.html", rows=rows,
+                               organisation=current_user.organisation)
+    state = request.args.get("state", "")
+    return render_template("dossiers/staff_list.html", dossiers=queries.submitted_dossiers(state),
+                           state=state, states=list(DossierState))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER)
+def new():
+    form = forms.NewDossierForm()
+    if form.validate_on_submit():
+        dossier = operations.create_dossier(current_user, form.title.data)
+        commit()
+        flash("Draft created. Fill in the sections; the checklist shows what is missing.",
+              "success")
+        return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
+    return render_template("dossiers/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/<int:dossier_id>")
+@login_required
+def show(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    data = dossier_to_dict(dossier)
+    findings = completeness.check(data)
+    roles = ["provider"] if dossier.is_member(current_user) else []
+    return render_template(
+        "dossiers/show.html", dossier=dossier, data=data, findings=findings,
+        next_action=NEXT_ACTION[dossier.state],
+        actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
+    )
+
+
+def _edit_form(dossier: Dossier) -> forms.DossierForm:
+    if request.method == "POST":
+        return forms.DossierForm()
+    data = forms.DossierForm.form_data_from(dossier_to_dict(dossier))
+    return forms.DossierForm(data={**data, "lock_version": dossier.lock_version})
+
+
+def _render_edit(dossier: Dossier, form: forms.DossierForm, status: int = 200,
+                 conflict: dict | None = None):
+    data = {**dossier_to_dict(dossier), **form.to_data()}
+    findings = completeness.check(data)
+    row_templates = {
+        "outcomes": forms.OutcomeForm(prefix="outcomes-__index__"),
+        "assessments": forms.AssessmentForm(prefix="assessments-__index__"),
+        "prerequisites": forms.PrerequisiteForm(prefix="prerequisites-__index__"),
+        "stackability": forms.StackabilityForm(prefix="stackability-__index__"),
+    }
+    return render_template(
+        "dossiers/edit.html", dossier=dossier, form=form, findings=findings,
+        upload_form=forms.UploadForm(formdata=None), conflict=conflict,
+        row_templates=row_templates,
+    ), status
+
+
+@bp.route("/<int:dossier_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(dossier_id: int):
+    dossier = _editable_or_404(dossier_id)
+    if not dossier.is_editable:
+        flash(f"This dossier is {dossier.state.label.lower()} and cannot be edited now.", "info")
+        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+    form = _edit_form(dossier)
+    if request.method == "GET":
+        return _render_edit(dossier, form)
+    row_action = request.form.get("row_action")
+    if row_action:
+        form.apply_row_action(row_action)
+        return _render_edit(dossier, form)
+    if not form.validate_on_submit():
+        flash("Not saved: please correct the fields marked below.", "error")
+        return _render_edit(dossier, form, 400)
+    try:
+        changes = operations.save_dossier(current_user, dossier, form.to_data(),
+                                          form.lock_version.data)
+    except StaleObject as exc:
+        db.session.rollback()
+        dossier = db.session.get(Dossier, dossier_id)
+        theirs = diff_snapshots(dossier_to_dict(dossier), {**dossier_to_dict(dossier),
+                                                            **form.to_data()})
+        form.lock_version.data = dossier.lock_version  # saving again keeps this user's input
+        return _render_edit(dossier, form, 409,
+                            conflict={"message": exc.message, "differences": theirs.summary()})
+    commit()
+    flash("Saved." if changes else "Saved (no changes).", "success")
+    return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
+
+
+@bp.post("/<int:dossier_id>/check")
+@login_required
+def check(dossier_id: int):
+    """Live completeness check of the form as it is now, without saving it."""
+    dossier = _editable_or_404(dossier_id)
+    form = forms.DossierForm()
+    form.validate()
+    data = {**dossier_to_dict(dossier), **form.to_data()}
+    findings = completeness.check(data)
+    return jsonify(
+        errors=[f.as_dict() for f in completeness.errors(findings)],
+        warnings=[f.as_dict() for f in completeness.warnings(findings)],
+        html=render_template("dossiers/_checklist.html", findings=findings),
+    )
+
+
+@bp.post("/<int:dossier_id>/files")
+@login_required
+def upload(dossier_id: int):
+    dossier = _editable_or_404(dossier_id)
+    form = forms.UploadForm()
+    if not form.validate_on_submit():
+        message = "; ".join(e for errs in form.errors.values() for e in errs)
+        flash(f"File not uploaded: {message}", "error")
+        return _render_edit(dossier, _edit_form_for_get(dossier), 400)
+    file = form.file.data
+    try:
+        evidence = operations.add_evidence_file(current_user, dossier, form.kind.data,
+                                                file.filename, file.read())
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(f"File not uploaded: {exc.message}", "error")
+        return _render_edit(dossier, _edit_form_for_get(dossier), 400)
+    commit()
+    flash(f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256[:12]}…).", "success")
+    return redirect(url_for("dossiers.edit", dossier_id=dossier.id, _anchor="files"))
+
+
+def _edit_form_for_get(dossier: Dossier) -> forms.DossierForm:
+    data = forms.DossierForm.form_data_from(dossier_to_dict(dossier))
+    return forms.DossierForm(formdata=None, data={**data, "lock_version": dossier.lock_version})
+
+
+def _file_or_404(dossier: Dossier, file_id: int) -> EvidenceFile:
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None or evidence.dossier_id != dossier.id:
+        abort(404)
+    return evidence
+
+
+@bp.post("/<int:dossier_id>/files/<int:file_id>/remove")
+@login_required
+def remove_file(dossier_id: int, file_id: int):
+    dossier = _editable_or_404(dossier_id)
+    evidence = _file_or_404(dossier, file_id)
+    operations.remove_evidence_file(current_user, dossier, evidence)
+    commit()
+    flash(f"{evidence.original_name} removed from the dossier.", "success")
+    return redirect(url_for("dossiers.edit", dossier_id=dossier.id, _anchor="files"))
+
+
+@bp.get("/<int:dossier_id>/files/<int:file_id>")
+@login_required
+def download(dossier_id: int, file_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    evidence = _file_or_404(dossier, file_id)
+    operations.record_download(current_user, dossier, evidence)
+    commit()
+    response = send_file(
+        storage.path_of(evidence.stored_name), mimetype="application/pdf", as_attachment=True,
+        download_name=evidence.original_name, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@bp.route("/<int:dossier_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(dossier_id: int):
+    dossier = _editable_or_404(dossier_id)
+    form = forms.ConfirmForm()
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            version = operations.submit_dossier(current_user, dossier, form.lock_version.data)
+        except DomainError as exc:
+            db.session.rollback()
+            dossier = _editable_or_404(dossier_id)
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            commit()
+            flash(f"Submitted as version {version.number}; the QA body will now screen it.",
+                  "success")
+            return redirect(url_for("dossiers.version", dossier_id=dossier.id,
+                                    number=version.number))
+    data = dossier_to_dict(dossier)
+    findings = completeness.check(data)
+    form.lock_version.data = dossier.lock_version
+    previous = dossier.latest_version
+    changes = diff_snapshots(previous.snapshot, data) if previous else None
+    return render_template("dossiers/submit.html", dossier=dossier, form=form,
+                           findings=findings, changes=changes), status
+
+
+@bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(dossier_id: int):
+    dossier = _editable_or_404(dossier_id)
+    form = forms.WithdrawForm()
+    if form.validate_on_submit():
+        operations.withdraw_dossier(current_user, dossier, form.reason.data or "")
+        commit()
+        flash("The dossier has been withdrawn.", "info")
+        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+    return render_template("dossiers/withdraw.html", dossier=dossier, form=form)
+
+
+@bp.get("/<int:dossier_id>/versions/<int:number>")
+@login_required
+def version(dossier_id: int, number: int):
+    dossier = _dossier_or_404(dossier_id)
+    version = queries.version(dossier, number)
+    if version is None:
+        abort(404)
+    data = version.snapshot
+    previous = queries.version(dossier, number - 1) if number > 1 else None
+    return render_template(
+        "dossiers/version.html", dossier=dossier, version=version, data=data,
+        findings=completeness.check(data),
+        changes=diff_snapshots(previous.snapshot, data) if previous else None,
+        previous=previous,
+    )

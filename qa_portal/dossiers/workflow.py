@@ -1,0 +1,64 @@
+"""The dossier state machine (product spec section 3): the only transitions that exist."""
+
+from __future__ import annotations
+
+from qa_portal.core.states import SYSTEM, StateMachine, Transition
+from qa_portal.dossiers.models import DossierState as S
+
+PROVIDER = "provider"
+OFFICER = "qa_officer"
+
+BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.RETURNED, S.IN_REVIEW,
+                   S.DECISION_PENDING)
+APPEALABLE = (S.REJECTED, S.DESK_REJECTED, S.REVISE_AND_RESUBMIT)
+APPROVED = (S.APPROVED, S.APPROVED_WITH_CONDITIONS)
+DECIDED = APPROVED + (S.REVISE_AND_RESUBMIT, S.REJECTED)
+
+DOSSIER_MACHINE = StateMachine(
+    "dossier",
+    [
+        Transition("submit", (S.DRAFT,), S.SUBMITTED, (PROVIDER,), "Submit"),
+        Transition("resubmit", (S.RETURNED,), S.SUBMITTED, (PROVIDER,), "Resubmit"),
+        Transition("take_up", (S.SUBMITTED,), S.SCREENING, (OFFICER,), "Take up"),
+        Transition("return", (S.SCREENING,), S.RETURNED, (OFFICER,), "Return to provider"),
+        Transition("desk_reject", (S.SCREENING,), S.DESK_REJECTED, (OFFICER,), "Desk-reject"),
+        Transition("open_review", (S.SCREENING,), S.IN_REVIEW, (OFFICER,), "Open review"),
+        Transition("close_round", (S.IN_REVIEW,), S.DECISION_PENDING, (OFFICER, SYSTEM),
+                   "Close the round"),
+        Transition("approve", (S.DECISION_PENDING,), S.APPROVED, (OFFICER,), "Approve"),
+        Transition("approve_with_conditions", (S.DECISION_PENDING,),
+                   S.APPROVED_WITH_CONDITIONS, (OFFICER,), "Approve with conditions"),
+        Transition("revise", (S.DECISION_PENDING,), S.REVISE_AND_RESUBMIT, (OFFICER,),
+                   "Revise and resubmit"),
+        Transition("reject", (S.DECISION_PENDING,), S.REJECTED, (OFFICER,), "Reject"),
+        Transition("start_revision", (S.REVISE_AND_RESUBMIT,), S.DRAFT, (PROVIDER,),
+                   "Start the revised version"),
+        Transition("start_renewal", APPROVED, S.DRAFT, (PROVIDER,), "Start a renewal"),
+        Transition("appeal", APPEALABLE, S.APPEAL, (PROVIDER,), "Appeal"),
+        Transition("overturn_appeal", (S.APPEAL,), S.DECISION_PENDING, (OFFICER,),
+                   "Overturn the decision"),
+        Transition("uphold_appeal_rejected", (S.APPEAL,), S.REJECTED, (OFFICER,),
+                   "Uphold the decision"),
+        Transition("uphold_appeal_desk_rejected", (S.APPEAL,), S.DESK_REJECTED, (OFFICER,),
+                   "Uphold the decision"),
+        Transition("uphold_appeal_revise", (S.APPEAL,), S.REVISE_AND_RESUBMIT, (OFFICER,),
+                   "Uphold the decision"),
+        Transition("withdraw", BEFORE_DECISION, S.WITHDRAWN, (PROVIDER,), "Withdraw"),
+    ],
+)
+
+NEXT_ACTION = {
+    S.DRAFT: "Complete the dossier and submit it",
+    S.SUBMITTED: "Waiting for a QA officer to take it up",
+    S.SCREENING: "Being screened by the QA body",
+    S.RETURNED: "Answer the return note and resubmit",
+    S.DESK_REJECTED: "Desk-rejected: you may appeal within 30 days",
+    S.IN_REVIEW: "Under review by the panel",
+    S.DECISION_PENDING: "Waiting for the decision",
+    S.APPROVED: "Approved",
+    S.APPROVED_WITH_CONDITIONS: "Approved with conditions: fulfil the conditions",
+    S.REVISE_AND_RESUBMIT: "Revise the dossier and resubmit it",
+    S.REJECTED: "Rejected: you may appeal within 30 days",
+    S.APPEAL: "Appeal under consideration",
+    S.WITHDRAWN: "Withdrawn",
+}

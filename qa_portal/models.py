@@ -1,0 +1,6 @@
+"""Import every model module so the metadata (migrations, tests) sees all tables."""
+
+from qa_portal.accounts import models as accounts_models  # noqa: F401
+from qa_portal.core import audit, mail  # noqa: F401
+from qa_portal.dossiers import models as dossiers_models  # noqa: F401
+from qa_portal.reviews import models as reviews_models  # noqa: F401

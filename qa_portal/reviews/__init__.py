@@ -1,0 +1,1 @@
+"""Reviewer pool, rubric, review rounds, assignments, conflicts, reviews and moderation."""
