@@ -77,7 +77,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from qa_portal.accounts.views import admin_bp, bp as accounts_bp
+    from qa_portal.accounts.views import admin_bp
+    from qa_portal.accounts.views import bp as accounts_bp
     from qa_portal.core.views import bp as core_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
 

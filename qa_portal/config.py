@@ -49,7 +49,9 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "QA Portal <noreply@qa-portal.local>"),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "QA Portal <noreply@qa-portal.local>"
+        ),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -23,15 +23,27 @@ from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewerAffiliation, ReviewerProfile
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed demo login
 
-QA_BODY = {"name": "European Microcredential Quality Agency", "domain": "emqa.eu",
-           "country": "BE", "website": "https://emqa.eu"}
+QA_BODY = {
+    "name": "European Microcredential Quality Agency",
+    "domain": "emqa.eu",
+    "country": "BE",
+    "website": "https://emqa.eu",
+}
 PROVIDERS = [
-    {"name": "University of Northbridge", "domain": "northbridge.ac.uk", "country": "IE",
-     "website": "https://www.northbridge.ac.uk"},
-    {"name": "Digital Skills Academy", "domain": "dsacademy.eu", "country": "NL",
-     "website": "https://dsacademy.eu"},
+    {
+        "name": "University of Northbridge",
+        "domain": "northbridge.ac.uk",
+        "country": "IE",
+        "website": "https://www.northbridge.ac.uk",
+    },
+    {
+        "name": "Digital Skills Academy",
+        "domain": "dsacademy.eu",
+        "country": "NL",
+        "website": "https://dsacademy.eu",
+    },
 ]
 STAFF = [
     ("admin@emqa.eu", "Alex Admin", [Role.QA_ADMIN]),
@@ -44,24 +56,46 @@ PROVIDER_MEMBERS = [
     ("provider@dsacademy.eu", "Dana Dekker", "Digital Skills Academy"),
 ]
 REVIEWERS = [
-    ("reviewer1@uni-tartu.example", "Riina Tamm", ["0613", "0612"],
-     ["software engineering", "cloud computing", "DevOps"],
-     "Associate professor of software engineering; external reviewer since 2018.",
-     [("University of Tartu", "Associate professor", date(2015, 9, 1), None)]),
-    ("reviewer2@polimi.example", "Marco Rossi", ["0613", "0541"],
-     ["data science", "machine learning", "statistics"],
-     "Lecturer in data science and member of two national QA panels.",
-     [("Politecnico di Milano", "Lecturer", date(2012, 1, 1), None),
-      ("University of Northbridge", "Visiting researcher", date(2024, 1, 1),
-       date(2024, 12, 31))]),
-    ("reviewer3@hs-example.de", "Hanna Schulz", ["0413", "0417"],
-     ["project management", "leadership", "work-based learning"],
-     "Professor of management, expert in work-based learning and recognition of prior "
-     "learning.", [("Hochschule Example", "Professor", date(2010, 10, 1), None)]),
-    ("reviewer4@student-reviewers.example", "Sam Student", ["0613", "0111"],
-     ["digital education", "assessment", "student experience"],
-     "Student reviewer nominated by the European Students' Union pool.",
-     [("European Student Reviewers", "Student expert", date(2023, 1, 1), None)]),
+    (
+        "reviewer1@uni-tartu.example",
+        "Riina Tamm",
+        ["0613", "0612"],
+        ["software engineering", "cloud computing", "DevOps"],
+        "Associate professor of software engineering; external reviewer since 2018.",
+        [("University of Tartu", "Associate professor", date(2015, 9, 1), None)],
+    ),
+    (
+        "reviewer2@polimi.example",
+        "Marco Rossi",
+        ["0613", "0541"],
+        ["data science", "machine learning", "statistics"],
+        "Lecturer in data science and member of two national QA panels.",
+        [
+            ("Politecnico di Milano", "Lecturer", date(2012, 1, 1), None),
+            (
+                "University of Northbridge",
+                "Visiting researcher",
+                date(2024, 1, 1),
+                date(2024, 12, 31),
+            ),
+        ],
+    ),
+    (
+        "reviewer3@hs-example.de",
+        "Hanna Schulz",
+        ["0413", "0417"],
+        ["project management", "leadership", "work-based learning"],
+        "Professor of management, expert in work-based learning and recognition of prior learning.",
+        [("Hochschule Example", "Professor", date(2010, 10, 1), None)],
+    ),
+    (
+        "reviewer4@student-reviewers.example",
+        "Sam Student",
+        ["0613", "0111"],
+        ["digital education", "assessment", "student experience"],
+        "Student reviewer nominated by the European Students' Union pool.",
+        [("European Student Reviewers", "Student expert", date(2023, 1, 1), None)],
+    ),
 ]
 
 
@@ -75,16 +109,21 @@ def _org(spec: dict, kind: OrgKind):
 def _user(email: str, name: str, roles, organisation=None) -> User:
     user = queries.user_by_email(email)
     if user is None:
-        user = accounts.create_user(None, email=email, name=name, roles=roles,
-                                    organisation=organisation, password=DEMO_PASSWORD)
+        user = accounts.create_user(
+            None,
+            email=email,
+            name=name,
+            roles=roles,
+            organisation=organisation,
+            password=DEMO_PASSWORD,
+        )
     return user
 
 
 def _pdf(title: str, body: str) -> bytes:
     from weasyprint import HTML
 
-    html = (f"<html><body style='font-family:sans-serif'><h1>{title}</h1><p>{body}</p>"
-            "</body></html>")
+    html = f"<html><body style='font-family:sans-serif'><h1>{title}</h1><p>{body}</p></body></html>"
     return HTML(string=html).write_pdf()
 
 
@@ -94,68 +133,112 @@ def complete_dossier_data(title: str) -> dict:
     return {
         "title": title,
         "summary": "A 5 ECTS microcredential on deploying and operating cloud-native "
-                   "applications for working software developers.",
+        "applications for working software developers.",
         "description": "Participants containerise an application, deploy it on a managed "
-                       "Kubernetes service, set up continuous delivery and observability, "
-                       "and present an operations runbook. Weekly live sessions and a "
-                       "capstone project.",
+        "Kubernetes service, set up continuous delivery and observability, "
+        "and present an operations runbook. Weekly live sessions and a "
+        "capstone project.",
         "web_page": "https://www.northbridge.ac.uk/micro/cloud-native",
         "partners": ["Open Cloud Learning Ltd (delivery platform)"],
-        "country": "IE", "region": "Leinster",
-        "languages_instruction": ["en"], "languages_assessment": ["en"],
-        "isced_code": "0613", "keywords": ["cloud computing", "DevOps", "Kubernetes"],
-        "eqf_level": 6, "level_not_applicable": False, "national_level": "NFQ level 8",
+        "country": "IE",
+        "region": "Leinster",
+        "languages_instruction": ["en"],
+        "languages_assessment": ["en"],
+        "isced_code": "0613",
+        "keywords": ["cloud computing", "DevOps", "Kubernetes"],
+        "eqf_level": 6,
+        "level_not_applicable": False,
+        "national_level": "NFQ level 8",
         "qf_ehea_cycle": "first",
-        "workload_hours": 125, "ects": 5.0, "duration_weeks": 10,
-        "participation": "blended", "pacing": "scheduled",
+        "workload_hours": 125,
+        "ects": 5.0,
+        "duration_weeks": 10,
+        "participation": "blended",
+        "pacing": "scheduled",
         "outcomes": [
-            {"key": lo[0], "statement": "Deploy a containerised application to a managed "
-             "Kubernetes cluster using declarative configuration.", "eqf_domain": "skills",
-             "framework_name": "ESCO", "framework_code": "S1.2.3",
-             "framework_url": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-"
-             "96344886e14d"},
-            {"key": lo[1], "statement": "Design a continuous-delivery pipeline with automated "
-             "tests and rollback.", "eqf_domain": "skills", "framework_name": "ESCO",
-             "framework_code": "S1.2.4", "framework_url": ""},
-            {"key": lo[2], "statement": "Evaluate the reliability of a running service and "
-             "justify operational decisions to stakeholders.",
-             "eqf_domain": "responsibility_autonomy", "framework_name": "",
-             "framework_code": "", "framework_url": ""},
+            {
+                "key": lo[0],
+                "statement": "Deploy a containerised application to a managed "
+                "Kubernetes cluster using declarative configuration.",
+                "eqf_domain": "skills",
+                "framework_name": "ESCO",
+                "framework_code": "S1.2.3",
+                "framework_url": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-"
+                "96344886e14d",
+            },
+            {
+                "key": lo[1],
+                "statement": "Design a continuous-delivery pipeline with automated "
+                "tests and rollback.",
+                "eqf_domain": "skills",
+                "framework_name": "ESCO",
+                "framework_code": "S1.2.4",
+                "framework_url": "",
+            },
+            {
+                "key": lo[2],
+                "statement": "Evaluate the reliability of a running service and "
+                "justify operational decisions to stakeholders.",
+                "eqf_domain": "responsibility_autonomy",
+                "framework_name": "",
+                "framework_code": "",
+                "framework_url": "",
+            },
         ],
         "assessments": [
-            {"key": new_key(), "method": "project", "description": "Capstone: deploy and "
-             "operate a service for two weeks, with a runbook.", "weight": 70,
-             "supervision": "identity_checked", "pass_criteria": "50 % overall and every "
-             "outcome demonstrated.", "outcomes": [lo[0], lo[1]]},
-            {"key": new_key(), "method": "oral_exam", "description": "Oral defence of "
-             "operational decisions (20 minutes).", "weight": 30,
-             "supervision": "online_proctored", "pass_criteria": "Pass/fail against a "
-             "published rubric.", "outcomes": [lo[2]]},
+            {
+                "key": new_key(),
+                "method": "project",
+                "description": "Capstone: deploy and "
+                "operate a service for two weeks, with a runbook.",
+                "weight": 70,
+                "supervision": "identity_checked",
+                "pass_criteria": "50 % overall and every outcome demonstrated.",
+                "outcomes": [lo[0], lo[1]],
+            },
+            {
+                "key": new_key(),
+                "method": "oral_exam",
+                "description": "Oral defence of operational decisions (20 minutes).",
+                "weight": 30,
+                "supervision": "online_proctored",
+                "pass_criteria": "Pass/fail against a published rubric.",
+                "outcomes": [lo[2]],
+            },
         ],
         "prerequisites": [
-            {"kind": "skill", "description": "Programming in one general-purpose language "
-             "and use of git.", "related_reference": ""},
+            {
+                "kind": "skill",
+                "description": "Programming in one general-purpose language and use of git.",
+                "related_reference": "",
+            },
         ],
         "stackability": [
-            {"qualification": "MSc Cloud Computing", "awarding_body": "University of "
-             "Northbridge", "credits": 5.0},
+            {
+                "qualification": "MSc Cloud Computing",
+                "awarding_body": "University of Northbridge",
+                "credits": 5.0,
+            },
         ],
         "recognition_arrangements": "Recognised as the elective module CC-701 of the MSc; "
-                                    "credits transferable under the ECTS Users' Guide.",
+        "credits transferable under the ECTS Users' Guide.",
         "internal_qa": "Approved by the Faculty Quality Committee; annual review with "
-                       "learner feedback and external examiner report.",
+        "learner feedback and external examiner report.",
         "external_decision": "approval",
         "earlier_reviews": "",
         "target_audience": "Software developers with at least one year of experience.",
-        "cost": "EUR 450", "grading_scheme": "Pass / fail with distinction",
-        "issuance": "both", "issuance_standards": ["open_badges_3", "europass_edc"],
+        "cost": "EUR 450",
+        "grading_scheme": "Pass / fail with distinction",
+        "issuance": "both",
+        "issuance_standards": ["open_badges_3", "europass_edc"],
     }
 
 
 def _dossier(member: User, title: str) -> tuple[Dossier, bool]:
     existing = db.session.execute(
-        db.select(Dossier).where(Dossier.title == title,
-                                 Dossier.organisation_id == member.organisation_id)
+        db.select(Dossier).where(
+            Dossier.title == title, Dossier.organisation_id == member.organisation_id
+        )
     ).scalar()
     if existing:
         return existing, False
@@ -164,21 +247,34 @@ def _dossier(member: User, title: str) -> tuple[Dossier, bool]:
 
 def seed() -> None:
     qa_body = queries.qa_body() or accounts.create_organisation(
-        None, kind=OrgKind.QA_BODY, **QA_BODY)
+        None, kind=OrgKind.QA_BODY, **QA_BODY
+    )
     orgs = {spec["name"]: _org(spec, OrgKind.PROVIDER) for spec in PROVIDERS}
     for email, name, roles in STAFF:
         _user(email, name, roles, qa_body)
-    members = {email: _user(email, name, [Role.PROVIDER], orgs[org])
-               for email, name, org in PROVIDER_MEMBERS}
+    members = {
+        email: _user(email, name, [Role.PROVIDER], orgs[org])
+        for email, name, org in PROVIDER_MEMBERS
+    }
     for email, name, codes, keywords, bio, affiliations in REVIEWERS:
         user = _user(email, name, [Role.REVIEWER])
-        if db.session.execute(db.select(ReviewerProfile).where(
-                ReviewerProfile.user_id == user.id)).scalar() is None:
+        if (
+            db.session.execute(
+                db.select(ReviewerProfile).where(ReviewerProfile.user_id == user.id)
+            ).scalar()
+            is None
+        ):
             profile = ReviewerProfile(user=user, bio=bio, isced_codes=codes, keywords=keywords)
             for org_name, role, start, end in affiliations:
-                profile.affiliations.append(ReviewerAffiliation(
-                    organisation_name=org_name, role=role, start_date=start, end_date=end,
-                    organisation=orgs.get(org_name)))
+                profile.affiliations.append(
+                    ReviewerAffiliation(
+                        organisation_name=org_name,
+                        role=role,
+                        start_date=start,
+                        end_date=end,
+                        organisation=orgs.get(org_name),
+                    )
+                )
             db.session.add(profile)
     db.session.flush()
 
@@ -186,33 +282,76 @@ def seed() -> None:
     dana = members["provider@dsacademy.eu"]
     draft, created = _dossier(priya, "Data Literacy for Public Servants")
     if created:
-        dossiers.save_dossier(priya, draft, {
-            "summary": "Short course on reading and questioning data in policy work.",
-            "country": "IE", "participation": "online", "pacing": "self_paced",
-            "workload_hours": 50, "ects": 2.0,
-            "outcomes": [{"key": new_key(), "statement": "Understand basic statistics.",
-                          "eqf_domain": "knowledge"}],
-        }, draft.lock_version)
+        dossiers.save_dossier(
+            priya,
+            draft,
+            {
+                "summary": "Short course on reading and questioning data in policy work.",
+                "country": "IE",
+                "participation": "online",
+                "pacing": "self_paced",
+                "workload_hours": 50,
+                "ects": 2.0,
+                "outcomes": [
+                    {
+                        "key": new_key(),
+                        "statement": "Understand basic statistics.",
+                        "eqf_domain": "knowledge",
+                    }
+                ],
+            },
+            draft.lock_version,
+        )
     submitted, created = _dossier(priya, "Cloud-Native Operations")
     if created:
-        dossiers.save_dossier(priya, submitted, complete_dossier_data("Cloud-Native Operations"),
-                              submitted.lock_version)
-        dossiers.add_evidence_file(priya, submitted, "curriculum", "curriculum.pdf",
-                                   _pdf("Curriculum", "Cloud-Native Operations: ten weeks."))
-        dossiers.add_evidence_file(priya, submitted, "assessment_sample", "capstone-brief.pdf",
-                                   _pdf("Assessment sample", "Capstone project brief."))
+        dossiers.save_dossier(
+            priya,
+            submitted,
+            complete_dossier_data("Cloud-Native Operations"),
+            submitted.lock_version,
+        )
+        dossiers.add_evidence_file(
+            priya,
+            submitted,
+            "curriculum",
+            "curriculum.pdf",
+            _pdf("Curriculum", "Cloud-Native Operations: ten weeks."),
+        )
+        dossiers.add_evidence_file(
+            priya,
+            submitted,
+            "assessment_sample",
+            "capstone-brief.pdf",
+            _pdf("Assessment sample", "Capstone project brief."),
+        )
         dossiers.submit_dossier(priya, submitted)
     second, created = _dossier(dana, "Applied Data Analysis with Python")
     if created:
         data = complete_dossier_data("Applied Data Analysis with Python")
-        data.update(country="NL", isced_code="0542", web_page="https://dsacademy.eu/python",
-                    keywords=["data analysis", "Python", "statistics"], eqf_level=5,
-                    stackability=[], partners=[])
+        data.update(
+            country="NL",
+            isced_code="0542",
+            web_page="https://dsacademy.eu/python",
+            keywords=["data analysis", "Python", "statistics"],
+            eqf_level=5,
+            stackability=[],
+            partners=[],
+        )
         dossiers.save_dossier(dana, second, data, second.lock_version)
-        dossiers.add_evidence_file(dana, second, "curriculum", "syllabus.pdf",
-                                   _pdf("Syllabus", "Applied data analysis with Python."))
-        dossiers.add_evidence_file(dana, second, "assessment_sample", "exam.pdf",
-                                   _pdf("Sample exam", "Analyse the attached data set."))
+        dossiers.add_evidence_file(
+            dana,
+            second,
+            "curriculum",
+            "syllabus.pdf",
+            _pdf("Syllabus", "Applied data analysis with Python."),
+        )
+        dossiers.add_evidence_file(
+            dana,
+            second,
+            "assessment_sample",
+            "exam.pdf",
+            _pdf("Sample exam", "Analyse the attached data set."),
+        )
         dossiers.submit_dossier(dana, second)
 
 
@@ -226,8 +365,7 @@ def demo_command(no_upgrade: bool) -> None:
     seed()
     commit()
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-    click.echo(f"\nDemo data ready. Open {base}/ and sign in with password "
-               f"“{DEMO_PASSWORD}” as:")
+    click.echo(f"\nDemo data ready. Open {base}/ and sign in with password “{DEMO_PASSWORD}” as:")
     rows = [(e, n, "QA admin" if Role.QA_ADMIN in r else "QA officer") for e, n, r in STAFF]
     rows += [(e, n, f"provider member, {o}") for e, n, o in PROVIDER_MEMBERS]
     rows += [(e, n, "reviewer") for e, n, *_ in REVIEWERS]

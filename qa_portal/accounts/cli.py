@@ -53,12 +53,20 @@ def _run(fn):
 @click.option("--password", help="Initial password; without it an e-mail invites the user.")
 def create_user_command(email, name, roles, org_name, password):
     """Create a user account."""
-    user = _run(lambda: operations.create_user(
-        None, email=email, name=name, roles=[Role(r) for r in roles],
-        organisation=_org_by_name(org_name), password=password,
-    ))
-    click.echo(f"Created {user.email} (id {user.id}) with roles: "
-               f"{', '.join(sorted(r.value for r in user.roles)) or 'none'}.")
+    user = _run(
+        lambda: operations.create_user(
+            None,
+            email=email,
+            name=name,
+            roles=[Role(r) for r in roles],
+            organisation=_org_by_name(org_name),
+            password=password,
+        )
+    )
+    click.echo(
+        f"Created {user.email} (id {user.id}) with roles: "
+        f"{', '.join(sorted(r.value for r in user.roles)) or 'none'}."
+    )
 
 
 @users_cli.command("grant-role")
@@ -117,7 +125,14 @@ def list_command():
 @click.option("--website")
 def create_org_command(name, kind, domain, country, website):
     """Create an organisation."""
-    org = _run(lambda: operations.create_organisation(
-        None, name=name, kind=OrgKind(kind), domain=domain, country=country, website=website,
-    ))
+    org = _run(
+        lambda: operations.create_organisation(
+            None,
+            name=name,
+            kind=OrgKind(kind),
+            domain=domain,
+            country=country,
+            website=website,
+        )
+    )
     click.echo(f"Created organisation {org.name} (id {org.id}).")

@@ -96,9 +96,7 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     # -- roles -------------------------------------------------------------------------
     @property

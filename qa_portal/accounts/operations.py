@@ -99,14 +99,26 @@ def create_organisation(
     )
     db.session.add(org)
     db.session.flush()
-    audit.record(actor, "organisation.create", org, name=org.name, kind=kind.value,
-                 domain=org.domain, status=status.value)
+    audit.record(
+        actor,
+        "organisation.create",
+        org,
+        name=org.name,
+        kind=kind.value,
+        domain=org.domain,
+        status=status.value,
+    )
     return org
 
 
 def update_organisation(
-    actor: User, org: Organisation, *, name: str, domain: str | None, country: str | None,
-    website: str | None
+    actor: User,
+    org: Organisation,
+    *,
+    name: str,
+    domain: str | None,
+    country: str | None,
+    website: str | None,
 ) -> Organisation:
     name = name.strip()
     clash = db.session.execute(
@@ -115,16 +127,22 @@ def update_organisation(
         )
     ).first()
     if not name or clash:
-        raise InvalidInput(f"An organisation named “{name}” already exists." if name
-                           else "An organisation needs a name.")
-    before = {"name": org.name, "domain": org.domain, "country": org.country,
-              "website": org.website}
+        raise InvalidInput(
+            f"An organisation named “{name}” already exists."
+            if name
+            else "An organisation needs a name."
+        )
+    before = {
+        "name": org.name,
+        "domain": org.domain,
+        "country": org.country,
+        "website": org.website,
+    }
     org.name = name
     org.domain = normalise_domain(domain)
     org.country = check_country(country)
     org.website = (website or "").strip() or None
-    after = {"name": org.name, "domain": org.domain, "country": org.country,
-             "website": org.website}
+    after = {"name": org.name, "domain": org.domain, "country": org.country, "website": org.website}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
         audit.record(actor, "organisation.update", org, changes=changes)
@@ -138,8 +156,9 @@ def set_organisation_status(actor: User, org: Organisation, status: AccountStatu
         return
     previous = org.status
     org.status = status
-    audit.record(actor, "organisation.status", org, from_state=previous.value,
-                 to_state=status.value)
+    audit.record(
+        actor, "organisation.status", org, from_state=previous.value, to_state=status.value
+    )
 
 
 # -- users --------------------------------------------------------------------------------
@@ -171,12 +190,17 @@ def create_user(
         user.grant(Role(role))
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", user, email=email, roles=sorted(r.value for r in roles),
-                 organisation_id=organisation.id if organisation else None,
-                 status=status.value)
+    audit.record(
+        actor,
+        "user.create",
+        user,
+        email=email,
+        roles=sorted(r.value for r in roles),
+        organisation_id=organisation.id if organisation else None,
+        status=status.value,
+    )
     if not password and send_invitation and status == AccountStatus.ACTIVE:
-        _send_reset(user, template="account_invitation", hours=72,
-                    subject="Your QA Portal account")
+        _send_reset(user, template="account_invitation", hours=72, subject="Your QA Portal account")
     return user
 
 
@@ -204,8 +228,9 @@ def update_user(
     audit.record(actor, "user.update", user, **changes)
 
 
-def grant_role(actor: User | None, user: User, role: Role,
-               organisation: Organisation | None = None) -> bool:
+def grant_role(
+    actor: User | None, user: User, role: Role, organisation: Organisation | None = None
+) -> bool:
     if role == Role.PROVIDER:
         org = organisation or user.organisation
         if org is None or org.kind != OrgKind.PROVIDER:
@@ -213,8 +238,9 @@ def grant_role(actor: User | None, user: User, role: Role,
         user.organisation = org
     granted = user.grant(role)
     if granted:
-        audit.record(actor, "user.grant_role", user, role=role.value,
-                     organisation_id=user.organisation_id)
+        audit.record(
+            actor, "user.grant_role", user, role=role.value, organisation_id=user.organisation_id
+        )
     return granted
 
 
@@ -260,8 +286,14 @@ def change_password(user: User, current: str, new: str) -> None:
 
 # -- self-registration --------------------------------------------------------------------
 def register_provider(
-    *, name: str, email: str, password: str, organisation_name: str, domain: str,
-    country: str | None, website: str | None
+    *,
+    name: str,
+    email: str,
+    password: str,
+    organisation_name: str,
+    domain: str,
+    country: str | None,
+    website: str | None,
 ) -> User:
     """A provider asks for an account; a QA admin approves it before the first sign-in.
 
@@ -283,18 +315,33 @@ def register_provider(
         raise InvalidInput("This domain belongs to the QA body; ask a QA admin for an account.")
     if org is None:
         org = create_organisation(
-            None, name=organisation_name, kind=OrgKind.PROVIDER, domain=domain_value,
-            country=country, website=website, status=AccountStatus.PENDING,
+            None,
+            name=organisation_name,
+            kind=OrgKind.PROVIDER,
+            domain=domain_value,
+            country=country,
+            website=website,
+            status=AccountStatus.PENDING,
         )
     user = create_user(
-        None, email=email, name=name, roles=[Role.PROVIDER], organisation=org,
-        password=password, status=AccountStatus.PENDING, send_invitation=False,
+        None,
+        email=email,
+        name=name,
+        roles=[Role.PROVIDER],
+        organisation=org,
+        password=password,
+        status=AccountStatus.PENDING,
+        send_invitation=False,
     )
     audit.record(None, "user.register", user, organisation_id=org.id, email=email)
     for admin in queries.users_with_role(Role.QA_ADMIN):
         queue_email(
-            admin.email, "New provider registration to review", "registration_pending",
-            admin=admin, user=user, organisation=org,
+            admin.email,
+            "New provider registration to review",
+            "registration_pending",
+            admin=admin,
+            user=user,
+            organisation=org,
             review_url=_external("admin.registrations"),
         )
     return user
@@ -310,8 +357,13 @@ def approve_registration(actor: User, user: User) -> None:
             "The organisation of this registration is disabled; enable it first."
         )
     set_user_status(actor, user, AccountStatus.ACTIVE)
-    queue_email(user.email, "Your QA Portal account is approved", "registration_approved",
-                user=user, login_url=_external("accounts.login"))
+    queue_email(
+        user.email,
+        "Your QA Portal account is approved",
+        "registration_approved",
+        user=user,
+        login_url=_external("accounts.login"),
+    )
 
 
 def reject_registration(actor: User, user: User, reason: str) -> None:
@@ -321,13 +373,20 @@ def reject_registration(actor: User, user: User, reason: str) -> None:
         raise InvalidInput("Give the reason for rejecting the registration.")
     set_user_status(actor, user, AccountStatus.REJECTED)
     org = user.organisation
-    if org and org.status == AccountStatus.PENDING and all(
-        m.status != AccountStatus.ACTIVE for m in org.members
+    if (
+        org
+        and org.status == AccountStatus.PENDING
+        and all(m.status != AccountStatus.ACTIVE for m in org.members)
     ):
         set_organisation_status(actor, org, AccountStatus.REJECTED)
     audit.record(actor, "user.registration_rejected", user, reason=reason.strip())
-    queue_email(user.email, "Your QA Portal registration", "registration_rejected",
-                user=user, reason=reason.strip())
+    queue_email(
+        user.email,
+        "Your QA Portal registration",
+        "registration_rejected",
+        user=user,
+        reason=reason.strip(),
+    )
 
 
 # -- password reset -----------------------------------------------------------------------
@@ -344,12 +403,21 @@ def _external(endpoint: str, **values) -> str:
 
 def _send_reset(user: User, *, template: str, hours: int, subject: str) -> str:
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=_hash_token(token),
-        expires_at=utcnow() + timedelta(hours=hours),
-    ))
-    queue_email(user.email, subject, template, user=user, hours=hours,
-                reset_url=_external("accounts.reset_password", token=token))
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=_hash_token(token),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    queue_email(
+        user.email,
+        subject,
+        template,
+        user=user,
+        hours=hours,
+        reset_url=_external("accounts.reset_password", token=token),
+    )
     return token
 
 
@@ -359,8 +427,9 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    _send_reset(user, template="password_reset", hours=hours,
-                subject="Reset your QA Portal password")
+    _send_reset(
+        user, template="password_reset", hours=hours, subject="Reset your QA Portal password"
+    )
     audit.record(None, "user.password_reset_requested", user)
 
 
@@ -379,9 +448,7 @@ def token_user(token: str) -> PasswordResetToken | None:
 def reset_password(token: str, password: str) -> User:
     row = token_user(token)
     if row is None:
-        raise InvalidInput(
-            "This link has expired or has already been used. Ask for a new one."
-        )
+        raise InvalidInput("This link has expired or has already been used. Ask for a new one.")
     check_password_strength(password, row.user.email)
     claimed = db.session.execute(
         sa.update(PasswordResetToken)

@@ -47,8 +47,6 @@ def organisation_by_domain(domain: str) -> Organisation | None:
 def pending_registrations() -> list[User]:
     return list(
         db.session.execute(
-            sa.select(User)
-            .where(User.status == AccountStatus.PENDING)
-            .order_by(User.created_at)
+            sa.select(User).where(User.status == AccountStatus.PENDING).order_by(User.created_at)
         ).scalars()
     )

@@ -99,9 +99,13 @@ def register():
     if form.validate_on_submit():
         try:
             operations.register_provider(
-                name=form.name.data, email=form.email.data, password=form.password.data,
-                organisation_name=form.organisation_name.data, domain=form.domain.data,
-                country=form.country.data, website=form.website.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                organisation_name=form.organisation_name.data,
+                domain=form.domain.data,
+                country=form.country.data,
+                website=form.website.data,
             )
         except InvalidInput as exc:
             _form_error(form, exc)
@@ -171,11 +175,19 @@ def users():
         query = query.where(User.status == status)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.name).like(like),
-                                   sa.func.lower(User.email).like(like)))
+        query = query.where(
+            sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
+        )
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("admin/users.html", page=page, role=role, status=status, q=q,
-                           roles=list(Role), statuses=list(AccountStatus))
+    return render_template(
+        "admin/users.html",
+        page=page,
+        role=role,
+        status=status,
+        q=q,
+        roles=list(Role),
+        statuses=list(AccountStatus),
+    )
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -186,7 +198,9 @@ def user_new():
     if form.validate_on_submit():
         try:
             user = operations.create_user(
-                current_user, email=form.email.data, name=form.name.data,
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
                 roles=[Role(r) for r in form.roles.data],
                 organisation=_organisation_or_none(form.organisation_id.data),
             )
@@ -194,8 +208,10 @@ def user_new():
             _form_error(form, exc)
         else:
             commit()
-            flash(f"Account created; {user.email} has been e-mailed a link to set a password.",
-                  "success")
+            flash(
+                f"Account created; {user.email} has been e-mailed a link to set a password.",
+                "success",
+            )
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = INVALID if form.errors else 200
     return render_template("admin/user_new.html", form=form), status
@@ -213,7 +229,9 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             operations.update_user(
-                current_user, user, name=form.name.data,
+                current_user,
+                user,
+                name=form.name.data,
                 organisation=_organisation_or_none(form.organisation_id.data),
                 roles=[Role(r) for r in form.roles.data],
             )
@@ -249,8 +267,9 @@ def organisations():
             sa.select(User.organisation_id, sa.func.count()).group_by(User.organisation_id)
         ).all()
     )
-    return render_template("admin/organisations.html", organisations=_all_organisations(),
-                           counts=counts)
+    return render_template(
+        "admin/organisations.html", organisations=_all_organisations(), counts=counts
+    )
 
 
 @admin_bp.route("/organisations/new", methods=["GET", "POST"])
@@ -260,8 +279,12 @@ def organisation_new():
     if form.validate_on_submit():
         try:
             org = operations.create_organisation(
-                current_user, name=form.name.data, kind=OrgKind.PROVIDER,
-                domain=form.domain.data, country=form.country.data, website=form.website.data,
+                current_user,
+                name=form.name.data,
+                kind=OrgKind.PROVIDER,
+                domain=form.domain.data,
+                country=form.country.data,
+                website=form.website.data,
             )
         except InvalidInput as exc:
             _form_error(form, exc)
@@ -281,8 +304,12 @@ def organisation_edit(org_id: int):
     if form.validate_on_submit():
         try:
             operations.update_organisation(
-                current_user, org, name=form.name.data, domain=form.domain.data,
-                country=form.country.data, website=form.website.data,
+                current_user,
+                org,
+                name=form.name.data,
+                domain=form.domain.data,
+                country=form.country.data,
+                website=form.website.data,
             )
         except InvalidInput as exc:
             _form_error(form, exc)
@@ -311,8 +338,9 @@ def organisation_status(org_id: int):
 @admin_bp.get("/registrations")
 @roles_required(Role.QA_ADMIN)
 def registrations():
-    return render_template("admin/registrations.html",
-                           pending=queries.pending_registrations(), form=forms.ReasonForm())
+    return render_template(
+        "admin/registrations.html", pending=queries.pending_registrations(), form=forms.ReasonForm()
+    )
 
 
 def _pending_or_404(user_id: int) -> User:
@@ -338,11 +366,15 @@ def registration_reject(user_id: int):
     user = _pending_or_404(user_id)
     form = forms.ReasonForm()
     if not form.validate_on_submit():
-        flash("Give the reason for rejecting the registration; it is sent to the applicant.",
-              "error")
-        return render_template("admin/registrations.html",
-                               pending=queries.pending_registrations(), form=form,
-                               rejecting=user.id), INVALID
+        flash(
+            "Give the reason for rejecting the registration; it is sent to the applicant.", "error"
+        )
+        return render_template(
+            "admin/registrations.html",
+            pending=queries.pending_registrations(),
+            form=form,
+            rejecting=user.id,
+        ), INVALID
     operations.reject_registration(current_user, user, form.reason.data)
     commit()
     flash(f"The registration of {user.email} has been rejected.", "info")

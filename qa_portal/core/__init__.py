@@ -1,1 +1,1 @@
-"""Shared machinery: base model, audit trail, permissions, state machines, errors, storage, mail, PDF."""
+"""Shared machinery: base model, audit trail, state machines, errors, storage, mail, PDF."""

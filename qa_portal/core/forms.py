@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pycountry
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -13,9 +16,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def country_choices(blank: str = "— choose —") -> list[tuple[str, str]]:
+def choices(pairs: Iterable[tuple]) -> list[SelectChoice]:
+    """WTForms choices from ``(value, label)`` pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def country_choices(blank: str = "— choose —") -> list[SelectChoice]:
     countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return [("", blank)] + [(c.alpha_2, c.name) for c in countries]
+    return choices([("", blank)] + [(c.alpha_2, c.name) for c in countries])
 
 
 def strip_filter(value):

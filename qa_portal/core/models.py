@@ -1,4 +1,4 @@
-"""Declarative base with a constraint naming convention (stable migrations on SQLite and PostgreSQL)."""
+"""Declarative base with a constraint naming convention (stable migrations everywhere)."""
 
 from __future__ import annotations
 

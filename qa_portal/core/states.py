@@ -56,9 +56,7 @@ class StateMachine:
 
     def available(self, state: enum.Enum, roles: Iterable[str]) -> list[Transition]:
         roles = set(roles)
-        return [
-            t for t in self.transitions if state in t.sources and roles.intersection(t.roles)
-        ]
+        return [t for t in self.transitions if state in t.sources and roles.intersection(t.roles)]
 
     def check(self, obj: Any, action: str, role: str) -> Transition:
         """Return the transition for ``action`` from the object's state, or refuse it."""

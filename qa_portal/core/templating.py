@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pycountry
 from flask import Flask
 from flask_login import current_user
-
-import pycountry
 
 from qa_portal.dossiers import isced
 from qa_portal.dossiers.models import label_of

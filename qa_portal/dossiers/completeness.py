@@ -121,67 +121,103 @@ def _outcomes(data: dict[str, Any]) -> list[Finding]:
     outcomes = data.get("outcomes") or []
     if not outcomes:
         return [Finding(ERROR, "no_outcomes", "There is no learning outcome.", "outcomes")]
-    assessed = {
-        key for a in (data.get("assessments") or []) for key in (a.get("outcomes") or [])
-    }
+    assessed = {key for a in (data.get("assessments") or []) for key in (a.get("outcomes") or [])}
     for i, outcome in enumerate(outcomes):
         label = outcome_label(i)
         anchor = f"outcomes-{i}"
         statement = (outcome.get("statement") or "").strip()
         if not statement:
-            found.append(Finding(ERROR, "outcome_statement_missing",
-                                 f"{label} has no statement.", anchor))
+            found.append(
+                Finding(ERROR, "outcome_statement_missing", f"{label} has no statement.", anchor)
+            )
             continue
         if _blank(outcome.get("eqf_domain")):
-            found.append(Finding(ERROR, "outcome_domain_missing",
-                                 f"{label} has no EQF domain (knowledge, skills, "
-                                 "responsibility and autonomy).", anchor))
+            found.append(
+                Finding(
+                    ERROR,
+                    "outcome_domain_missing",
+                    f"{label} has no EQF domain (knowledge, skills, responsibility and autonomy).",
+                    anchor,
+                )
+            )
         if outcome.get("key") not in assessed:
-            found.append(Finding(ERROR, "outcome_not_assessed",
-                                 f"{label} is not assessed by any assessment component.",
-                                 anchor))
+            found.append(
+                Finding(
+                    ERROR,
+                    "outcome_not_assessed",
+                    f"{label} is not assessed by any assessment component.",
+                    anchor,
+                )
+            )
         verb = starts_with_non_observable(statement)
         if verb:
-            found.append(Finding(WARNING, "outcome_not_observable",
-                                 f"{label} starts with “{verb}”, which is not observable; "
-                                 "use an action verb such as analyse, design, apply.", anchor))
+            found.append(
+                Finding(
+                    WARNING,
+                    "outcome_not_observable",
+                    f"{label} starts with “{verb}”, which is not observable; "
+                    "use an action verb such as analyse, design, apply.",
+                    anchor,
+                )
+            )
         if _blank(outcome.get("framework_code")) and _blank(outcome.get("framework_url")):
-            found.append(Finding(WARNING, "outcome_not_aligned",
-                                 f"{label} is not aligned to a framework item "
-                                 "(for example an ESCO skill).", anchor))
+            found.append(
+                Finding(
+                    WARNING,
+                    "outcome_not_aligned",
+                    f"{label} is not aligned to a framework item (for example an ESCO skill).",
+                    anchor,
+                )
+            )
     return found
 
 
 def _assessments(data: dict[str, Any]) -> list[Finding]:
     assessments = data.get("assessments") or []
     if not assessments:
-        return [Finding(ERROR, "no_assessments", "There is no assessment component.",
-                        "assessments")]
+        return [
+            Finding(ERROR, "no_assessments", "There is no assessment component.", "assessments")
+        ]
     found: list[Finding] = []
     total = 0.0
     for i, component in enumerate(assessments):
         anchor = f"assessments-{i}"
         if _blank(component.get("method")):
-            found.append(Finding(ERROR, "assessment_method_missing",
-                                 f"Assessment {i + 1} has no method.", anchor))
+            found.append(
+                Finding(
+                    ERROR, "assessment_method_missing", f"Assessment {i + 1} has no method.", anchor
+                )
+            )
         weight = component.get("weight")
         if weight is None or weight == "":
-            found.append(Finding(ERROR, "assessment_weight_missing",
-                                 f"Assessment {i + 1} has no weight.", anchor))
+            found.append(
+                Finding(
+                    ERROR, "assessment_weight_missing", f"Assessment {i + 1} has no weight.", anchor
+                )
+            )
         else:
             total += float(weight)
     if abs(total - 100) > 1e-9:
-        found.append(Finding(ERROR, "weights_not_100",
-                             f"Assessment weights add up to {total:g} %, not 100 %.",
-                             "assessments"))
+        found.append(
+            Finding(
+                ERROR,
+                "weights_not_100",
+                f"Assessment weights add up to {total:g} %, not 100 %.",
+                "assessments",
+            )
+        )
     return found
 
 
 def _evidence(data: dict[str, Any]) -> list[Finding]:
     kinds = {f.get("kind") for f in data.get("files") or []}
     return [
-        Finding(ERROR, f"missing_evidence_{kind.value}",
-                f"Evidence file missing: {label_of(kind).lower()} (PDF).", "files")
+        Finding(
+            ERROR,
+            f"missing_evidence_{kind.value}",
+            f"Evidence file missing: {label_of(kind).lower()} (PDF).",
+            "files",
+        )
         for kind in REQUIRED_EVIDENCE
         if kind.value not in kinds
     ]
@@ -195,21 +231,31 @@ def _workload(data: dict[str, Any]) -> list[Finding]:
             ratio = float(hours) / float(ects)
             low, high = HOURS_PER_ECTS
             if ratio < low or ratio > high:
-                found.append(Finding(WARNING, "hours_per_ects",
-                                     f"{ratio:.1f} hours per ECTS credit is outside the usual "
-                                     f"{low}–{high}.", "workload_hours"))
+                found.append(
+                    Finding(
+                        WARNING,
+                        "hours_per_ects",
+                        f"{ratio:.1f} hours per ECTS credit is outside the usual {low}–{high}.",
+                        "workload_hours",
+                    )
+                )
         if float(ects) >= MICRO_ECTS_LIMIT:
-            found.append(Finding(WARNING, "not_micro",
-                                 f"{float(ects):g} ECTS: with {MICRO_ECTS_LIMIT} ECTS or more "
-                                 "this is no longer a microcredential.", "ects"))
+            found.append(
+                Finding(
+                    WARNING,
+                    "not_micro",
+                    f"{float(ects):g} ECTS: with {MICRO_ECTS_LIMIT} ECTS or more "
+                    "this is no longer a microcredential.",
+                    "ects",
+                )
+            )
     return found
 
 
 def check(data: dict[str, Any]) -> list[Finding]:
     """All findings for the dossier data, errors first, in form order."""
     findings = (
-        _mandatory(data) + _outcomes(data) + _assessments(data) + _evidence(data)
-        + _workload(data)
+        _mandatory(data) + _outcomes(data) + _assessments(data) + _evidence(data) + _workload(data)
     )
     return sorted(findings, key=lambda f: f.level != ERROR)
 

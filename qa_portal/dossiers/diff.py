@@ -81,22 +81,34 @@ class DossierDiff:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.fields or self.outcomes or self.assessments or self.prerequisites
-            or self.stackability or self.files
+            self.fields
+            or self.outcomes
+            or self.assessments
+            or self.prerequisites
+            or self.stackability
+            or self.files
         )
 
     def summary(self) -> list[str]:
         """Short sentences for lists and e-mails (“2 outcomes reworded”)."""
         parts = []
         if self.fields:
-            parts.append(f"{len(self.fields)} field(s) changed: "
-                         + ", ".join(c.label for c in self.fields))
-        for name, changes in (("outcome", self.outcomes), ("assessment", self.assessments),
-                              ("prerequisite", self.prerequisites),
-                              ("stackability entry", self.stackability),
-                              ("evidence file", self.files)):
-            for verb, items in (("added", changes.added), ("removed", changes.removed),
-                                ("reworded", changes.reworded), ("changed", changes.changed)):
+            parts.append(
+                f"{len(self.fields)} field(s) changed: " + ", ".join(c.label for c in self.fields)
+            )
+        for name, changes in (
+            ("outcome", self.outcomes),
+            ("assessment", self.assessments),
+            ("prerequisite", self.prerequisites),
+            ("stackability entry", self.stackability),
+            ("evidence file", self.files),
+        ):
+            for verb, items in (
+                ("added", changes.added),
+                ("removed", changes.removed),
+                ("reworded", changes.reworded),
+                ("changed", changes.changed),
+            ):
                 if items:
                     parts.append(f"{len(items)} {name}(s) {verb}")
         return parts
@@ -114,7 +126,8 @@ def _keyed(old: list[dict], new: list[dict], text_field: str | None) -> ItemChan
         after = {**item, "position": i + 1}
         before = {**before, "position": j + 1}
         differing = sorted(
-            k for k in set(item) | set(old_by[key][1])
+            k
+            for k in set(item) | set(old_by[key][1])
             if k not in {"key", "position"} and old_by[key][1].get(k) != item.get(k)
         )
         if text_field and text_field in differing:
@@ -171,12 +184,15 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> DossierDiff:
     return DossierDiff(
         fields=fields,
         outcomes=_keyed(old.get("outcomes") or [], new.get("outcomes") or [], "statement"),
-        assessments=_keyed(old.get("assessments") or [], new.get("assessments") or [],
-                           "description"),
-        prerequisites=_unkeyed(old.get("prerequisites") or [], new.get("prerequisites") or [],
-                               PREREQUISITE_FIELDS),
-        stackability=_unkeyed(old.get("stackability") or [], new.get("stackability") or [],
-                              STACKABILITY_FIELDS),
+        assessments=_keyed(
+            old.get("assessments") or [], new.get("assessments") or [], "description"
+        ),
+        prerequisites=_unkeyed(
+            old.get("prerequisites") or [], new.get("prerequisites") or [], PREREQUISITE_FIELDS
+        ),
+        stackability=_unkeyed(
+            old.get("stackability") or [], new.get("stackability") or [], STACKABILITY_FIELDS
+        ),
         files=_files(old.get("files") or [], new.get("files") or []),
     )
 

@@ -32,7 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
-from qa_portal.core.forms import MultiCheckboxField, country_choices, strip_filter
+from qa_portal.core.forms import MultiCheckboxField, choices, country_choices, strip_filter
 from qa_portal.dossiers import isced
 from qa_portal.dossiers.models import (
     ISSUANCE_STANDARDS,
@@ -59,62 +59,88 @@ def new_key() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def enum_choices(enum_cls, blank: str = "— choose —") -> list[tuple[str, str]]:
-    return [("", blank)] + [(m.value, label_of(m)) for m in enum_cls]
+def enum_choices(enum_cls, blank: str = "— choose —"):
+    return choices([("", blank)] + [(m.value, label_of(m)) for m in enum_cls])
 
 
 def _optional_url():
-    return [Optional(), URL(message="Enter a full web address starting with https://"),
-            Length(max=500)]
+    return [
+        Optional(),
+        URL(message="Enter a full web address starting with https://"),
+        Length(max=500),
+    ]
 
 
 class OutcomeForm(Form):
     key = HiddenField()
     statement = TextAreaField(
-        "Statement", validators=[Length(max=2000)], filters=[strip_filter],
+        "Statement",
+        validators=[Length(max=2000)],
+        filters=[strip_filter],
         render_kw={"rows": 2, "placeholder": "Learners can analyse …"},
     )
     eqf_domain = SelectField("EQF domain", choices=enum_choices(EqfDomain))
-    framework_name = StringField("Framework", validators=[Length(max=200)],
-                                 filters=[strip_filter],
-                                 render_kw={"placeholder": "ESCO"})
-    framework_code = StringField("Item code", validators=[Length(max=200)],
-                                 filters=[strip_filter])
-    framework_url = URLField("Item URL", validators=_optional_url(), filters=[strip_filter],
-                             render_kw={"placeholder": "http://data.europa.eu/esco/skill/…"})
+    framework_name = StringField(
+        "Framework",
+        validators=[Length(max=200)],
+        filters=[strip_filter],
+        render_kw={"placeholder": "ESCO"},
+    )
+    framework_code = StringField("Item code", validators=[Length(max=200)], filters=[strip_filter])
+    framework_url = URLField(
+        "Item URL",
+        validators=_optional_url(),
+        filters=[strip_filter],
+        render_kw={"placeholder": "http://data.europa.eu/esco/skill/…"},
+    )
 
 
 class AssessmentForm(Form):
     key = HiddenField()
     method = SelectField("Method", choices=enum_choices(AssessmentMethod))
-    description = TextAreaField("Description", validators=[Length(max=4000)],
-                                filters=[strip_filter], render_kw={"rows": 2})
-    weight = IntegerField("Weight (%)", validators=[Optional(), NumberRange(0, 100)],
-                          render_kw={"min": 0, "max": 100, "inputmode": "numeric"})
-    supervision = SelectField("Supervision and identity verification",
-                              choices=enum_choices(Supervision))
-    pass_criteria = TextAreaField("Pass criteria", validators=[Length(max=2000)],
-                                  filters=[strip_filter], render_kw={"rows": 2})
+    description = TextAreaField(
+        "Description", validators=[Length(max=4000)], filters=[strip_filter], render_kw={"rows": 2}
+    )
+    weight = IntegerField(
+        "Weight (%)",
+        validators=[Optional(), NumberRange(0, 100)],
+        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    )
+    supervision = SelectField(
+        "Supervision and identity verification", choices=enum_choices(Supervision)
+    )
+    pass_criteria = TextAreaField(
+        "Pass criteria",
+        validators=[Length(max=2000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
     outcomes = MultiCheckboxField("Outcomes assessed", choices=[])
 
 
 class PrerequisiteForm(Form):
     kind = SelectField("Kind", choices=enum_choices(PrerequisiteKind))
-    description = TextAreaField("Description", validators=[Length(max=2000)],
-                                filters=[strip_filter], render_kw={"rows": 2})
+    description = TextAreaField(
+        "Description", validators=[Length(max=2000)], filters=[strip_filter], render_kw={"rows": 2}
+    )
     related_reference = StringField(
-        "Builds on (catalogue reference)", validators=[Length(max=40)], filters=[strip_filter],
+        "Builds on (catalogue reference)",
+        validators=[Length(max=40)],
+        filters=[strip_filter],
         render_kw={"placeholder": "MC-00012"},
     )
 
 
 class StackabilityForm(Form):
-    qualification = StringField("Qualification it counts towards",
-                                validators=[Length(max=300)], filters=[strip_filter])
-    awarding_body = StringField("Awarding body", validators=[Length(max=300)],
-                                filters=[strip_filter])
-    credits = DecimalField("Credits recognised", places=1,
-                           validators=[Optional(), NumberRange(0, 400)])
+    qualification = StringField(
+        "Qualification it counts towards", validators=[Length(max=300)], filters=[strip_filter]
+    )
+    awarding_body = StringField(
+        "Awarding body", validators=[Length(max=300)], filters=[strip_filter]
+    )
+    credits = DecimalField(
+        "Credits recognised", places=1, validators=[Optional(), NumberRange(0, 400)]
+    )
 
 
 def _split(value: str | None) -> list[str]:
@@ -132,8 +158,9 @@ def _split(value: str | None) -> list[str]:
 def _check_languages(form, field) -> None:
     for code in _split(field.data):
         if len(code) != 2 or pycountry.languages.get(alpha_2=code.lower()) is None:
-            raise ValidationError(f"“{code}” is not a two-letter ISO 639-1 language code "
-                                  "(for example en, fr, de).")
+            raise ValidationError(
+                f"“{code}” is not a two-letter ISO 639-1 language code (for example en, fr, de)."
+            )
 
 
 class DossierForm(FlaskForm):
@@ -141,87 +168,139 @@ class DossierForm(FlaskForm):
 
     # Identification
     title = StringField("Title", validators=[Length(max=300)], filters=[strip_filter])
-    summary = TextAreaField("Summary", validators=[Length(max=2000)], filters=[strip_filter],
-                            description="Two or three sentences for the catalogue.",
-                            render_kw={"rows": 3})
-    description = TextAreaField("Full description", validators=[Length(max=20000)],
-                                filters=[strip_filter], render_kw={"rows": 6})
-    web_page = URLField("Programme web page", validators=_optional_url(),
-                        filters=[strip_filter])
+    summary = TextAreaField(
+        "Summary",
+        validators=[Length(max=2000)],
+        filters=[strip_filter],
+        description="Two or three sentences for the catalogue.",
+        render_kw={"rows": 3},
+    )
+    description = TextAreaField(
+        "Full description",
+        validators=[Length(max=20000)],
+        filters=[strip_filter],
+        render_kw={"rows": 6},
+    )
+    web_page = URLField("Programme web page", validators=_optional_url(), filters=[strip_filter])
     # Awarding body and issuer
     partners = TextAreaField(
-        "Partner organisations", validators=[Length(max=4000)], filters=[strip_filter],
+        "Partner organisations",
+        validators=[Length(max=4000)],
+        filters=[strip_filter],
         description="Co-issuers and delivery platforms, one per line, e.g. "
-        "“Open Learning Ltd (delivery platform)”.", render_kw={"rows": 2},
+        "“Open Learning Ltd (delivery platform)”.",
+        render_kw={"rows": 2},
     )
     country = SelectField("Country of the issuer", choices=country_choices())
     region = StringField("Region", validators=[Length(max=200)], filters=[strip_filter])
     languages_instruction = StringField(
-        "Languages of instruction", validators=[Length(max=200), _check_languages],
-        filters=[strip_filter], description="ISO 639-1 codes separated by commas, e.g. en, fr.",
+        "Languages of instruction",
+        validators=[Length(max=200), _check_languages],
+        filters=[strip_filter],
+        description="ISO 639-1 codes separated by commas, e.g. en, fr.",
     )
     languages_assessment = StringField(
-        "Languages of assessment", validators=[Length(max=200), _check_languages],
-        filters=[strip_filter], description="ISO 639-1 codes separated by commas.",
+        "Languages of assessment",
+        validators=[Length(max=200), _check_languages],
+        filters=[strip_filter],
+        description="ISO 639-1 codes separated by commas.",
     )
     # Field of study and level
-    isced_code = SelectField("Field of study (ISCED-F 2013)", choices=isced.choices())
-    keywords = StringField("Keywords", validators=[Length(max=1000)], filters=[strip_filter],
-                           description="Separated by commas.")
+    isced_code = SelectField("Field of study (ISCED-F 2013)", choices=choices(isced.choices()))
+    keywords = StringField(
+        "Keywords",
+        validators=[Length(max=1000)],
+        filters=[strip_filter],
+        description="Separated by commas.",
+    )
     eqf_level = SelectField(
-        "EQF level", choices=[("", "— choose —")] + [(str(i), f"Level {i}") for i in range(1, 9)]
+        "EQF level",
+        choices=choices([("", "— choose —")] + [(str(i), f"Level {i}") for i in range(1, 9)]),
     )
     level_not_applicable = BooleanField("The level is not applicable to this microcredential")
-    national_level = StringField("National framework level", validators=[Length(max=200)],
-                                 filters=[strip_filter])
-    qf_ehea_cycle = SelectField("QF-EHEA cycle", choices=enum_choices(QfEheaCycle,
-                                                                     "— not relevant —"))
+    national_level = StringField(
+        "National framework level", validators=[Length(max=200)], filters=[strip_filter]
+    )
+    qf_ehea_cycle = SelectField(
+        "QF-EHEA cycle", choices=enum_choices(QfEheaCycle, "— not relevant —")
+    )
     # Workload and participation
     workload_hours = IntegerField(
-        "Notional workload (hours)", validators=[Optional(), NumberRange(1, 20000)],
+        "Notional workload (hours)",
+        validators=[Optional(), NumberRange(1, 20000)],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
-    ects = DecimalField("ECTS credits", places=1,
-                        validators=[Optional(), NumberRange(0, 400)],
-                        render_kw={"inputmode": "decimal"})
-    duration_weeks = IntegerField("Duration (weeks)",
-                                  validators=[Optional(), NumberRange(1, 520)],
-                                  render_kw={"min": 1, "inputmode": "numeric"})
+    ects = DecimalField(
+        "ECTS credits",
+        places=1,
+        validators=[Optional(), NumberRange(0, 400)],
+        render_kw={"inputmode": "decimal"},
+    )
+    duration_weeks = IntegerField(
+        "Duration (weeks)",
+        validators=[Optional(), NumberRange(1, 520)],
+        render_kw={"min": 1, "inputmode": "numeric"},
+    )
     participation = SelectField("Form of participation", choices=enum_choices(Participation))
     pacing = SelectField("Pacing", choices=enum_choices(Pacing))
     # Repeating groups
-    outcomes = FieldList(FormField(OutcomeForm), min_entries=0,
-                         max_entries=MAX_ROWS["outcomes"])
-    assessments = FieldList(FormField(AssessmentForm), min_entries=0,
-                            max_entries=MAX_ROWS["assessments"])
-    prerequisites = FieldList(FormField(PrerequisiteForm), min_entries=0,
-                              max_entries=MAX_ROWS["prerequisites"])
-    stackability = FieldList(FormField(StackabilityForm), min_entries=0,
-                             max_entries=MAX_ROWS["stackability"])
+    outcomes = FieldList(FormField(OutcomeForm), min_entries=0, max_entries=MAX_ROWS["outcomes"])
+    assessments = FieldList(
+        FormField(AssessmentForm), min_entries=0, max_entries=MAX_ROWS["assessments"]
+    )
+    prerequisites = FieldList(
+        FormField(PrerequisiteForm), min_entries=0, max_entries=MAX_ROWS["prerequisites"]
+    )
+    stackability = FieldList(
+        FormField(StackabilityForm), min_entries=0, max_entries=MAX_ROWS["stackability"]
+    )
     recognition_arrangements = TextAreaField(
-        "Credit transfer and recognition arrangements", validators=[Length(max=8000)],
-        filters=[strip_filter], render_kw={"rows": 3},
+        "Credit transfer and recognition arrangements",
+        validators=[Length(max=8000)],
+        filters=[strip_filter],
+        render_kw={"rows": 3},
     )
     # Quality assurance
     internal_qa = TextAreaField(
-        "Internal quality assurance", validators=[Length(max=8000)], filters=[strip_filter],
+        "Internal quality assurance",
+        validators=[Length(max=8000)],
+        filters=[strip_filter],
         description="The provider's own QA procedures for this microcredential (the EU "
-        "element “type of quality assurance”).", render_kw={"rows": 4},
+        "element “type of quality assurance”).",
+        render_kw={"rows": 4},
     )
-    external_decision = SelectField("External decision requested",
-                                    choices=enum_choices(ExternalDecision))
-    earlier_reviews = TextAreaField("Earlier external reviews", validators=[Length(max=8000)],
-                                    filters=[strip_filter], render_kw={"rows": 2})
+    external_decision = SelectField(
+        "External decision requested", choices=enum_choices(ExternalDecision)
+    )
+    earlier_reviews = TextAreaField(
+        "Earlier external reviews",
+        validators=[Length(max=8000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
     # Information for learners
-    target_audience = TextAreaField("Target audience", validators=[Length(max=4000)],
-                                    filters=[strip_filter], render_kw={"rows": 2})
-    cost = StringField("Cost", validators=[Length(max=200)], filters=[strip_filter],
-                       render_kw={"placeholder": "EUR 450, free for employees of …"})
-    grading_scheme = TextAreaField("Grading scheme", validators=[Length(max=2000)],
-                                   filters=[strip_filter], render_kw={"rows": 2})
+    target_audience = TextAreaField(
+        "Target audience",
+        validators=[Length(max=4000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
+    cost = StringField(
+        "Cost",
+        validators=[Length(max=200)],
+        filters=[strip_filter],
+        render_kw={"placeholder": "EUR 450, free for employees of …"},
+    )
+    grading_scheme = TextAreaField(
+        "Grading scheme",
+        validators=[Length(max=2000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
     issuance = SelectField("How the credential is issued", choices=enum_choices(Issuance))
-    issuance_standards = MultiCheckboxField("Standards used",
-                                            choices=list(ISSUANCE_STANDARDS.items()))
+    issuance_standards = MultiCheckboxField(
+        "Standards used", choices=choices(ISSUANCE_STANDARDS.items())
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,13 +313,12 @@ class DossierForm(FlaskForm):
             for entry in getattr(self, group).entries:
                 if not KEY_RE.match(entry.form.key.data or ""):
                     entry.form.key.data = new_key()
-        choices = [
-            (entry.form.key.data, f"LO{i + 1}")
-            for i, entry in enumerate(self.outcomes.entries)
-        ]
-        valid = {key for key, _ in choices}
+        outcome_choices = choices(
+            (entry.form.key.data, f"LO{i + 1}") for i, entry in enumerate(self.outcomes.entries)
+        )
+        valid = {c.value for c in outcome_choices}
         for entry in self.assessments.entries:
-            entry.form.outcomes.choices = choices
+            entry.form.outcomes.choices = outcome_choices
             entry.form.outcomes.data = [k for k in entry.form.outcomes.data or [] if k in valid]
 
     def apply_row_action(self, action: str) -> str | None:
@@ -315,8 +393,7 @@ class DossierForm(FlaskForm):
             {
                 "qualification": e.form.qualification.data or "",
                 "awarding_body": e.form.awarding_body.data or "",
-                "credits": float(e.form.credits.data) if e.form.credits.data is not None
-                else None,
+                "credits": float(e.form.credits.data) if e.form.credits.data is not None else None,
             }
             for e in self.stackability.entries
         ]
@@ -349,13 +426,19 @@ _ENUM_FIELDS = {"qf_ehea_cycle", "participation", "pacing", "external_decision",
 
 
 class NewDossierForm(FlaskForm):
-    title = StringField("Title of the microcredential",
-                        validators=[DataRequired(), Length(max=300)], filters=[strip_filter])
+    title = StringField(
+        "Title of the microcredential",
+        validators=[DataRequired(), Length(max=300)],
+        filters=[strip_filter],
+    )
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField("Type of evidence", choices=enum_choices(EvidenceKind),
-                       validators=[DataRequired(message="Choose the type of evidence.")])
+    kind = SelectField(
+        "Type of evidence",
+        choices=enum_choices(EvidenceKind),
+        validators=[DataRequired(message="Choose the type of evidence.")],
+    )
     file = FileField("PDF file", validators=[FileRequired(message="Choose a PDF file.")])
 
 
@@ -364,5 +447,6 @@ class ConfirmForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Reason (optional)", validators=[Length(max=2000)],
-                           filters=[strip_filter])
+    reason = TextAreaField(
+        "Reason (optional)", validators=[Length(max=2000)], filters=[strip_filter]
+    )

@@ -300,9 +300,7 @@ class AssessmentComponent(Base):
     )
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     weight: Mapped[int | None] = mapped_column(nullable=True)
-    supervision: Mapped[Supervision | None] = mapped_column(
-        enum_column(Supervision), nullable=True
-    )
+    supervision: Mapped[Supervision | None] = mapped_column(enum_column(Supervision), nullable=True)
     pass_criteria: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="assessments")
@@ -341,9 +339,7 @@ class StackabilityEntry(Base):
     position: Mapped[int] = mapped_column(nullable=False, default=0)
     qualification: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     awarding_body: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
-    credits: Mapped[float | None] = mapped_column(
-        sa.Numeric(5, 1, asdecimal=False), nullable=True
-    )
+    credits: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False), nullable=True)
 
     dossier: Mapped[Dossier] = relationship(back_populates="stackability")
 

@@ -65,7 +65,8 @@ class IncompleteDossier(TransitionNotAllowed):
         errors = completeness.errors(findings)
         super().__init__(
             "The dossier cannot be submitted yet: "
-            + "; ".join(f.message.rstrip(".") for f in errors) + "."
+            + "; ".join(f.message.rstrip(".") for f in errors)
+            + "."
         )
         self.findings = findings
 
@@ -108,7 +109,9 @@ def create_dossier(actor: User, title: str) -> Dossier:
     return dossier
 
 
-def save_dossier(actor: User, dossier: Dossier, data: dict[str, Any], lock_version: Any) -> list[str]:
+def save_dossier(
+    actor: User, dossier: Dossier, data: dict[str, Any], lock_version: Any
+) -> list[str]:
     """Store the authoring form's data; refuse it if someone saved in between.
 
     ``data`` has the snapshot shape (``DossierForm.to_data``); ``lock_version`` is the
@@ -163,8 +166,12 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
             value = _enum(ENUM_FIELDS[name], value)
         elif isinstance(value, list):
             value = list(value)
-        elif value is None and name not in {"eqf_level", "workload_hours", "ects",
-                                            "duration_weeks"}:
+        elif value is None and name not in {
+            "eqf_level",
+            "workload_hours",
+            "ects",
+            "duration_weeks",
+        }:
             value = "" if name != "level_not_applicable" else False
         setattr(dossier, name, value)
     if dossier.eqf_level is not None and not 1 <= dossier.eqf_level <= 8:
@@ -204,17 +211,23 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
         dossier.assessments = kept_a
     if "prerequisites" in data:
         dossier.prerequisites = [
-            Prerequisite(position=i, kind=_enum(PrerequisiteKind, row.get("kind")),
-                         description=row.get("description") or "",
-                         related_reference=row.get("related_reference") or "")
+            Prerequisite(
+                position=i,
+                kind=_enum(PrerequisiteKind, row.get("kind")),
+                description=row.get("description") or "",
+                related_reference=row.get("related_reference") or "",
+            )
             for i, row in enumerate(data["prerequisites"])
             if row.get("kind") or row.get("description") or row.get("related_reference")
         ]
     if "stackability" in data:
         dossier.stackability = [
-            StackabilityEntry(position=i, qualification=row.get("qualification") or "",
-                              awarding_body=row.get("awarding_body") or "",
-                              credits=row.get("credits"))
+            StackabilityEntry(
+                position=i,
+                qualification=row.get("qualification") or "",
+                awarding_body=row.get("awarding_body") or "",
+                credits=row.get("credits"),
+            )
             for i, row in enumerate(data["stackability"])
             if row.get("qualification") or row.get("awarding_body") or row.get("credits")
         ]
@@ -224,29 +237,41 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
 def check_pdf(data: bytes) -> int:
     """Return the page count of a genuine, readable, unencrypted PDF; refuse anything else."""
     if b"%PDF-" not in data[:1024]:
-        raise InvalidInput("This file is not a PDF (whatever its name says). Evidence files "
-                           "must be PDF documents.")
+        raise InvalidInput(
+            "This file is not a PDF (whatever its name says). Evidence files must be PDF documents."
+        )
     if b"%%EOF" not in data[-2048:]:
-        raise InvalidInput("This PDF is incomplete or damaged (no end-of-file marker). "
-                           "Please export it again.")
+        raise InvalidInput(
+            "This PDF is incomplete or damaged (no end-of-file marker). Please export it again."
+        )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise InvalidInput("This PDF is password-protected; reviewers could not open it. "
-                               "Please upload an unprotected copy.")
+            raise InvalidInput(
+                "This PDF is password-protected; reviewers could not open it. "
+                "Please upload an unprotected copy."
+            )
         pages = len(reader.pages)
     except InvalidInput:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ) as exc:
         raise InvalidInput("This PDF cannot be read; please export it again.") from exc
     if pages < 1:
         raise InvalidInput("This PDF has no pages.")
     return pages
 
 
-def add_evidence_file(actor: User, dossier: Dossier, kind: str, filename: str | None,
-                      data: bytes) -> EvidenceFile:
+def add_evidence_file(
+    actor: User, dossier: Dossier, kind: str, filename: str | None, data: bytes
+) -> EvidenceFile:
     """Store an evidence PDF under a generated name, with its SHA-256."""
     _require_editable(actor, dossier)
     evidence_kind = _enum(EvidenceKind, kind)
@@ -263,13 +288,26 @@ def add_evidence_file(actor: User, dossier: Dossier, kind: str, filename: str | 
         name = name.rsplit(".", 1)[0] + ".pdf" if "." in name else name + ".pdf"
     stored = storage.save_bytes(data, kind="uploads", extension="pdf")
     evidence = EvidenceFile(
-        dossier=dossier, kind=evidence_kind, original_name=name, stored_name=stored.stored_name,
-        sha256=stored.sha256, size=stored.size, uploaded_by=actor,
+        dossier=dossier,
+        kind=evidence_kind,
+        original_name=name,
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        uploaded_by=actor,
     )
     db.session.add(evidence)
     db.session.flush()
-    audit.record(actor, "dossier.file_upload", dossier, file_id=evidence.id,
-                 kind=evidence_kind.value, name=name, sha256=stored.sha256, size=stored.size)
+    audit.record(
+        actor,
+        "dossier.file_upload",
+        dossier,
+        file_id=evidence.id,
+        kind=evidence_kind.value,
+        name=name,
+        sha256=stored.sha256,
+        size=stored.size,
+    )
     return evidence
 
 
@@ -279,15 +317,15 @@ def remove_evidence_file(actor: User, dossier: Dossier, evidence: EvidenceFile) 
     if evidence.dossier_id != dossier.id or evidence.removed_at is not None:
         raise InvalidInput("This file is not part of the dossier.")
     evidence.removed_at = utcnow()
-    audit.record(actor, "dossier.file_remove", dossier, file_id=evidence.id,
-                 sha256=evidence.sha256)
+    audit.record(actor, "dossier.file_remove", dossier, file_id=evidence.id, sha256=evidence.sha256)
 
 
 def record_download(actor: User, dossier: Dossier, evidence: EvidenceFile) -> None:
     """Downloads by QA staff and reviewers are sensitive actions: audit them."""
     if actor.is_staff or not dossier.is_member(actor):
-        audit.record(actor, "dossier.file_download", dossier, file_id=evidence.id,
-                     sha256=evidence.sha256)
+        audit.record(
+            actor, "dossier.file_download", dossier, file_id=evidence.id, sha256=evidence.sha256
+        )
 
 
 # -- submission ---------------------------------------------------------------------------
@@ -308,26 +346,39 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
     findings = completeness.check(data)
     if completeness.errors(findings):
         raise IncompleteDossier(findings)
-    number = (db.session.execute(
-        sa.select(sa.func.max(DossierVersion.number)).where(
-            DossierVersion.dossier_id == dossier.id)
-    ).scalar() or 0) + 1
+    number = (
+        db.session.execute(
+            sa.select(sa.func.max(DossierVersion.number)).where(
+                DossierVersion.dossier_id == dossier.id
+            )
+        ).scalar()
+        or 0
+    ) + 1
     round_number = dossier.versions[-1].round_number if dossier.versions else 1
     version = DossierVersion(
-        dossier=dossier, number=number, round_number=round_number, submitted_by=actor,
-        snapshot_json=canonical(data), sha256=digest(data),
+        dossier=dossier,
+        number=number,
+        round_number=round_number,
+        submitted_by=actor,
+        snapshot_json=canonical(data),
+        sha256=digest(data),
     )
     db.session.add(version)
     dossier.submitted_at = utcnow()
     db.session.flush()
-    DOSSIER_MACHINE.fire(dossier, action, actor=actor, role="provider", version=number,
-                         version_sha256=version.sha256,
-                         warnings=len(completeness.warnings(findings)))
+    DOSSIER_MACHINE.fire(
+        dossier,
+        action,
+        actor=actor,
+        role="provider",
+        version=number,
+        version_sha256=version.sha256,
+        warnings=len(completeness.warnings(findings)),
+    )
     return version
 
 
 def withdraw_dossier(actor: User, dossier: Dossier, reason: str = "") -> None:
     """The provider withdraws a dossier before any decision."""
     _require_member(actor, dossier)
-    DOSSIER_MACHINE.fire(dossier, "withdraw", actor=actor, role="provider",
-                         reason=reason.strip())
+    DOSSIER_MACHINE.fire(dossier, "withdraw", actor=actor, role="provider", reason=reason.strip())

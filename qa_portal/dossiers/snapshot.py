@@ -45,8 +45,14 @@ SCALAR_FIELDS = (
     "issuance_standards",
 )
 
-OUTCOME_FIELDS = ("key", "statement", "eqf_domain", "framework_name", "framework_code",
-                  "framework_url")
+OUTCOME_FIELDS = (
+    "key",
+    "statement",
+    "eqf_domain",
+    "framework_name",
+    "framework_code",
+    "framework_url",
+)
 ASSESSMENT_FIELDS = ("key", "method", "description", "weight", "supervision", "pass_criteria")
 PREREQUISITE_FIELDS = ("kind", "description", "related_reference")
 STACKABILITY_FIELDS = ("qualification", "awarding_body", "credits")
@@ -91,8 +97,13 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         for s in dossier.stackability
     ]
     data["files"] = [
-        {"id": f.id, "kind": f.kind.value, "name": f.original_name, "sha256": f.sha256,
-         "size": f.size}
+        {
+            "id": f.id,
+            "kind": f.kind.value,
+            "name": f.original_name,
+            "sha256": f.sha256,
+            "size": f.size,
+        }
         for f in dossier.current_files
     ]
     return data

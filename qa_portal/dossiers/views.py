@@ -53,11 +53,16 @@ def dashboard():
         for d in dossiers:
             findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
             rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
-        return render_template("dossiers/dashboard.html", rows=rows,
-                               organisation=current_user.organisation)
+        return render_template(
+            "dossiers/dashboard.html", rows=rows, organisation=current_user.organisation
+        )
     state = request.args.get("state", "")
-    return render_template("dossiers/staff_list.html", dossiers=queries.submitted_dossiers(state),
-                           state=state, states=list(DossierState))
+    return render_template(
+        "dossiers/staff_list.html",
+        dossiers=queries.submitted_dossiers(state),
+        state=state,
+        states=list(DossierState),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -67,8 +72,9 @@ def new():
     if form.validate_on_submit():
         dossier = operations.create_dossier(current_user, form.title.data)
         commit()
-        flash("Draft created. Fill in the sections; the checklist shows what is missing.",
-              "success")
+        flash(
+            "Draft created. Fill in the sections; the checklist shows what is missing.", "success"
+        )
         return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
     return render_template("dossiers/new.html", form=form), 400 if form.errors else 200
 
@@ -81,7 +87,10 @@ def show(dossier_id: int):
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
     return render_template(
-        "dossiers/show.html", dossier=dossier, data=data, findings=findings,
+        "dossiers/show.html",
+        dossier=dossier,
+        data=data,
+        findings=findings,
         next_action=NEXT_ACTION[dossier.state],
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
     )
@@ -94,8 +103,9 @@ def _edit_form(dossier: Dossier) -> forms.DossierForm:
     return forms.DossierForm(data={**data, "lock_version": dossier.lock_version})
 
 
-def _render_edit(dossier: Dossier, form: forms.DossierForm, status: int = 200,
-                 conflict: dict | None = None):
+def _render_edit(
+    dossier: Dossier, form: forms.DossierForm, status: int = 200, conflict: dict | None = None
+):
     data = {**dossier_to_dict(dossier), **form.to_data()}
     findings = completeness.check(data)
     row_templates = {
@@ -105,8 +115,12 @@ def _render_edit(dossier: Dossier, form: forms.DossierForm, status: int = 200,
         "stackability": forms.StackabilityForm(prefix="stackability-__index__"),
     }
     return render_template(
-        "dossiers/edit.html", dossier=dossier, form=form, findings=findings,
-        upload_form=forms.UploadForm(formdata=None), conflict=conflict,
+        "dossiers/edit.html",
+        dossier=dossier,
+        form=form,
+        findings=findings,
+        upload_form=forms.UploadForm(formdata=None),
+        conflict=conflict,
         row_templates=row_templates,
     ), status
 
@@ -129,16 +143,19 @@ def edit(dossier_id: int):
         flash("Not saved: please correct the fields marked below.", "error")
         return _render_edit(dossier, form, 400)
     try:
-        changes = operations.save_dossier(current_user, dossier, form.to_data(),
-                                          form.lock_version.data)
+        changes = operations.save_dossier(
+            current_user, dossier, form.to_data(), form.lock_version.data
+        )
     except StaleObject as exc:
         db.session.rollback()
         dossier = db.session.get(Dossier, dossier_id)
-        theirs = diff_snapshots(dossier_to_dict(dossier), {**dossier_to_dict(dossier),
-                                                            **form.to_data()})
+        theirs = diff_snapshots(
+            dossier_to_dict(dossier), {**dossier_to_dict(dossier), **form.to_data()}
+        )
         form.lock_version.data = dossier.lock_version  # saving again keeps this user's input
-        return _render_edit(dossier, form, 409,
-                            conflict={"message": exc.message, "differences": theirs.summary()})
+        return _render_edit(
+            dossier, form, 409, conflict={"message": exc.message, "differences": theirs.summary()}
+        )
     commit()
     flash("Saved." if changes else "Saved (no changes).", "success")
     return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
@@ -171,8 +188,9 @@ def upload(dossier_id: int):
         return _render_edit(dossier, _edit_form_for_get(dossier), 400)
     file = form.file.data
     try:
-        evidence = operations.add_evidence_file(current_user, dossier, form.kind.data,
-                                                file.filename, file.read())
+        evidence = operations.add_evidence_file(
+            current_user, dossier, form.kind.data, file.filename, file.read()
+        )
     except InvalidInput as exc:
         db.session.rollback()
         flash(f"File not uploaded: {exc.message}", "error")
@@ -213,8 +231,11 @@ def download(dossier_id: int, file_id: int):
     operations.record_download(current_user, dossier, evidence)
     commit()
     response = send_file(
-        storage.path_of(evidence.stored_name), mimetype="application/pdf", as_attachment=True,
-        download_name=evidence.original_name, max_age=0,
+        storage.path_of(evidence.stored_name),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=evidence.original_name,
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
@@ -237,17 +258,20 @@ def submit(dossier_id: int):
             status = exc.status_code
         else:
             commit()
-            flash(f"Submitted as version {version.number}; the QA body will now screen it.",
-                  "success")
-            return redirect(url_for("dossiers.version", dossier_id=dossier.id,
-                                    number=version.number))
+            flash(
+                f"Submitted as version {version.number}; the QA body will now screen it.", "success"
+            )
+            return redirect(
+                url_for("dossiers.version", dossier_id=dossier.id, number=version.number)
+            )
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     form.lock_version.data = dossier.lock_version
     previous = dossier.latest_version
     changes = diff_snapshots(previous.snapshot, data) if previous else None
-    return render_template("dossiers/submit.html", dossier=dossier, form=form,
-                           findings=findings, changes=changes), status
+    return render_template(
+        "dossiers/submit.html", dossier=dossier, form=form, findings=findings, changes=changes
+    ), status
 
 
 @bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
@@ -273,7 +297,10 @@ def version(dossier_id: int, number: int):
     data = version.snapshot
     previous = queries.version(dossier, number - 1) if number > 1 else None
     return render_template(
-        "dossiers/version.html", dossier=dossier, version=version, data=data,
+        "dossiers/version.html",
+        dossier=dossier,
+        version=version,
+        data=data,
         findings=completeness.check(data),
         changes=diff_snapshots(previous.snapshot, data) if previous else None,
         previous=previous,

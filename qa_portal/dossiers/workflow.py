@@ -8,8 +8,7 @@ from qa_portal.dossiers.models import DossierState as S
 PROVIDER = "provider"
 OFFICER = "qa_officer"
 
-BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.RETURNED, S.IN_REVIEW,
-                   S.DECISION_PENDING)
+BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.RETURNED, S.IN_REVIEW, S.DECISION_PENDING)
 APPEALABLE = (S.REJECTED, S.DESK_REJECTED, S.REVISE_AND_RESUBMIT)
 APPROVED = (S.APPROVED, S.APPROVED_WITH_CONDITIONS)
 DECIDED = APPROVED + (S.REVISE_AND_RESUBMIT, S.REJECTED)
@@ -23,26 +22,54 @@ DOSSIER_MACHINE = StateMachine(
         Transition("return", (S.SCREENING,), S.RETURNED, (OFFICER,), "Return to provider"),
         Transition("desk_reject", (S.SCREENING,), S.DESK_REJECTED, (OFFICER,), "Desk-reject"),
         Transition("open_review", (S.SCREENING,), S.IN_REVIEW, (OFFICER,), "Open review"),
-        Transition("close_round", (S.IN_REVIEW,), S.DECISION_PENDING, (OFFICER, SYSTEM),
-                   "Close the round"),
+        Transition(
+            "close_round", (S.IN_REVIEW,), S.DECISION_PENDING, (OFFICER, SYSTEM), "Close the round"
+        ),
         Transition("approve", (S.DECISION_PENDING,), S.APPROVED, (OFFICER,), "Approve"),
-        Transition("approve_with_conditions", (S.DECISION_PENDING,),
-                   S.APPROVED_WITH_CONDITIONS, (OFFICER,), "Approve with conditions"),
-        Transition("revise", (S.DECISION_PENDING,), S.REVISE_AND_RESUBMIT, (OFFICER,),
-                   "Revise and resubmit"),
+        Transition(
+            "approve_with_conditions",
+            (S.DECISION_PENDING,),
+            S.APPROVED_WITH_CONDITIONS,
+            (OFFICER,),
+            "Approve with conditions",
+        ),
+        Transition(
+            "revise",
+            (S.DECISION_PENDING,),
+            S.REVISE_AND_RESUBMIT,
+            (OFFICER,),
+            "Revise and resubmit",
+        ),
         Transition("reject", (S.DECISION_PENDING,), S.REJECTED, (OFFICER,), "Reject"),
-        Transition("start_revision", (S.REVISE_AND_RESUBMIT,), S.DRAFT, (PROVIDER,),
-                   "Start the revised version"),
+        Transition(
+            "start_revision",
+            (S.REVISE_AND_RESUBMIT,),
+            S.DRAFT,
+            (PROVIDER,),
+            "Start the revised version",
+        ),
         Transition("start_renewal", APPROVED, S.DRAFT, (PROVIDER,), "Start a renewal"),
         Transition("appeal", APPEALABLE, S.APPEAL, (PROVIDER,), "Appeal"),
-        Transition("overturn_appeal", (S.APPEAL,), S.DECISION_PENDING, (OFFICER,),
-                   "Overturn the decision"),
-        Transition("uphold_appeal_rejected", (S.APPEAL,), S.REJECTED, (OFFICER,),
-                   "Uphold the decision"),
-        Transition("uphold_appeal_desk_rejected", (S.APPEAL,), S.DESK_REJECTED, (OFFICER,),
-                   "Uphold the decision"),
-        Transition("uphold_appeal_revise", (S.APPEAL,), S.REVISE_AND_RESUBMIT, (OFFICER,),
-                   "Uphold the decision"),
+        Transition(
+            "overturn_appeal", (S.APPEAL,), S.DECISION_PENDING, (OFFICER,), "Overturn the decision"
+        ),
+        Transition(
+            "uphold_appeal_rejected", (S.APPEAL,), S.REJECTED, (OFFICER,), "Uphold the decision"
+        ),
+        Transition(
+            "uphold_appeal_desk_rejected",
+            (S.APPEAL,),
+            S.DESK_REJECTED,
+            (OFFICER,),
+            "Uphold the decision",
+        ),
+        Transition(
+            "uphold_appeal_revise",
+            (S.APPEAL,),
+            S.REVISE_AND_RESUBMIT,
+            (OFFICER,),
+            "Uphold the decision",
+        ),
         Transition("withdraw", BEFORE_DECISION, S.WITHDRAWN, (PROVIDER,), "Withdraw"),
     ],
 )

@@ -25,7 +25,8 @@ class ReviewerProfile(Base):
 
     user: Mapped[User] = relationship()
     affiliations: Mapped[list[ReviewerAffiliation]] = relationship(
-        back_populates="profile", cascade="all, delete-orphan",
+        back_populates="profile",
+        cascade="all, delete-orphan",
         order_by="ReviewerAffiliation.start_date",
     )
 
