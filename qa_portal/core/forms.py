@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pycountry
-from wtforms import SelectMultipleField, widgets
+from wtforms import SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
+
+
+class OptionalSelectField(SelectField):
+    """A select whose value is "" (nothing chosen) when the request does not send it."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("default", "")
+        super().__init__(label, validators, **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):

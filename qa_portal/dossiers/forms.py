@@ -25,14 +25,19 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
-from qa_portal.core.forms import MultiCheckboxField, choices, country_choices, strip_filter
+from qa_portal.core.forms import (
+    MultiCheckboxField,
+    OptionalSelectField,
+    choices,
+    country_choices,
+    strip_filter,
+)
 from qa_portal.dossiers import isced
 from qa_portal.dossiers.models import (
     ISSUANCE_STANDARDS,
@@ -79,7 +84,7 @@ class OutcomeForm(Form):
         filters=[strip_filter],
         render_kw={"rows": 2, "placeholder": "Learners can analyse …"},
     )
-    eqf_domain = SelectField("EQF domain", choices=enum_choices(EqfDomain))
+    eqf_domain = OptionalSelectField("EQF domain", choices=enum_choices(EqfDomain))
     framework_name = StringField(
         "Framework",
         validators=[Length(max=200)],
@@ -97,7 +102,7 @@ class OutcomeForm(Form):
 
 class AssessmentForm(Form):
     key = HiddenField()
-    method = SelectField("Method", choices=enum_choices(AssessmentMethod))
+    method = OptionalSelectField("Method", choices=enum_choices(AssessmentMethod))
     description = TextAreaField(
         "Description", validators=[Length(max=4000)], filters=[strip_filter], render_kw={"rows": 2}
     )
@@ -106,7 +111,7 @@ class AssessmentForm(Form):
         validators=[Optional(), NumberRange(0, 100)],
         render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
     )
-    supervision = SelectField(
+    supervision = OptionalSelectField(
         "Supervision and identity verification", choices=enum_choices(Supervision)
     )
     pass_criteria = TextAreaField(
@@ -119,7 +124,7 @@ class AssessmentForm(Form):
 
 
 class PrerequisiteForm(Form):
-    kind = SelectField("Kind", choices=enum_choices(PrerequisiteKind))
+    kind = OptionalSelectField("Kind", choices=enum_choices(PrerequisiteKind))
     description = TextAreaField(
         "Description", validators=[Length(max=2000)], filters=[strip_filter], render_kw={"rows": 2}
     )
@@ -191,7 +196,7 @@ class DossierForm(FlaskForm):
         "“Open Learning Ltd (delivery platform)”.",
         render_kw={"rows": 2},
     )
-    country = SelectField("Country of the issuer", choices=country_choices())
+    country = OptionalSelectField("Country of the issuer", choices=country_choices())
     region = StringField("Region", validators=[Length(max=200)], filters=[strip_filter])
     languages_instruction = StringField(
         "Languages of instruction",
@@ -206,14 +211,16 @@ class DossierForm(FlaskForm):
         description="ISO 639-1 codes separated by commas.",
     )
     # Field of study and level
-    isced_code = SelectField("Field of study (ISCED-F 2013)", choices=choices(isced.choices()))
+    isced_code = OptionalSelectField(
+        "Field of study (ISCED-F 2013)", choices=choices(isced.choices())
+    )
     keywords = StringField(
         "Keywords",
         validators=[Length(max=1000)],
         filters=[strip_filter],
         description="Separated by commas.",
     )
-    eqf_level = SelectField(
+    eqf_level = OptionalSelectField(
         "EQF level",
         choices=choices([("", "— choose —")] + [(str(i), f"Level {i}") for i in range(1, 9)]),
     )
@@ -221,7 +228,7 @@ class DossierForm(FlaskForm):
     national_level = StringField(
         "National framework level", validators=[Length(max=200)], filters=[strip_filter]
     )
-    qf_ehea_cycle = SelectField(
+    qf_ehea_cycle = OptionalSelectField(
         "QF-EHEA cycle", choices=enum_choices(QfEheaCycle, "— not relevant —")
     )
     # Workload and participation
@@ -241,8 +248,10 @@ class DossierForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 520)],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
-    participation = SelectField("Form of participation", choices=enum_choices(Participation))
-    pacing = SelectField("Pacing", choices=enum_choices(Pacing))
+    participation = OptionalSelectField(
+        "Form of participation", choices=enum_choices(Participation)
+    )
+    pacing = OptionalSelectField("Pacing", choices=enum_choices(Pacing))
     # Repeating groups
     outcomes = FieldList(FormField(OutcomeForm), min_entries=0, max_entries=MAX_ROWS["outcomes"])
     assessments = FieldList(
@@ -269,7 +278,7 @@ class DossierForm(FlaskForm):
         "element “type of quality assurance”).",
         render_kw={"rows": 4},
     )
-    external_decision = SelectField(
+    external_decision = OptionalSelectField(
         "External decision requested", choices=enum_choices(ExternalDecision)
     )
     earlier_reviews = TextAreaField(
@@ -297,7 +306,7 @@ class DossierForm(FlaskForm):
         filters=[strip_filter],
         render_kw={"rows": 2},
     )
-    issuance = SelectField("How the credential is issued", choices=enum_choices(Issuance))
+    issuance = OptionalSelectField("How the credential is issued", choices=enum_choices(Issuance))
     issuance_standards = MultiCheckboxField(
         "Standards used", choices=choices(ISSUANCE_STANDARDS.items())
     )
@@ -434,7 +443,7 @@ class NewDossierForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField(
+    kind = OptionalSelectField(
         "Type of evidence",
         choices=enum_choices(EvidenceKind),
         validators=[DataRequired(message="Choose the type of evidence.")],
