@@ -158,6 +158,10 @@ class Dossier(Base):
         sa.ForeignKey("user_account.id"), nullable=True
     )
     submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The QA officer who took the dossier up (screening, panel, decision).
+    case_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True, index=True
+    )
 
     # Identification
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
@@ -228,6 +232,10 @@ class Dossier(Base):
     versions: Mapped[list[DossierVersion]] = relationship(
         back_populates="dossier", order_by="DossierVersion.number"
     )
+    case_officer: Mapped[User | None] = relationship(foreign_keys=[case_officer_id])
+    rounds: Mapped[list[ReviewRound]] = relationship(  # noqa: F821
+        back_populates="dossier", order_by="ReviewRound.number"
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -246,6 +254,10 @@ class Dossier(Base):
     @property
     def latest_version(self) -> DossierVersion | None:
         return self.versions[-1] if self.versions else None
+
+    @property
+    def current_round(self) -> ReviewRound | None:  # noqa: F821
+        return self.rounds[-1] if self.rounds else None
 
     @property
     def is_editable(self) -> bool:

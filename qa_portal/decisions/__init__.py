@@ -1,0 +1,1 @@
+"""Decisions, conditions, appeals and review reports."""

@@ -1,0 +1,179 @@
+"""Decisions on review rounds, the conditions attached to them, and appeals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_portal.accounts.models import User
+from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.dossiers.models import Dossier
+from qa_portal.reviews.models import ReviewRound
+
+
+class Outcome(enum.StrEnum):
+    APPROVED = "approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    REVISE_AND_RESUBMIT = "revise_and_resubmit"
+    REJECTED = "rejected"
+    DESK_REJECTED = "desk_rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            "approved": "Approved",
+            "approved_with_conditions": "Approved with conditions",
+            "revise_and_resubmit": "Revise and resubmit",
+            "rejected": "Rejected",
+            "desk_rejected": "Desk-rejected",
+        }[self.value]
+
+    @property
+    def is_approval(self) -> bool:
+        return self in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS)
+
+    @property
+    def is_appealable(self) -> bool:
+        return self in (Outcome.REJECTED, Outcome.DESK_REJECTED, Outcome.REVISE_AND_RESUBMIT)
+
+
+class Decision(Base):
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome), nullable=False)
+    rationale: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    valid_from: Mapped[date | None] = mapped_column(nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(nullable=True)
+    appeal_deadline: Mapped[date | None] = mapped_column(nullable=True)
+    # A decision overturned on appeal is superseded by the next one on the same round.
+    superseded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    dossier: Mapped[Dossier] = relationship()
+    round: Mapped[ReviewRound] = relationship()
+    decided_by: Mapped[User] = relationship()
+    conditions: Mapped[list[Condition]] = relationship(
+        back_populates="decision", order_by="Condition.position", cascade="all, delete-orphan"
+    )
+    appeals: Mapped[list[Appeal]] = relationship(back_populates="decision",
+                                                 order_by="Appeal.lodged_at")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "outcome NOT IN ('approved', 'approved_with_conditions') "
+            "OR (valid_from IS NOT NULL AND valid_until IS NOT NULL)",
+            name="approval_has_validity",
+        ),
+    )
+
+
+class ConditionState(enum.StrEnum):
+    OPEN = "open"
+    EVIDENCE_SUBMITTED = "evidence_submitted"
+    MET = "met"
+    NOT_MET = "not_met"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Condition(Base):
+    __tablename__ = "condition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    due_date: Mapped[date] = mapped_column(nullable=False)
+    state: Mapped[ConditionState] = mapped_column(
+        enum_column(ConditionState), nullable=False, default=ConditionState.OPEN, index=True
+    )
+    evidence_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    evidence_submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    verification_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    decision: Mapped[Decision] = relationship(back_populates="conditions")
+    verified_by: Mapped[User | None] = relationship()
+    files: Mapped[list[ConditionFile]] = relationship(
+        back_populates="condition", order_by="ConditionFile.id", cascade="all, delete-orphan"
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.state == ConditionState.OPEN and self.due_date < today
+
+
+class ConditionFile(Base):
+    """Evidence a provider uploads for one condition (PDF, stored like dossier evidence)."""
+
+    __tablename__ = "condition_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("condition.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    original_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    stored_name: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    size: Mapped[int] = mapped_column(nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    condition: Mapped[Condition] = relationship(back_populates="files")
+
+
+class AppealState(enum.StrEnum):
+    LODGED = "lodged"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Appeal(Base):
+    __tablename__ = "appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    state: Mapped[AppealState] = mapped_column(
+        enum_column(AppealState), nullable=False, default=AppealState.LODGED, index=True
+    )
+    grounds: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    lodged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    lodged_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    handled_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    rationale: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    dossier: Mapped[Dossier] = relationship()
+    decision: Mapped[Decision] = relationship(back_populates="appeals")
+    lodged_by: Mapped[User] = relationship(foreign_keys=[lodged_by_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])

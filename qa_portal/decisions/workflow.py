@@ -1,0 +1,29 @@
+"""State machines for conditions and appeals (product spec section 3)."""
+
+from __future__ import annotations
+
+from qa_portal.core.states import StateMachine, Transition
+from qa_portal.decisions.models import AppealState as P
+from qa_portal.decisions.models import ConditionState as C
+
+PROVIDER = "provider"
+OFFICER = "qa_officer"
+
+CONDITION_MACHINE = StateMachine(
+    "condition",
+    [
+        Transition("submit_evidence", (C.OPEN,), C.EVIDENCE_SUBMITTED, (PROVIDER,),
+                   "Submit evidence"),
+        Transition("mark_met", (C.EVIDENCE_SUBMITTED,), C.MET, (OFFICER,), "Mark as met"),
+        Transition("mark_not_met", (C.EVIDENCE_SUBMITTED,), C.NOT_MET, (OFFICER,),
+                   "Mark as not met"),
+    ],
+)
+
+APPEAL_MACHINE = StateMachine(
+    "appeal",
+    [
+        Transition("uphold", (P.LODGED,), P.UPHELD, (OFFICER,), "Uphold the decision"),
+        Transition("overturn", (P.LODGED,), P.OVERTURNED, (OFFICER,), "Overturn the decision"),
+    ],
+)

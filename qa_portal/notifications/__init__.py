@@ -1,0 +1,1 @@
+"""In-app inbox, e-mail notifications for every event someone must act on, and reminders."""
