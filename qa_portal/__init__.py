@@ -81,20 +81,27 @@ def _register_blueprints(app: Flask) -> None:
     from qa_portal.accounts.views import bp as accounts_bp
     from qa_portal.core.views import bp as core_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
+    from qa_portal.reviews.views import bp as reviews_bp
+    from qa_portal.reviews.views import panel_bp, rubric_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(panel_bp)
+    app.register_blueprint(rubric_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from qa_portal.accounts.cli import orgs_cli, users_cli
     from qa_portal.core.cli import audit_cli, mail_cli
     from qa_portal.demo import demo_command
+    from qa_portal.notifications.cli import reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(reminders_cli)

@@ -31,6 +31,7 @@ def init_celery(app: Flask) -> None:
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "retry-unsent-email": {"task": "qa_portal.retry_email", "schedule": 300.0},
+            "send-reminders": {"task": "qa_portal.send_reminders", "schedule": 3600.0},
         },
     )
     celery.Task = FlaskTask
@@ -55,3 +56,11 @@ def retry_email() -> None:
     from qa_portal.core import mail
 
     mail.retry_pending()
+
+
+@celery.task(name="qa_portal.send_reminders")
+def send_reminders() -> None:
+    from qa_portal.core.db import commit
+    from qa_portal.notifications.reminders import send_reminders as run
+
+    run(commit=commit)

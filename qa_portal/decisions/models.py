@@ -66,8 +66,9 @@ class Decision(Base):
     conditions: Mapped[list[Condition]] = relationship(
         back_populates="decision", order_by="Condition.position", cascade="all, delete-orphan"
     )
-    appeals: Mapped[list[Appeal]] = relationship(back_populates="decision",
-                                                 order_by="Appeal.lodged_at")
+    appeals: Mapped[list[Appeal]] = relationship(
+        back_populates="decision", order_by="Appeal.lodged_at"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(

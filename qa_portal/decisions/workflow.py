@@ -12,11 +12,13 @@ OFFICER = "qa_officer"
 CONDITION_MACHINE = StateMachine(
     "condition",
     [
-        Transition("submit_evidence", (C.OPEN,), C.EVIDENCE_SUBMITTED, (PROVIDER,),
-                   "Submit evidence"),
+        Transition(
+            "submit_evidence", (C.OPEN,), C.EVIDENCE_SUBMITTED, (PROVIDER,), "Submit evidence"
+        ),
         Transition("mark_met", (C.EVIDENCE_SUBMITTED,), C.MET, (OFFICER,), "Mark as met"),
-        Transition("mark_not_met", (C.EVIDENCE_SUBMITTED,), C.NOT_MET, (OFFICER,),
-                   "Mark as not met"),
+        Transition(
+            "mark_not_met", (C.EVIDENCE_SUBMITTED,), C.NOT_MET, (OFFICER,), "Mark as not met"
+        ),
     ],
 )
 

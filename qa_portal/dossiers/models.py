@@ -413,4 +413,25 @@ class DossierVersion(Base):
 
 @event.listens_for(DossierVersion, "before_update")
 def _versions_are_immutable(mapper, connection, target):
-    raise RuntimeError("a submitted dossier version cannot be changed")
+    state = sa.inspect(target)
+    if any(state.attrs[c.key].history.has_changes() for c in mapper.column_attrs):
+        raise RuntimeError("a submitted dossier version cannot be changed")
+
+
+class ScreeningNote(Base):
+    """A QA officer's note when returning a dossier to the provider during screening."""
+
+    __tablename__ = "screening_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dossier_version.id"), nullable=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    author: Mapped[User] = relationship()

@@ -48,6 +48,7 @@ from qa_portal.dossiers.models import (
 from qa_portal.dossiers.snapshot import SCALAR_FIELDS, canonical, digest, dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
+from qa_portal.notifications.operations import notify, officers
 
 ENUM_FIELDS = {
     "qf_ehea_cycle": QfEheaCycle,
@@ -342,6 +343,8 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         raise StaleObject(
             "The dossier was changed after you opened this page; review it again, then submit."
         )
+    from qa_portal.reviews.operations import attach_version
+
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     if completeness.errors(findings):
@@ -354,17 +357,16 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         ).scalar()
         or 0
     ) + 1
-    round_number = dossier.versions[-1].round_number if dossier.versions else 1
     version = DossierVersion(
         dossier=dossier,
         number=number,
-        round_number=round_number,
         submitted_by=actor,
         snapshot_json=canonical(data),
         sha256=digest(data),
     )
     db.session.add(version)
     dossier.submitted_at = utcnow()
+    round_ = attach_version(dossier, version)  # sets the version's round before it is stored
     db.session.flush()
     DOSSIER_MACHINE.fire(
         dossier,
@@ -372,8 +374,18 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         actor=actor,
         role="provider",
         version=number,
+        round=round_.number,
         version_sha256=version.sha256,
         warnings=len(completeness.warnings(findings)),
+    )
+    notify(
+        officers(),
+        "submitted",
+        f"{'Resubmitted' if action == 'resubmit' else 'New dossier'}: {dossier.reference}",
+        f"{dossier.organisation.name} submitted version {number} of “{dossier.title}” "
+        f"(round {round_.number}). Take it up for screening.",
+        "dossiers.show",
+        dossier_id=dossier.id,
     )
     return version
 

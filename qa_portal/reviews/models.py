@@ -84,7 +84,8 @@ class RubricVersion(Base):
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     criteria: Mapped[list[RubricCriterion]] = relationship(
-        back_populates="rubric", order_by="RubricCriterion.position",
+        back_populates="rubric",
+        order_by="RubricCriterion.position",
         cascade="all, delete-orphan",
     )
     created_by: Mapped[User | None] = relationship()
@@ -100,8 +101,9 @@ class RubricCriterion(Base):
     position: Mapped[int] = mapped_column(nullable=False)
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     guidance: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    weight: Mapped[float] = mapped_column(sa.Numeric(4, 2, asdecimal=False), nullable=False,
-                                          default=1.0)
+    weight: Mapped[float] = mapped_column(
+        sa.Numeric(4, 2, asdecimal=False), nullable=False, default=1.0
+    )
 
     rubric: Mapped[RubricVersion] = relationship(back_populates="criteria")
 
@@ -120,9 +122,7 @@ class ReviewRound(Base):
     )
     number: Mapped[int] = mapped_column(nullable=False)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier_version.id"), nullable=False)
-    rubric_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rubric_version.id"), nullable=True
-    )
+    rubric_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rubric_version.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -132,10 +132,12 @@ class ReviewRound(Base):
     version: Mapped[DossierVersion] = relationship()
     rubric: Mapped[RubricVersion | None] = relationship()
     assignments: Mapped[list[ReviewAssignment]] = relationship(
-        back_populates="round", order_by="ReviewAssignment.reviewer_number",
+        back_populates="round",
+        order_by="ReviewAssignment.reviewer_number",
     )
     moderation_notes: Mapped[list[ModerationNote]] = relationship(
-        back_populates="round", order_by="ModerationNote.created_at",
+        back_populates="round",
+        order_by="ModerationNote.created_at",
     )
 
     __table_args__ = (sa.UniqueConstraint("dossier_id", "number"),)
@@ -167,7 +169,9 @@ class ReviewAssignment(Base):
     # "Reviewer 1", "Reviewer 2"…: stable for one reviewer across the rounds of a dossier.
     reviewer_number: Mapped[int] = mapped_column(nullable=False)
     state: Mapped[AssignmentState] = mapped_column(
-        enum_column(AssignmentState), nullable=False, default=AssignmentState.INVITED,
+        enum_column(AssignmentState),
+        nullable=False,
+        default=AssignmentState.INVITED,
         index=True,
     )
     invited_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
@@ -225,7 +229,8 @@ class Review(Base):
 
     assignment: Mapped[ReviewAssignment] = relationship(back_populates="review")
     scores: Mapped[list[CriterionScore]] = relationship(
-        back_populates="review", cascade="all, delete-orphan",
+        back_populates="review",
+        cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -238,9 +243,7 @@ class CriterionScore(Base):
     review_id: Mapped[int] = mapped_column(
         sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    criterion_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("rubric_criterion.id"), nullable=False
-    )
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric_criterion.id"), nullable=False)
     score: Mapped[int | None] = mapped_column(nullable=True)
     comment: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 

@@ -15,8 +15,9 @@ ASSIGNMENT_MACHINE = StateMachine(
         Transition("decline", (A.INVITED,), A.DECLINED, (REVIEWER,), "Decline"),
         Transition("expire", (A.INVITED,), A.EXPIRED, (SYSTEM,), "Expire"),
         Transition("cancel", (A.INVITED, A.ACCEPTED), A.CANCELLED, (OFFICER,), "Cancel"),
-        Transition("reinstate", (A.DECLINED, A.EXPIRED, A.CANCELLED), A.INVITED, (OFFICER,),
-                   "Reinstate"),
+        Transition(
+            "reinstate", (A.DECLINED, A.EXPIRED, A.CANCELLED), A.INVITED, (OFFICER,), "Reinstate"
+        ),
         Transition("submit", (A.ACCEPTED,), A.SUBMITTED, (REVIEWER,), "Submit the review"),
         Transition("reopen", (A.SUBMITTED,), A.ACCEPTED, (OFFICER,), "Reopen the review"),
     ],

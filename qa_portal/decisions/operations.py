@@ -1,0 +1,414 @@
+"""Decisions, conditions and appeals (product spec sections 3 and 4).
+
+Rules enforced here: a decision needs a rationale; approvals need a validity period;
+"approved with conditions" needs at least one condition with a due date; a divergent
+criterion blocks the decision until a moderation note exists; an appeal is lodged within
+the appeal period against a negative or "revise" decision, once; the officer who made a
+decision cannot decide its appeal, and after an overturned appeal cannot make the new
+decision either.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.core import audit, storage
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from qa_portal.core.models import utcnow
+from qa_portal.decisions.models import (
+    Appeal,
+    AppealState,
+    Condition,
+    ConditionFile,
+    ConditionState,
+    Decision,
+    Outcome,
+)
+from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
+from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.operations import check_pdf
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE
+from qa_portal.extensions import db
+from qa_portal.notifications.operations import notify, officers
+from qa_portal.reviews import operations as reviews
+
+OUTCOME_ACTION = {
+    Outcome.APPROVED: "approve",
+    Outcome.APPROVED_WITH_CONDITIONS: "approve_with_conditions",
+    Outcome.REVISE_AND_RESUBMIT: "revise",
+    Outcome.REJECTED: "reject",
+}
+UPHOLD_ACTION = {
+    Outcome.REJECTED: "uphold_appeal_rejected",
+    Outcome.DESK_REJECTED: "uphold_appeal_desk_rejected",
+    Outcome.REVISE_AND_RESUBMIT: "uphold_appeal_revise",
+}
+
+
+def latest_decision(dossier: Dossier) -> Decision | None:
+    """The decision in force (not superseded by an overturned appeal)."""
+    return db.session.execute(
+        sa.select(Decision)
+        .where(Decision.dossier_id == dossier.id, Decision.superseded_at.is_(None))
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        .limit(1)
+    ).scalar()
+
+
+def barred_deciders(dossier: Dossier) -> set[int]:
+    """Officers who may not decide now: those whose decision was overturned on appeal."""
+    rows = db.session.execute(
+        sa.select(Decision.decided_by_id)
+        .join(Appeal, Appeal.decision_id == Decision.id)
+        .where(Decision.dossier_id == dossier.id, Appeal.state == AppealState.OVERTURNED)
+    ).scalars()
+    return set(rows)
+
+
+def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tuple[str, date]]:
+    parsed = []
+    for row in rows:
+        text = (row.get("text") or "").strip()
+        due = row.get("due_date") or None
+        if not text and not due:
+            continue
+        if not text:
+            raise InvalidInput("Every condition needs a text.")
+        due = due or default_due
+        if due <= reviews.today():
+            raise InvalidInput(f"The due date of “{text[:40]}” must be in the future.")
+        parsed.append((text, due))
+    return parsed
+
+
+def decide_round(
+    actor: User,
+    dossier: Dossier,
+    *,
+    outcome: str,
+    rationale: str,
+    validity_years: int | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+) -> Decision:
+    """Record the QA body's decision on the current round and tell the provider."""
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers decide.")
+    reviews.lock_dossier(dossier)
+    try:
+        result = Outcome(outcome)
+    except ValueError:
+        raise InvalidInput("Choose a decision.") from None
+    if result not in OUTCOME_ACTION:
+        raise InvalidInput("Desk rejection is decided during screening.")
+    DOSSIER_MACHINE.check(dossier, OUTCOME_ACTION[result], "qa_officer")
+    if actor.id in barred_deciders(dossier):
+        raise NotPermitted(
+            "Your earlier decision on this dossier was overturned on appeal; "
+            "another QA officer must decide."
+        )
+    if not rationale.strip():
+        raise InvalidInput("A decision needs a rationale.")
+    round_ = reviews.require_round(dossier)
+    if not any(a.state.value == "submitted" for a in round_.assignments):
+        raise TransitionNotAllowed("No review has been submitted in this round.")
+    pending = reviews.unmoderated_divergences(round_)
+    if pending:
+        names = ", ".join(f"criterion {s.criterion.position}" for s in pending)
+        raise TransitionNotAllowed(
+            f"Scores diverge by 2 points or more on {names}: write a moderation note for "
+            "each before deciding."
+        )
+    policy = reviews.current_policy()
+    today = reviews.today()
+    decision = Decision(
+        dossier_id=dossier.id,
+        round=round_,
+        outcome=result,
+        rationale=rationale.strip(),
+        decided_by=actor,
+    )
+    if result.is_approval:
+        years = validity_years or policy.validity_years
+        if not 1 <= int(years) <= 10:
+            raise InvalidInput("The validity period goes from 1 to 10 years.")
+        decision.valid_from = today
+        decision.valid_until = _add_years(today, int(years))
+    parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
+    if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
+        raise InvalidInput("“Approved with conditions” needs at least one condition.")
+    if result != Outcome.APPROVED_WITH_CONDITIONS and parsed:
+        raise InvalidInput("Conditions belong only to “approved with conditions”.")
+    for position, (text, due) in enumerate(parsed, start=1):
+        decision.conditions.append(Condition(position=position, text=text, due_date=due))
+    if result.is_appealable:
+        decision.appeal_deadline = today + timedelta(days=policy.appeal_days)
+    db.session.add(decision)
+    round_.decided_at = utcnow()
+    db.session.flush()
+    DOSSIER_MACHINE.fire(
+        dossier,
+        OUTCOME_ACTION[result],
+        actor=actor,
+        role="qa_officer",
+        decision_id=decision.id,
+        round=round_.number,
+        rationale=decision.rationale,
+        valid_until=decision.valid_until,
+        conditions=[t for t, _ in parsed],
+    )
+    body = [
+        f"The QA body decided on “{round_.version.snapshot.get('title')}”: {result.label.lower()}.",
+        "",
+        decision.rationale,
+    ]
+    if decision.valid_until:
+        body.append(f"\nThe approval is valid until {decision.valid_until:%d %B %Y}.")
+    for condition in decision.conditions:
+        body.append(
+            f"\nCondition {condition.position} (due {condition.due_date:%d %B %Y}): "
+            f"{condition.text}"
+        )
+    if decision.appeal_deadline:
+        body.append(f"\nYou may appeal until {decision.appeal_deadline:%d %B %Y}.")
+    body.append("\nThe reviews (anonymised) are now visible on the dossier page.")
+    reviews.tell_providers(
+        dossier,
+        "decision",
+        f"Decision on {dossier.reference}: {result.label.lower()}",
+        "\n".join(body),
+    )
+    return decision
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# -- conditions ---------------------------------------------------------------------------
+def submit_condition_evidence(
+    actor: User, condition: Condition, note: str, files: list[tuple[str | None, bytes]]
+) -> Condition:
+    """The provider answers a condition with a note and PDF evidence."""
+    dossier = condition.decision.dossier
+    if not dossier.is_member(actor):
+        raise NotPermitted("Only members of the provider organisation may submit evidence.")
+    CONDITION_MACHINE.check(condition, "submit_evidence", "provider")
+    if not note.strip() and not files:
+        raise InvalidInput("Describe how the condition is met, or attach evidence.")
+    stored = []
+    for filename, data in files:
+        if not data:
+            continue
+        check_pdf(data)
+        saved = storage.save_bytes(data)
+        stored.append(saved)
+        condition.files.append(
+            ConditionFile(
+                original_name=storage.display_name(filename),
+                stored_name=saved.stored_name,
+                sha256=saved.sha256,
+                size=saved.size,
+                uploaded_by_id=actor.id,
+            )
+        )
+    condition.evidence_note = note.strip()
+    condition.evidence_submitted_at = utcnow()
+    CONDITION_MACHINE.fire(
+        condition,
+        "submit_evidence",
+        actor=actor,
+        role="provider",
+        dossier_id=dossier.id,
+        note=condition.evidence_note,
+        files=[s.sha256 for s in stored],
+    )
+    case = [dossier.case_officer] if dossier.case_officer else officers()
+    notify(
+        case,
+        "condition_evidence",
+        f"Evidence for a condition of {dossier.reference}",
+        f"The provider submitted evidence for condition {condition.position} of "
+        f"{dossier.reference}. Verify it.",
+        "dossiers.show",
+        dossier_id=dossier.id,
+    )
+    return condition
+
+
+def verify_condition(actor: User, condition: Condition, *, met: bool, note: str) -> None:
+    """The QA officer marks a condition met or not met."""
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers verify conditions.")
+    if not met and not note.strip():
+        raise InvalidInput("Say why the condition is not met.")
+    action = "mark_met" if met else "mark_not_met"
+    CONDITION_MACHINE.check(condition, action, "qa_officer")
+    condition.verified_by = actor
+    condition.verified_at = utcnow()
+    condition.verification_note = note.strip()
+    dossier = condition.decision.dossier
+    CONDITION_MACHINE.fire(
+        condition,
+        action,
+        actor=actor,
+        role="qa_officer",
+        dossier_id=dossier.id,
+        note=condition.verification_note,
+    )
+    verdict = "met" if met else "not met"
+    reviews.tell_providers(
+        dossier,
+        "condition_verified",
+        f"Condition {condition.position} of {dossier.reference}: {verdict}",
+        f"The QA body verified condition {condition.position} (“{condition.text}”): "
+        f"{verdict}."
+        + (f"\n\n{condition.verification_note}" if condition.verification_note else ""),
+    )
+
+
+def conditions_summary(decision: Decision | None, today: date | None = None) -> dict[str, Any]:
+    today = today or reviews.today()
+    if decision is None or not decision.conditions:
+        return {"total": 0, "met": 0, "overdue": 0, "all_met": False}
+    states = [c.state for c in decision.conditions]
+    return {
+        "total": len(states),
+        "met": states.count(ConditionState.MET),
+        "overdue": sum(1 for c in decision.conditions if c.is_overdue(today)),
+        "all_met": all(s == ConditionState.MET for s in states),
+    }
+
+
+# -- appeals ------------------------------------------------------------------------------
+def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
+    """The provider appeals a negative or "revise" decision within the appeal period."""
+    if not dossier.is_member(actor):
+        raise NotPermitted("Only members of the provider organisation may appeal.")
+    reviews.lock_dossier(dossier)
+    DOSSIER_MACHINE.check(dossier, "appeal", "provider")
+    decision = latest_decision(dossier)
+    if decision is None or not decision.outcome.is_appealable:
+        raise TransitionNotAllowed("There is no decision that can be appealed.")
+    if decision.appeal_deadline is None or reviews.today() > decision.appeal_deadline:
+        raise TransitionNotAllowed(
+            f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}."
+            if decision.appeal_deadline
+            else "This decision cannot be appealed."
+        )
+    if decision.appeals:
+        raise TransitionNotAllowed("This decision has already been appealed.")
+    if len(grounds.strip()) < 20:
+        raise InvalidInput("State the grounds of the appeal (at least a few sentences).")
+    appeal = Appeal(
+        dossier_id=dossier.id,
+        decision=decision,
+        grounds=grounds.strip(),
+        lodged_by=actor,
+        state=AppealState.LODGED,
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    audit.record(
+        actor,
+        "appeal.lodge",
+        appeal,
+        dossier_id=dossier.id,
+        decision_id=decision.id,
+        grounds=appeal.grounds,
+    )
+    DOSSIER_MACHINE.fire(dossier, "appeal", actor=actor, role="provider", appeal_id=appeal.id)
+    handlers = [o for o in officers() if o.id != decision.decided_by_id]
+    notify(
+        handlers,
+        "appeal",
+        f"Appeal lodged on {dossier.reference}",
+        f"{dossier.organisation.name} appealed the decision “{decision.outcome.label}” on "
+        f"{dossier.reference}. An officer other than {decision.decided_by.name} must "
+        "decide it.",
+        "dossiers.show",
+        dossier_id=dossier.id,
+    )
+    return appeal
+
+
+def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) -> None:
+    """Uphold (the decision stands) or overturn (back to decision pending, another officer)."""
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers decide appeals.")
+    dossier = appeal.dossier
+    reviews.lock_dossier(dossier)
+    decision = appeal.decision
+    if actor.id == decision.decided_by_id:
+        raise NotPermitted(
+            "You made the decision under appeal; another QA officer must decide the appeal."
+        )
+    if not rationale.strip():
+        raise InvalidInput("An appeal decision needs a rationale.")
+    action = "uphold" if uphold else "overturn"
+    APPEAL_MACHINE.check(appeal, action, "qa_officer")
+    appeal.handled_by = actor
+    appeal.decided_at = utcnow()
+    appeal.rationale = rationale.strip()
+    APPEAL_MACHINE.fire(
+        appeal,
+        action,
+        actor=actor,
+        role="qa_officer",
+        dossier_id=dossier.id,
+        rationale=appeal.rationale,
+    )
+    if uphold:
+        DOSSIER_MACHINE.fire(
+            dossier,
+            UPHOLD_ACTION[decision.outcome],
+            actor=actor,
+            role="qa_officer",
+            appeal_id=appeal.id,
+        )
+        title = f"Appeal on {dossier.reference}: the decision stands"
+    else:
+        decision.superseded_at = utcnow()
+        decision.round.decided_at = None
+        dossier.case_officer = actor
+        DOSSIER_MACHINE.fire(
+            dossier,
+            "overturn_appeal",
+            actor=actor,
+            role="qa_officer",
+            appeal_id=appeal.id,
+            superseded_decision_id=decision.id,
+        )
+        title = f"Appeal on {dossier.reference}: the decision is overturned"
+    reviews.tell_providers(
+        dossier,
+        "appeal_decided",
+        title,
+        f"{title}.\n\n{appeal.rationale}"
+        + ("" if uphold else "\n\nA different QA officer will now take a new decision."),
+    )
+
+
+def open_appeals() -> list[Appeal]:
+    return list(
+        db.session.execute(
+            sa.select(Appeal).where(Appeal.state == AppealState.LODGED).order_by(Appeal.lodged_at)
+        ).scalars()
+    )
+
+
+def is_decided(dossier: Dossier) -> bool:
+    return dossier.state in (
+        DossierState.APPROVED,
+        DossierState.APPROVED_WITH_CONDITIONS,
+        DossierState.REVISE_AND_RESUBMIT,
+        DossierState.REJECTED,
+        DossierState.DESK_REJECTED,
+        DossierState.APPEAL,
+    )

@@ -1,0 +1,137 @@
+"""Screening by the QA body: take up, return to the provider, desk-reject; and the
+provider's own moves back to draft (revision after "revise and resubmit", renewal).
+
+Opening the review lives in ``reviews.operations`` (it checks the panel).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from qa_portal.core.models import utcnow
+from qa_portal.dossiers.models import Dossier, ScreeningNote
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE
+from qa_portal.extensions import db
+
+
+def _officer(actor: User) -> None:
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers may screen dossiers.")
+
+
+def _member(actor: User, dossier: Dossier) -> None:
+    if not dossier.is_member(actor):
+        raise NotPermitted("Only members of the provider organisation may do this.")
+
+
+def take_up(actor: User, dossier: Dossier) -> None:
+    """A QA officer becomes the case officer and starts screening.
+
+    From round 2 on, the previous round's reviewers are invited again by default.
+    """
+    from qa_portal.reviews import operations as reviews
+
+    _officer(actor)
+    reviews.lock_dossier(dossier)
+    DOSSIER_MACHINE.check(dossier, "take_up", "qa_officer")
+    dossier.case_officer = actor
+    DOSSIER_MACHINE.fire(
+        dossier, "take_up", actor=actor, role="qa_officer", case_officer_id=actor.id
+    )
+    round_ = reviews.require_round(dossier)
+    if round_.number > 1 and not round_.assignments:
+        previous = dossier.rounds[-2]
+        for assignment in previous.assignments:
+            if assignment.state.value != "submitted":
+                continue
+            if reviews.conflict_reasons(assignment.reviewer, dossier):
+                continue
+            reviews.invite_reviewer(actor, dossier, assignment.reviewer)
+
+
+def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNote:
+    """Send the dossier back for corrections; the provider resubmits in the same round."""
+    from qa_portal.reviews.operations import tell_providers
+
+    _officer(actor)
+    if not note.strip():
+        raise InvalidInput("Write the note telling the provider what to correct.")
+    DOSSIER_MACHINE.check(dossier, "return", "qa_officer")
+    screening_note = ScreeningNote(
+        dossier_id=dossier.id, author=actor, text=note.strip(), version_id=dossier.latest_version.id
+    )
+    db.session.add(screening_note)
+    DOSSIER_MACHINE.fire(dossier, "return", actor=actor, role="qa_officer", note=note.strip())
+    tell_providers(
+        dossier,
+        "returned",
+        f"{dossier.reference} returned for corrections",
+        f"The QA body returned “{dossier.title}” for corrections:\n\n{note.strip()}"
+        "\n\nCorrect the dossier and resubmit it.",
+    )
+    return screening_note
+
+
+def desk_reject(actor: User, dossier: Dossier, reason: str):
+    """Reject without review (appealable); recorded as a decision on the round."""
+    from qa_portal.decisions.models import Decision, Outcome
+    from qa_portal.reviews import operations as reviews
+
+    _officer(actor)
+    if not reason.strip():
+        raise InvalidInput("Give the reason for the desk rejection; the provider reads it.")
+    DOSSIER_MACHINE.check(dossier, "desk_reject", "qa_officer")
+    round_ = reviews.require_round(dossier)
+    policy = reviews.current_policy()
+    decision = Decision(
+        dossier_id=dossier.id,
+        round=round_,
+        outcome=Outcome.DESK_REJECTED,
+        rationale=reason.strip(),
+        decided_by=actor,
+        appeal_deadline=reviews.today() + timedelta(days=policy.appeal_days),
+    )
+    db.session.add(decision)
+    round_.decided_at = utcnow()
+    db.session.flush()
+    DOSSIER_MACHINE.fire(
+        dossier,
+        "desk_reject",
+        actor=actor,
+        role="qa_officer",
+        reason=reason.strip(),
+        decision_id=decision.id,
+    )
+    reviews.tell_providers(
+        dossier,
+        "decision",
+        f"Decision on {dossier.reference}: desk-rejected",
+        f"The QA body rejected “{dossier.title}” without review:\n\n{reason.strip()}\n\n"
+        f"You may appeal until {decision.appeal_deadline:%d %B %Y}.",
+    )
+    return decision
+
+
+def start_revision(actor: User, dossier: Dossier) -> None:
+    """After "revise and resubmit": edit a new version, prefilled from the last one."""
+    _member(actor, dossier)
+    DOSSIER_MACHINE.fire(dossier, "start_revision", actor=actor, role="provider")
+
+
+def start_renewal(actor: User, dossier: Dossier) -> None:
+    """Before the approval expires: a new version goes through the same workflow while the
+    current approval stays valid until the new decision."""
+    from qa_portal.decisions.operations import latest_decision
+
+    _member(actor, dossier)
+    DOSSIER_MACHINE.check(dossier, "start_renewal", "provider")
+    decision = latest_decision(dossier)
+    if decision is None or decision.valid_until is None:
+        raise TransitionNotAllowed("There is no approval to renew.")
+    if decision.valid_until < utcnow().date():
+        raise TransitionNotAllowed("The approval has expired; submit a new dossier instead.")
+    DOSSIER_MACHINE.fire(
+        dossier, "start_renewal", actor=actor, role="provider", renewing_decision_id=decision.id
+    )

@@ -1,0 +1,176 @@
+"""Reviewer-facing forms: invitation answers, the scoring form, the profile; QA forms for
+the panel, moderation, rubric and policy."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from qa_portal.core.forms import MultiCheckboxField, OptionalSelectField, choices, strip_filter
+from qa_portal.dossiers import isced
+from qa_portal.reviews.models import Recommendation
+from qa_portal.reviews.rubric import SCORE_LABELS
+
+RECOMMENDATIONS = choices(
+    [("", "— choose —")]
+    + [(r.value, r.value.replace("_", " ").capitalize()) for r in Recommendation]
+)
+
+
+class AcceptForm(FlaskForm):
+    no_conflict = BooleanField(
+        "I declare that I have no conflict of interest with this provider or microcredential "
+        "(no employment, affiliation, collaboration, financial or personal interest in the "
+        "last three years).",
+        validators=[DataRequired(message="Tick the declaration to accept, or decline.")],
+    )
+    declaration = TextAreaField(
+        "Anything the QA body should know (optional)",
+        validators=[Length(max=2000)],
+        filters=[strip_filter],
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for declining",
+        validators=[DataRequired(message="Give a short reason."), Length(max=2000)],
+        filters=[strip_filter],
+    )
+
+
+class ScoreForm(Form):
+    criterion_id = HiddenField()
+    score = RadioField(
+        "Score",
+        choices=choices((str(k), f"{k} – {v}") for k, v in SCORE_LABELS.items()),
+        validators=[Optional()],
+        validate_choice=True,
+    )
+    comment = TextAreaField(
+        "Comment", validators=[Length(max=5000)], filters=[strip_filter], render_kw={"rows": 2}
+    )
+
+
+class ReviewForm(FlaskForm):
+    lock_version = HiddenField()
+    scores = FieldList(FormField(ScoreForm))
+    recommendation = OptionalSelectField("Overall recommendation", choices=RECOMMENDATIONS)
+    comments_to_provider = TextAreaField(
+        "Comments to the provider",
+        validators=[Length(max=20000)],
+        filters=[strip_filter],
+        description="The provider reads these (your name is never shown: you appear as "
+        "“Reviewer N”).",
+        render_kw={"rows": 6},
+    )
+    confidential_comments = TextAreaField(
+        "Confidential comments to the QA body",
+        validators=[Length(max=20000)],
+        filters=[strip_filter],
+        description="Only the QA body reads these.",
+        render_kw={"rows": 3},
+    )
+
+
+class AffiliationForm(Form):
+    organisation_name = StringField(
+        "Organisation", validators=[Length(max=200)], filters=[strip_filter]
+    )
+    role = StringField("Role", validators=[Length(max=200)], filters=[strip_filter])
+    start_date = DateField("From", validators=[Optional()])
+    end_date = DateField("Until (empty if ongoing)", validators=[Optional()])
+
+
+class ProfileForm(FlaskForm):
+    bio = TextAreaField(
+        "Short bio", validators=[Length(max=4000)], filters=[strip_filter], render_kw={"rows": 4}
+    )
+    isced_codes = MultiCheckboxField(
+        "Fields of expertise (ISCED-F 2013)", choices=choices(isced.DETAILED.items())
+    )
+    keywords = StringField(
+        "Keywords",
+        validators=[Length(max=1000)],
+        filters=[strip_filter],
+        description="Separated by commas.",
+    )
+    affiliations = FieldList(FormField(AffiliationForm), min_entries=1, max_entries=20)
+
+
+class InviteForm(FlaskForm):
+    reviewer_id = HiddenField(validators=[DataRequired()])
+    response_due = DateField("Answer by", validators=[Optional()])
+    review_due = DateField("Review due", validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[Length(max=2000)], filters=[strip_filter])
+
+
+class DatesForm(FlaskForm):
+    response_due = DateField("Answer by", validators=[Optional()])
+    review_due = DateField("Review due", validators=[Optional()])
+
+
+class ModerationForm(FlaskForm):
+    criterion_id = HiddenField()
+    text = TextAreaField(
+        "Moderation note", validators=[DataRequired(), Length(max=5000)], filters=[strip_filter]
+    )
+
+
+class CriterionForm(Form):
+    title = StringField("Criterion", validators=[Length(max=300)], filters=[strip_filter])
+    guidance = TextAreaField(
+        "Guidance", validators=[Length(max=4000)], filters=[strip_filter], render_kw={"rows": 2}
+    )
+    weight = StringField("Weight", validators=[Length(max=10)], filters=[strip_filter])
+
+
+class RubricForm(FlaskForm):
+    criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=30)
+    note = StringField(
+        "What changed", validators=[DataRequired(), Length(max=500)], filters=[strip_filter]
+    )
+
+
+class PolicyForm(FlaskForm):
+    reviewers_per_dossier = IntegerField(
+        "Reviewers per dossier", validators=[DataRequired(), NumberRange(1, 10)]
+    )
+    response_days = IntegerField(
+        "Days to answer an invitation", validators=[DataRequired(), NumberRange(1, 60)]
+    )
+    review_days = IntegerField(
+        "Days to write a review (after the answer date)",
+        validators=[DataRequired(), NumberRange(1, 180)],
+    )
+    reminder_days = IntegerField(
+        "Reminder this many days before a due date", validators=[DataRequired(), NumberRange(1, 30)]
+    )
+    validity_years = IntegerField(
+        "Validity of an approval (years)", validators=[DataRequired(), NumberRange(1, 10)]
+    )
+    condition_days = IntegerField(
+        "Default time to fulfil a condition (days)",
+        validators=[DataRequired(), NumberRange(7, 730)],
+    )
+    appeal_days = IntegerField(
+        "Appeal period (days)", validators=[DataRequired(), NumberRange(1, 120)]
+    )
+    renewal_notice_days = IntegerField(
+        "Renewal reminder before expiry (days)", validators=[DataRequired(), NumberRange(7, 730)]
+    )

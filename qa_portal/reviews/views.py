@@ -1,0 +1,484 @@
+"""Reviewer pages (invitations, scoring, profile), the QA officer's panel actions, and the
+QA admin's rubric and policy pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.core import storage
+from qa_portal.core.db import commit
+from qa_portal.core.errors import DomainError, InvalidInput
+from qa_portal.core.permissions import roles_required
+from qa_portal.core.responses import done
+from qa_portal.dossiers import completeness, queries
+from qa_portal.dossiers.diff import diff_snapshots
+from qa_portal.dossiers.models import Dossier, EvidenceFile
+from qa_portal.extensions import db
+from qa_portal.reviews import forms, operations
+from qa_portal.reviews.models import AssignmentState, ReviewAssignment
+from qa_portal.reviews.rubric import SCORE_LABELS, current_rubric, revise_rubric
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+panel_bp = Blueprint("panel", __name__, url_prefix="/dossiers/<int:dossier_id>/panel")
+rubric_bp = Blueprint("rubric", __name__, url_prefix="/admin")
+
+
+# -- reviewer -----------------------------------------------------------------------------
+def _my_assignment(assignment_id: int) -> ReviewAssignment:
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None or assignment.reviewer_id != current_user.id:
+        abort(404)
+    return assignment
+
+
+@bp.get("/")
+@roles_required(Role.REVIEWER)
+def dashboard():
+    assignments = list(
+        db.session.execute(
+            db.select(ReviewAssignment)
+            .where(ReviewAssignment.reviewer_id == current_user.id)
+            .order_by(ReviewAssignment.invited_at.desc())
+        ).scalars()
+    )
+    groups = {
+        "invitations": [a for a in assignments if a.state == AssignmentState.INVITED],
+        "to_review": [a for a in assignments if a.state == AssignmentState.ACCEPTED],
+        "submitted": [a for a in assignments if a.state == AssignmentState.SUBMITTED],
+        "closed": [
+            a
+            for a in assignments
+            if a.state
+            in (AssignmentState.DECLINED, AssignmentState.EXPIRED, AssignmentState.CANCELLED)
+        ],
+    }
+    return render_template("reviews/dashboard.html", groups=groups, today=operations.today())
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@roles_required(Role.REVIEWER)
+def assignment(assignment_id: int):
+    a = _my_assignment(assignment_id)
+    snapshot = a.round.version.snapshot
+    return render_template(
+        "reviews/assignment.html",
+        a=a,
+        data=snapshot,
+        accept_form=forms.AcceptForm(),
+        decline_form=forms.DeclineForm(),
+        today=operations.today(),
+        findings=completeness.check(snapshot),
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/accept")
+@roles_required(Role.REVIEWER)
+def accept(assignment_id: int):
+    a = _my_assignment(assignment_id)
+    form = forms.AcceptForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(
+            "Tick the declaration of no conflict of interest to accept; if you "
+            "have a conflict, decline the invitation."
+        )
+    operations.accept_invitation(
+        current_user, a, no_conflict=True, declaration=form.declaration.data or ""
+    )
+    commit()
+    return done(
+        "Thank you: you are on the panel. The review opens when the panel is complete.",
+        url_for("reviews.assignment", assignment_id=a.id),
+        state=a.state.value,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/decline")
+@roles_required(Role.REVIEWER)
+def decline(assignment_id: int):
+    a = _my_assignment(assignment_id)
+    form = forms.DeclineForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give a short reason for declining.")
+    operations.decline_invitation(current_user, a, form.reason.data)
+    commit()
+    return done(
+        "You have declined the invitation.",
+        url_for("reviews.dashboard"),
+        "info",
+        state=a.state.value,
+    )
+
+
+def _review_form(a: ReviewAssignment) -> forms.ReviewForm:
+    review = a.review
+    if request.method == "POST":
+        return forms.ReviewForm()
+    by_criterion = {s.criterion_id: s for s in (review.scores if review else [])}
+    data = {
+        "lock_version": review.lock_version if review else "",
+        "recommendation": review.recommendation.value if review and review.recommendation else "",
+        "comments_to_provider": review.comments_to_provider if review else "",
+        "confidential_comments": review.confidential_comments if review else "",
+        "scores": [
+            {
+                "criterion_id": c.id,
+                "score": str(by_criterion[c.id].score)
+                if c.id in by_criterion and by_criterion[c.id].score
+                else None,
+                "comment": by_criterion[c.id].comment if c.id in by_criterion else "",
+            }
+            for c in a.round.rubric.criteria
+        ],
+    }
+    return forms.ReviewForm(data=data)
+
+
+def _draft_from(form: forms.ReviewForm) -> dict:
+    scores = {}
+    for entry in form.scores.entries:
+        try:
+            criterion_id = int(entry.form.criterion_id.data)
+        except (TypeError, ValueError):
+            raise InvalidInput("The form is incomplete; reload the page.") from None
+        scores[criterion_id] = {"score": entry.form.score.data, "comment": entry.form.comment.data}
+    return {
+        "scores": scores,
+        "recommendation": form.recommendation.data,
+        "comments_to_provider": form.comments_to_provider.data or "",
+        "confidential_comments": form.confidential_comments.data or "",
+        "lock_version": form.lock_version.data,
+    }
+
+
+@bp.route("/assignments/<int:assignment_id>/review", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def review(assignment_id: int):
+    a = _my_assignment(assignment_id)
+    if (
+        a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
+        or a.round.rubric is None
+    ):
+        flash("The review opens once the panel is complete.", "info")
+        return redirect(url_for("reviews.assignment", assignment_id=a.id))
+    form = _review_form(a)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 400
+            flash("Not saved: please correct the fields marked below.", "error")
+        else:
+            try:
+                if "submit" in request.form:
+                    operations.submit_review(current_user, a, **_draft_from(form))
+                    commit()
+                    return done(
+                        "Your review is submitted. You can now read the other "
+                        "reviews of this round.",
+                        url_for("reviews.review", assignment_id=a.id),
+                        state=a.state.value,
+                    )
+                operations.save_review(current_user, a, **_draft_from(form))
+                commit()
+                return done("Draft saved.", url_for("reviews.review", assignment_id=a.id))
+            except DomainError as exc:
+                db.session.rollback()
+                a = _my_assignment(assignment_id)
+                flash(exc.message, "error")
+                status = exc.status_code
+    snapshot = a.round.version.snapshot
+    previous = _previous_version(a)
+    others = []
+    if operations.can_see_other_reviews(current_user, a):
+        others = [
+            o for o in a.round.assignments if o.id != a.id and o.state == AssignmentState.SUBMITTED
+        ]
+    return render_template(
+        "reviews/review.html",
+        a=a,
+        form=form,
+        data=snapshot,
+        criteria=a.round.rubric.criteria,
+        score_labels=SCORE_LABELS,
+        findings=completeness.check(snapshot),
+        others=others,
+        changes=diff_snapshots(previous.snapshot, snapshot) if previous else None,
+        previous=previous,
+        readonly=a.state == AssignmentState.SUBMITTED,
+    ), status
+
+
+def _previous_version(a: ReviewAssignment):
+    rounds = a.round.dossier.rounds
+    earlier = [r for r in rounds if r.number < a.round.number]
+    return earlier[-1].version if earlier else None
+
+
+@bp.get("/assignments/<int:assignment_id>/files/<int:file_id>")
+@roles_required(Role.REVIEWER)
+def file(assignment_id: int, file_id: int):
+    a = _my_assignment(assignment_id)
+    if a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED):
+        abort(404)
+    if file_id not in {f["id"] for f in a.round.version.snapshot.get("files", [])}:
+        abort(404)
+    evidence = db.session.get(EvidenceFile, file_id)
+    from qa_portal.dossiers.operations import record_download
+
+    record_download(current_user, a.round.dossier, evidence)
+    commit()
+    response = send_file(
+        storage.path_of(evidence.stored_name),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=evidence.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def profile():
+    profile = operations.profile_of(current_user)
+    if request.method == "POST":
+        form = forms.ProfileForm()
+        if request.form.get("row_action") == "add-affiliation":
+            form.affiliations.append_entry()
+            return render_template("reviews/profile.html", form=form)
+        if form.validate_on_submit():
+            try:
+                operations.save_reviewer_profile(
+                    current_user,
+                    current_user,
+                    bio=form.bio.data or "",
+                    isced_codes=form.isced_codes.data or [],
+                    keywords=(form.keywords.data or "").split(","),
+                    affiliations=[e.form.data for e in form.affiliations.entries],
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
+            else:
+                commit()
+                flash("Your reviewer profile is saved.", "success")
+                return redirect(url_for("reviews.profile"))
+        return render_template("reviews/profile.html", form=form), 400
+    form = forms.ProfileForm(
+        data={
+            "bio": profile.bio,
+            "isced_codes": profile.isced_codes,
+            "keywords": ", ".join(profile.keywords),
+            "affiliations": [
+                {
+                    "organisation_name": a.organisation_name,
+                    "role": a.role,
+                    "start_date": a.start_date,
+                    "end_date": a.end_date,
+                }
+                for a in profile.affiliations
+            ]
+            or [{}],
+        }
+    )
+    commit()
+    return render_template("reviews/profile.html", form=form)
+
+
+# -- QA officer: the panel ----------------------------------------------------------------
+def _staff_dossier(dossier_id: int) -> Dossier:
+    dossier = queries.dossier_for(current_user, dossier_id)
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def _panel_assignment(dossier: Dossier, assignment_id: int) -> ReviewAssignment:
+    a = db.session.get(ReviewAssignment, assignment_id)
+    if a is None or a.round.dossier_id != dossier.id:
+        abort(404)
+    return a
+
+
+def _back(dossier: Dossier) -> str:
+    return url_for("dossiers.show", dossier_id=dossier.id, _anchor="panel")
+
+
+@panel_bp.get("/")
+@roles_required(Role.QA_OFFICER)
+def suggestions(dossier_id: int):
+    dossier = _staff_dossier(dossier_id)
+    candidates, excluded = operations.suggest_reviewers(dossier, dossier.current_round)
+    policy = operations.current_policy()
+    return render_template(
+        "reviews/suggestions.html",
+        dossier=dossier,
+        candidates=candidates,
+        excluded=excluded,
+        form=forms.InviteForm(),
+        policy=policy,
+        today=operations.today(),
+    )
+
+
+@panel_bp.post("/invite")
+@roles_required(Role.QA_OFFICER)
+def invite(dossier_id: int):
+    dossier = _staff_dossier(dossier_id)
+    form = forms.InviteForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Choose a reviewer; dates must be written as YYYY-MM-DD.")
+    try:
+        reviewer = db.session.get(User, int(form.reviewer_id.data))
+    except (TypeError, ValueError):
+        reviewer = None
+    if reviewer is None:
+        raise InvalidInput("Choose a reviewer from the list.")
+    a = operations.invite_reviewer(
+        current_user,
+        dossier,
+        reviewer,
+        response_due=form.response_due.data,
+        review_due=form.review_due.data,
+    )
+    commit()
+    return done(
+        f"{reviewer.name} is invited as {a.alias}.",
+        url_for("panel.suggestions", dossier_id=dossier.id),
+        assignment_id=a.id,
+    )
+
+
+@panel_bp.post("/<int:assignment_id>/cancel")
+@roles_required(Role.QA_OFFICER)
+def cancel(dossier_id: int, assignment_id: int):
+    dossier = _staff_dossier(dossier_id)
+    a = _panel_assignment(dossier, assignment_id)
+    form = forms.ReasonForm()
+    form.validate_on_submit()
+    operations.cancel_assignment(current_user, a, form.reason.data or "")
+    commit()
+    return done(f"The assignment of {a.alias} is cancelled.", _back(dossier))
+
+
+@panel_bp.post("/<int:assignment_id>/reinstate")
+@roles_required(Role.QA_OFFICER)
+def reinstate(dossier_id: int, assignment_id: int):
+    dossier = _staff_dossier(dossier_id)
+    a = _panel_assignment(dossier, assignment_id)
+    form = forms.DatesForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Dates must be written as YYYY-MM-DD.")
+    operations.reinstate_assignment(
+        current_user, a, response_due=form.response_due.data, review_due=form.review_due.data
+    )
+    commit()
+    return done(f"{a.alias} is invited again.", _back(dossier))
+
+
+@panel_bp.post("/<int:assignment_id>/reopen")
+@roles_required(Role.QA_OFFICER)
+def reopen(dossier_id: int, assignment_id: int):
+    dossier = _staff_dossier(dossier_id)
+    a = _panel_assignment(dossier, assignment_id)
+    form = forms.ReasonForm()
+    form.validate_on_submit()
+    operations.reopen_review(current_user, a, form.reason.data or "")
+    commit()
+    return done(f"The review of {a.alias} is reopened.", _back(dossier))
+
+
+@panel_bp.post("/open")
+@roles_required(Role.QA_OFFICER)
+def open_review(dossier_id: int):
+    dossier = _staff_dossier(dossier_id)
+    operations.open_review(current_user, dossier)
+    commit()
+    return done(
+        "The review is open; the panel has been told.", _back(dossier), state=dossier.state.value
+    )
+
+
+@panel_bp.post("/close")
+@roles_required(Role.QA_OFFICER)
+def close(dossier_id: int):
+    dossier = _staff_dossier(dossier_id)
+    operations.close_round(current_user, dossier)
+    commit()
+    return done(
+        "The round is closed; the dossier waits for the decision.",
+        _back(dossier),
+        state=dossier.state.value,
+    )
+
+
+@panel_bp.post("/moderation")
+@roles_required(Role.QA_OFFICER)
+def moderate(dossier_id: int):
+    dossier = _staff_dossier(dossier_id)
+    form = forms.ModerationForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Write the moderation note.")
+    criterion_id = int(form.criterion_id.data) if (form.criterion_id.data or "").isdigit() else None
+    operations.add_moderation_note(current_user, dossier, criterion_id, form.text.data)
+    commit()
+    return done(
+        "Moderation note saved.", url_for("dossiers.show", dossier_id=dossier.id, _anchor="scores")
+    )
+
+
+# -- QA admin: rubric and policy ----------------------------------------------------------
+@rubric_bp.route("/rubric", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def rubric():
+    current = current_rubric()
+    if request.method == "POST":
+        form = forms.RubricForm()
+        if request.form.get("row_action") == "add-criterion":
+            form.criteria.append_entry()
+            return render_template("reviews/rubric.html", form=form, rubric=current)
+        if form.validate_on_submit():
+            try:
+                new = revise_rubric(
+                    current_user, [e.form.data for e in form.criteria.entries], form.note.data
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
+            else:
+                commit()
+                flash(
+                    f"Rubric version {new.number} saved; rounds already open keep the "
+                    "version they opened with.",
+                    "success",
+                )
+                return redirect(url_for("rubric.rubric"))
+        return render_template("reviews/rubric.html", form=form, rubric=current_rubric()), 400
+    form = forms.RubricForm(
+        data={
+            "criteria": [
+                {"title": c.title, "guidance": c.guidance, "weight": f"{c.weight:g}"}
+                for c in current.criteria
+            ]
+        }
+    )
+    commit()
+    return render_template("reviews/rubric.html", form=form, rubric=current)
+
+
+@rubric_bp.route("/policy", methods=["GET", "POST"])
+@roles_required(Role.QA_ADMIN)
+def policy():
+    policy = operations.current_policy()
+    form = forms.PolicyForm(obj=policy)
+    if form.validate_on_submit():
+        operations.update_policy(current_user, form.data)
+        commit()
+        flash("Policy saved.", "success")
+        return redirect(url_for("rubric.policy"))
+    commit()
+    status = 400 if form.errors else 200
+    return render_template("reviews/policy.html", form=form, policy=policy), status
+
