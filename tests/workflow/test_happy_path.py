@@ -12,8 +12,6 @@ from qa_portal.notifications.models import Notification
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState
 
-from .conftest import full_scores
-
 
 def test_submit_to_approval_with_conditions(workflow, people, audit_ok):
     dossier, assignments = workflow.decision_pending(divergent=True)
