@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from qa_portal.accounts.views import admin_bp
     from qa_portal.accounts.views import bp as accounts_bp
     from qa_portal.core.views import bp as core_bp
+    from qa_portal.decisions.views import bp as decisions_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
     from qa_portal.reviews.views import bp as reviews_bp
     from qa_portal.reviews.views import panel_bp, rubric_bp
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(decisions_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(rubric_bp)

@@ -86,6 +86,8 @@ def show(dossier_id: int):
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
+    from qa_portal.decisions.queries import case_view
+
     return render_template(
         "dossiers/show.html",
         dossier=dossier,
@@ -93,6 +95,7 @@ def show(dossier_id: int):
         findings=findings,
         next_action=NEXT_ACTION[dossier.state],
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
+        case=case_view(dossier, current_user),
     )
 
 

@@ -481,4 +481,3 @@ def policy():
     commit()
     status = 400 if form.errors else 200
     return render_template("reviews/policy.html", form=form, policy=policy), status
-

@@ -19,8 +19,9 @@ def panel(make_user, people):
         make_user(Role.REVIEWER, email=f"expert{i}@experts{i}.example", name=f"Expert {i}")
         for i in (1, 2)
     ]
-    for user, codes in zip([people.reviewer, *extra], [["0613"], ["0613", "0612"], ["0413"]],
-                           strict=True):
+    for user, codes in zip(
+        [people.reviewer, *extra], [["0613"], ["0613", "0612"], ["0413"]], strict=True
+    ):
         from qa_portal.extensions import db
 
         db.session.add(ReviewerProfile(user=user, isced_codes=codes, keywords=["DevOps"]))
@@ -79,8 +80,9 @@ def workflow(people, panel, make_dossier):
 
         def decided(self, outcome="approved", **kwargs):
             dossier, assignments = self.decision_pending()
-            decision = decisions.decide_round(people.officer, dossier, outcome=outcome,
-                                              rationale="Meets the standards.", **kwargs)
+            decision = decisions.decide_round(
+                people.officer, dossier, outcome=outcome, rationale="Meets the standards.", **kwargs
+            )
             commit()
             return dossier, decision
 

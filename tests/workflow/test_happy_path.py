@@ -20,12 +20,24 @@ def test_submit_to_approval_with_conditions(workflow, people, audit_ok):
     stats = reviews.round_statistics(dossier.current_round)
     divergent = [s for s in stats if s.divergent]
     assert [s.criterion.position for s in divergent] == [2]
-    reviews.add_moderation_note(people.officer, dossier, divergent[0].criterion.id,
-                                "Reviewer 1 overlooked the oral defence.")
+    reviews.add_moderation_note(
+        people.officer,
+        dossier,
+        divergent[0].criterion.id,
+        "Reviewer 1 overlooked the oral defence.",
+    )
     decision = decisions.decide_round(
-        people.officer, dossier, outcome="approved_with_conditions", rationale="Good.",
-        conditions=[{"text": "Publish the grading scheme.",
-                     "due_date": reviews.today() + timedelta(days=60)}])
+        people.officer,
+        dossier,
+        outcome="approved_with_conditions",
+        rationale="Good.",
+        conditions=[
+            {
+                "text": "Publish the grading scheme.",
+                "due_date": reviews.today() + timedelta(days=60),
+            }
+        ],
+    )
     commit()
     assert dossier.state == DossierState.APPROVED_WITH_CONDITIONS
     assert decision.valid_until is not None
@@ -49,8 +61,9 @@ def test_revise_resubmit_appeal(workflow, people, panel, make_user):
 
     officer2 = make_user(Role.QA_OFFICER, name="Second Officer")
     dossier, decision = workflow.decided("revise_and_resubmit")
-    appeal = decisions.lodge_appeal(people.provider_a, dossier,
-                                    "The panel ignored the evidence on assessment.")
+    appeal = decisions.lodge_appeal(
+        people.provider_a, dossier, "The panel ignored the evidence on assessment."
+    )
     commit()
     assert dossier.state == DossierState.APPEAL
     decisions.decide_appeal(officer2, appeal, uphold=True, rationale="The decision stands.")

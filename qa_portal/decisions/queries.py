@@ -1,0 +1,122 @@
+"""What the dossier page shows about the review: round, panel, scores, decision, conditions,
+appeals and the actions open to the person looking — gathered once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.decisions.models import Appeal, AppealState, Decision
+from qa_portal.decisions.operations import barred_deciders, conditions_summary
+from qa_portal.dossiers.models import Dossier, ScreeningNote
+from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
+from qa_portal.extensions import db
+from qa_portal.reviews import operations as reviews
+from qa_portal.reviews.models import AssignmentState, ReviewRound
+
+
+@dataclass
+class CaseView:
+    dossier: Dossier
+    is_staff: bool
+    is_member: bool
+    round: ReviewRound | None
+    decisions: list[Decision]
+    decision: Decision | None
+    stats: list[Any] = field(default_factory=list)
+    appeals: list[Appeal] = field(default_factory=list)
+    screening_notes: list[ScreeningNote] = field(default_factory=list)
+    actions: set[str] = field(default_factory=set)
+    today: date | None = None
+    conditions: dict[str, Any] = field(default_factory=dict)
+    policy: Any = None
+    barred: bool = False
+
+    @property
+    def reviews_visible(self) -> bool:
+        """Providers see the anonymised reviews once the round is decided."""
+        return self.is_staff or (
+            self.decision is not None
+            and self.decision.round_id == (self.round.id if self.round else None)
+            and self.decision.outcome.value != "desk_rejected"
+        )
+
+    @property
+    def open_appeal(self) -> Appeal | None:
+        return next((a for a in self.appeals if a.state == AppealState.LODGED), None)
+
+    @property
+    def can_appeal(self) -> bool:
+        d = self.decision
+        return (
+            self.is_member
+            and self.dossier.state in APPEALABLE
+            and d is not None
+            and d.outcome.is_appealable
+            and not d.appeals
+            and d.appeal_deadline is not None
+            and self.today <= d.appeal_deadline
+        )
+
+    @property
+    def panel_complete(self) -> bool:
+        if self.round is None or self.policy is None:
+            return False
+        return len(reviews.accepted(self.round)) >= self.policy.reviewers_per_dossier
+
+    @property
+    def submitted_reviews(self):
+        if self.round is None:
+            return []
+        return [a for a in self.round.assignments if a.state == AssignmentState.SUBMITTED]
+
+
+def case_view(dossier: Dossier, user: User) -> CaseView:
+    is_staff = user.has_role(Role.QA_OFFICER, Role.QA_ADMIN)
+    is_member = dossier.is_member(user)
+    decisions = list(
+        db.session.execute(
+            sa.select(Decision)
+            .where(Decision.dossier_id == dossier.id)
+            .order_by(Decision.decided_at, Decision.id)
+        ).scalars()
+    )
+    in_force = [d for d in decisions if d.superseded_at is None]
+    roles = []
+    if is_member:
+        roles.append("provider")
+    if user.has_role(Role.QA_OFFICER):
+        roles.append("qa_officer")
+    round_ = dossier.current_round
+    view = CaseView(
+        dossier=dossier,
+        is_staff=is_staff,
+        is_member=is_member,
+        round=round_,
+        decisions=decisions,
+        decision=in_force[-1] if in_force else None,
+        appeals=list(
+            db.session.execute(
+                sa.select(Appeal).where(Appeal.dossier_id == dossier.id).order_by(Appeal.lodged_at)
+            ).scalars()
+        ),
+        screening_notes=list(
+            db.session.execute(
+                sa.select(ScreeningNote)
+                .where(ScreeningNote.dossier_id == dossier.id)
+                .order_by(ScreeningNote.created_at)
+            ).scalars()
+        ),
+        actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
+        today=reviews.today(),
+        policy=reviews.current_policy() if is_staff else None,
+        barred=user.id in barred_deciders(dossier) if is_staff else False,
+    )
+    if round_ is not None and round_.rubric is not None:
+        view.stats = reviews.round_statistics(round_)
+    view.conditions = conditions_summary(view.decision, view.today)
+    return view

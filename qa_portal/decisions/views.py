@@ -1,0 +1,279 @@
+"""Deciding a round, following conditions, appeals; and the screening actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from qa_portal.accounts.models import Role
+from qa_portal.core import storage
+from qa_portal.core.db import commit
+from qa_portal.core.errors import DomainError, InvalidInput
+from qa_portal.core.permissions import roles_required
+from qa_portal.core.responses import done
+from qa_portal.decisions import forms, operations
+from qa_portal.decisions.models import Appeal, Condition, ConditionFile
+from qa_portal.dossiers import queries, screening
+from qa_portal.dossiers.models import Dossier
+from qa_portal.extensions import db
+from qa_portal.reviews import operations as reviews
+
+bp = Blueprint("decisions", __name__, url_prefix="/dossiers/<int:dossier_id>")
+
+
+def _dossier(dossier_id: int) -> Dossier:
+    dossier = queries.dossier_for(current_user, dossier_id)
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def _member_dossier(dossier_id: int) -> Dossier:
+    dossier = _dossier(dossier_id)
+    if not dossier.is_member(current_user):
+        abort(403)
+    return dossier
+
+
+def _back(dossier: Dossier, anchor: str = "") -> str:
+    return url_for("dossiers.show", dossier_id=dossier.id, _anchor=anchor or None)
+
+
+def _condition(dossier: Dossier, condition_id: int) -> Condition:
+    condition = db.session.get(Condition, condition_id)
+    if condition is None or condition.decision.dossier_id != dossier.id:
+        abort(404)
+    return condition
+
+
+# -- screening (QA officer) ---------------------------------------------------------------
+@bp.post("/take-up")
+@roles_required(Role.QA_OFFICER)
+def take_up(dossier_id: int):
+    dossier = _dossier(dossier_id)
+    screening.take_up(current_user, dossier)
+    commit()
+    return done(
+        "You are the case officer; screen the dossier.", _back(dossier), state=dossier.state.value
+    )
+
+
+@bp.post("/return")
+@roles_required(Role.QA_OFFICER)
+def return_dossier(dossier_id: int):
+    dossier = _dossier(dossier_id)
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Write the note telling the provider what to correct.")
+    screening.return_to_provider(current_user, dossier, form.note.data)
+    commit()
+    return done(
+        "Returned to the provider with your note.", _back(dossier), state=dossier.state.value
+    )
+
+
+@bp.post("/desk-reject")
+@roles_required(Role.QA_OFFICER)
+def desk_reject(dossier_id: int):
+    dossier = _dossier(dossier_id)
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give the reason for the desk rejection.")
+    screening.desk_reject(current_user, dossier, form.note.data)
+    commit()
+    return done(
+        "The dossier is desk-rejected; the provider has been told.",
+        _back(dossier),
+        state=dossier.state.value,
+    )
+
+
+# -- provider moves -----------------------------------------------------------------------
+@bp.post("/start-revision")
+@login_required
+def start_revision(dossier_id: int):
+    dossier = _member_dossier(dossier_id)
+    screening.start_revision(current_user, dossier)
+    commit()
+    flash(
+        "The dossier is a draft again, prefilled from your last version. Revise it and "
+        "submit it for the next round.",
+        "success",
+    )
+    return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
+
+
+@bp.post("/start-renewal")
+@login_required
+def start_renewal(dossier_id: int):
+    dossier = _member_dossier(dossier_id)
+    screening.start_renewal(current_user, dossier)
+    commit()
+    flash(
+        "Renewal started: update the dossier and submit it. The current approval stays "
+        "valid until the new decision.",
+        "success",
+    )
+    return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
+
+
+# -- decision (QA officer) ----------------------------------------------------------------
+@bp.route("/decide", methods=["GET", "POST"])
+@roles_required(Role.QA_OFFICER)
+def decide(dossier_id: int):
+    dossier = _dossier(dossier_id)
+    form = forms.DecisionForm()
+    status = 200
+    if request.method == "POST":
+        if request.form.get("row_action") == "add-condition":
+            form.conditions.append_entry()
+        elif form.validate_on_submit():
+            try:
+                decision = operations.decide_round(
+                    current_user,
+                    dossier,
+                    outcome=form.outcome.data,
+                    rationale=form.rationale.data,
+                    validity_years=form.validity_years.data,
+                    conditions=[e.form.data for e in form.conditions.entries],
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                dossier = _dossier(dossier_id)
+                form.form_errors.append(exc.message)
+                status = exc.status_code
+            else:
+                commit()
+                return done(
+                    f"Decision recorded: {decision.outcome.label.lower()}. The "
+                    "provider has been told.",
+                    _back(dossier, "decision"),
+                    decision_id=decision.id,
+                )
+        else:
+            status = 400
+    round_ = dossier.current_round
+    stats = reviews.round_statistics(round_) if round_ else []
+    return render_template(
+        "decisions/decide.html",
+        dossier=dossier,
+        form=form,
+        stats=stats,
+        policy=reviews.current_policy(),
+        unmoderated=[s for s in stats if s.divergent and not s.notes],
+        barred=current_user.id in operations.barred_deciders(dossier),
+    ), status
+
+
+# -- conditions ---------------------------------------------------------------------------
+@bp.post("/conditions/<int:condition_id>/evidence")
+@login_required
+def condition_evidence(dossier_id: int, condition_id: int):
+    dossier = _member_dossier(dossier_id)
+    condition = _condition(dossier, condition_id)
+    form = forms.EvidenceForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The evidence form is incomplete.")
+    files = [(f.filename, f.read()) for f in (form.files.data or []) if f and f.filename]
+    operations.submit_condition_evidence(current_user, condition, form.note.data or "", files)
+    commit()
+    return done(
+        f"Evidence for condition {condition.position} submitted; the QA body will verify it.",
+        _back(dossier, "conditions"),
+        state=condition.state.value,
+    )
+
+
+@bp.post("/conditions/<int:condition_id>/verify")
+@roles_required(Role.QA_OFFICER)
+def condition_verify(dossier_id: int, condition_id: int):
+    dossier = _dossier(dossier_id)
+    condition = _condition(dossier, condition_id)
+    form = forms.VerifyForm()
+    form.validate_on_submit()
+    verdict = request.form.get("verdict")
+    if verdict not in ("met", "not_met"):
+        raise InvalidInput("Choose whether the condition is met.")
+    operations.verify_condition(
+        current_user, condition, met=verdict == "met", note=form.note.data or ""
+    )
+    commit()
+    return done(
+        f"Condition {condition.position} marked {verdict.replace('_', ' ')}.",
+        _back(dossier, "conditions"),
+        state=condition.state.value,
+    )
+
+
+@bp.get("/conditions/<int:condition_id>/files/<int:file_id>")
+@login_required
+def condition_file(dossier_id: int, condition_id: int, file_id: int):
+    dossier = _dossier(dossier_id)
+    condition = _condition(dossier, condition_id)
+    evidence = db.session.get(ConditionFile, file_id)
+    if evidence is None or evidence.condition_id != condition.id:
+        abort(404)
+    response = send_file(
+        storage.path_of(evidence.stored_name),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=evidence.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# -- appeals ------------------------------------------------------------------------------
+@bp.route("/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(dossier_id: int):
+    dossier = _member_dossier(dossier_id)
+    form = forms.AppealForm()
+    decision = operations.latest_decision(dossier)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.lodge_appeal(current_user, dossier, form.grounds.data)
+        except DomainError as exc:
+            db.session.rollback()
+            dossier = _member_dossier(dossier_id)
+            decision = operations.latest_decision(dossier)
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            commit()
+            return done(
+                "Your appeal is lodged. A QA officer who did not take the decision will decide it.",
+                _back(dossier, "appeal"),
+                state=dossier.state.value,
+            )
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "decisions/appeal.html", dossier=dossier, form=form, decision=decision
+    ), status
+
+
+@bp.post("/appeals/<int:appeal_id>/decide")
+@roles_required(Role.QA_OFFICER)
+def appeal_decide(dossier_id: int, appeal_id: int):
+    dossier = _dossier(dossier_id)
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None or appeal.dossier_id != dossier.id:
+        abort(404)
+    form = forms.AppealDecisionForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("An appeal decision needs a rationale.")
+    verdict = request.form.get("verdict")
+    if verdict not in ("uphold", "overturn"):
+        raise InvalidInput("Choose whether to uphold or overturn the decision.")
+    operations.decide_appeal(
+        current_user, appeal, uphold=verdict == "uphold", rationale=form.rationale.data
+    )
+    commit()
+    return done(
+        "Appeal decided; the provider has been told.",
+        _back(dossier, "appeal"),
+        state=dossier.state.value,
+    )
