@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from qa_portal.core.views import bp as core_bp
     from qa_portal.decisions.views import bp as decisions_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
+    from qa_portal.notifications.views import bp as inbox_bp
     from qa_portal.reviews.views import bp as reviews_bp
     from qa_portal.reviews.views import panel_bp, rubric_bp
 
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(decisions_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(rubric_bp)

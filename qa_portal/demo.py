@@ -17,6 +17,7 @@ from qa_portal.accounts import operations as accounts
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import OrgKind, Role, User
 from qa_portal.core.db import commit
+from qa_portal.demo_workflow import seed_workflow
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.forms import new_key
 from qa_portal.dossiers.models import Dossier
@@ -278,6 +279,10 @@ def seed() -> None:
             db.session.add(profile)
     db.session.flush()
 
+    pdfs = (
+        _pdf("Curriculum", "Programme structure, weekly plan and learning activities."),
+        _pdf("Assessment sample", "Capstone brief, rubric and a sample oral defence."),
+    )
     priya = members["provider@northbridge.ac.uk"]
     dana = members["provider@dsacademy.eu"]
     draft, created = _dossier(priya, "Data Literacy for Public Servants")
@@ -315,14 +320,14 @@ def seed() -> None:
             submitted,
             "curriculum",
             "curriculum.pdf",
-            _pdf("Curriculum", "Cloud-Native Operations: ten weeks."),
+            pdfs[0],
         )
         dossiers.add_evidence_file(
             priya,
             submitted,
             "assessment_sample",
             "capstone-brief.pdf",
-            _pdf("Assessment sample", "Capstone project brief."),
+            pdfs[1],
         )
         dossiers.submit_dossier(priya, submitted)
     second, created = _dossier(dana, "Applied Data Analysis with Python")
@@ -343,16 +348,17 @@ def seed() -> None:
             second,
             "curriculum",
             "syllabus.pdf",
-            _pdf("Syllabus", "Applied data analysis with Python."),
+            pdfs[0],
         )
         dossiers.add_evidence_file(
             dana,
             second,
             "assessment_sample",
             "exam.pdf",
-            _pdf("Sample exam", "Analyse the attached data set."),
+            pdfs[1],
         )
         dossiers.submit_dossier(dana, second)
+    seed_workflow(pdfs)
 
 
 @click.command("demo")

@@ -57,7 +57,19 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_user": current_user, "qa_body_name": _qa_body_name(app)}
+        return {
+            "current_user": current_user,
+            "qa_body_name": _qa_body_name(app),
+            "unread_notifications": _unread,
+        }
+
+
+def _unread() -> int:
+    from qa_portal.notifications.operations import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    return unread_count(current_user)
 
 
 def _qa_body_name(app: Flask) -> str:

@@ -10,20 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 
 from qa_portal.accounts.models import AccountStatus, Role, User, UserRole
 from qa_portal.core.mail import queue_email
 from qa_portal.core.models import utcnow
+from qa_portal.core.urls import external_url, site_path
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-
-
-def external_url(endpoint: str, **values) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def notify(
@@ -39,7 +32,7 @@ def notify(
     """Add an inbox entry for each active user and queue the matching e-mail."""
     recipients = [users] if isinstance(users, User) else list(users)
     url = external_url(endpoint, **url_values) if endpoint else ""
-    path = url_for(endpoint, **url_values) if endpoint else ""
+    path = site_path(endpoint, **url_values) if endpoint else ""
     created = []
     seen: set[int] = set()
     for user in recipients:

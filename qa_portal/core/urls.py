@@ -1,0 +1,44 @@
+"""Links that work in requests, CLI commands and background jobs alike.
+
+E-mailed links use ``PUBLIC_BASE_URL`` when it is set (never the request's Host header,
+which a client controls); the inbox stores site-relative paths.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+
+DEV_BASE_URL = "http://127.0.0.1:5000"
+
+
+def _adapter(base: str):
+    parts = urlsplit(base)
+    return current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mails, also outside a request."""
+    config = current_app.config
+    base = config.get("PUBLIC_BASE_URL")
+    if not base:
+        if has_request_context() or config.get("SERVER_NAME"):
+            return url_for(endpoint, _external=True, **values)
+        if config.get("ENV_MODE") == "production":
+            raise RuntimeError(
+                "Set PUBLIC_BASE_URL (for example https://qa.example.org) so that e-mailed "
+                "links point at the portal."
+            )
+        base = DEV_BASE_URL
+    return _adapter(base).build(endpoint, values, force_external=True)
+
+
+def site_path(endpoint: str, **values) -> str:
+    """The site-relative path of a page (with any path prefix), also outside a request."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    base = current_app.config.get("PUBLIC_BASE_URL") or DEV_BASE_URL
+    return _adapter(base).build(endpoint, values, force_external=False)

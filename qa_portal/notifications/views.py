@@ -1,0 +1,56 @@
+"""The in-app inbox: every notification a person received, unread first."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from qa_portal.core.db import commit
+from qa_portal.core.responses import done
+from qa_portal.extensions import db
+from qa_portal.notifications import operations
+from qa_portal.notifications.models import Notification
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+@bp.get("/")
+@login_required
+def index():
+    show = request.args.get("show", "all")
+    query = sa.select(Notification).where(Notification.user_id == current_user.id)
+    if show == "unread":
+        query = query.where(Notification.read_at.is_(None))
+    query = query.order_by(
+        Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()
+    )
+    page = db.paginate(query, per_page=30, error_out=False)
+    return render_template(
+        "notifications/inbox.html",
+        page=page,
+        show=show,
+        unread=operations.unread_count(current_user),
+    )
+
+
+@bp.get("/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    operations.mark_read(current_user, [note.id])
+    commit()
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else None
+    return redirect(target or url_for("inbox.index"))
+
+
+@bp.post("/read")
+@login_required
+def mark_all_read():
+    count = operations.mark_read(current_user)
+    commit()
+    return done(
+        f"{count} notification(s) marked as read.", url_for("inbox.index"), "info", marked=count
+    )
