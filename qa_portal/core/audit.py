@@ -163,7 +163,7 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     reason: str | None = None
-    first_bad_label: str | None = None  # "dossier.save on dossier 3, 2026-01-02 10:00:00"
+    first_bad_label: str | None = None  # "dossier.save on dossier 3 by …, 2026-01-02 10:00:00"
 
     @property
     def intact(self) -> bool:
