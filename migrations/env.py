@@ -38,6 +38,9 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -57,7 +60,9 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, **COMPARE_OPTIONS
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -81,9 +86,12 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
-    conf_args = current_app.extensions["migrate"].configure_args
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # Autogenerate (and ``flask db check``, and tests/test_migrations.py) compare everything
+    # the models declare: column types and server defaults too, not only tables and columns.
+    conf_args.update(COMPARE_OPTIONS)
 
     connectable = get_engine()
 

@@ -4,6 +4,13 @@ Every transition and sensitive action appends one entry: who, when, what, on whi
 and the data that changed. Each entry stores the SHA-256 of its own content together with
 the previous entry's hash, so editing or deleting any row breaks the chain from that point;
 ``flask audit verify`` recomputes it and names the first bad entry.
+
+Append-only is enforced three times: the ORM refuses to update or delete an entry (unit of
+work and bulk statements alike); ``prev_hash`` is unique, so two entries can never claim the
+same predecessor (the chain cannot fork, even under a race); on PostgreSQL a trigger refuses
+``UPDATE``/``DELETE`` on the table (migration 0002). The trigger stops accidents and
+application bugs, not the database owner, who can disable it: the hash chain is what makes
+such tampering visible.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from qa_portal.core.models import Base, utcnow
 from qa_portal.extensions import db
@@ -36,7 +43,7 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     object_id: Mapped[int | None] = mapped_column(nullable=True)
     data: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
 
     __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)
@@ -58,14 +65,31 @@ class AuditEntry(Base):
         return json.loads(self.data)
 
 
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Something tried to change or remove an audit entry."""
+
+    def __init__(self) -> None:
+        super().__init__("audit entries are append-only: they can be added, never changed")
+
+
 @event.listens_for(AuditEntry, "before_update")
 def _refuse_update(mapper, connection, target):
-    raise RuntimeError("audit entries are append-only")
+    raise AuditTrailIsAppendOnly()
 
 
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_delete(mapper, connection, target):
-    raise RuntimeError("audit entries are append-only")
+    raise AuditTrailIsAppendOnly()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    """``session.execute(update(AuditEntry))`` skips the mapper events above: refuse it too."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) == AuditEntry.__tablename__:
+        raise AuditTrailIsAppendOnly()
 
 
 def canonical_json(data: Any) -> str:
@@ -139,6 +163,7 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     reason: str | None = None
+    first_bad_label: str | None = None  # "dossier.save on dossier 3 by …, 2026-01-02 10:00:00"
 
     @property
     def intact(self) -> bool:
@@ -160,7 +185,11 @@ def verify_chain(batch: int = 5000) -> ChainReport:
         for row in rows:
             if row.prev_hash != prev:
                 return ChainReport(
-                    checked, row.id, "previous-hash link broken (an entry was removed or altered)"
+                    checked,
+                    row.id,
+                    "its previous-hash link does not match the entry before it "
+                    "(an entry was removed, reordered or rewritten)",
+                    _label(row),
                 )
             actual = compute_hash(
                 row.prev_hash,
@@ -173,10 +202,17 @@ def verify_chain(batch: int = 5000) -> ChainReport:
                 row.data,
             )
             if actual != row.hash:
-                return ChainReport(checked, row.id, "content does not match its hash")
+                return ChainReport(
+                    checked, row.id, "its content does not match its hash", _label(row)
+                )
             prev = row.hash
             checked += 1
             last_id = row.id
+
+
+def _label(row: Any) -> str:
+    target = row.object_type if row.object_id is None else f"{row.object_type} {row.object_id}"
+    return f"{row.action} on {target} by {row.actor_label}, {row.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 def entries_for(obj: Any) -> list[AuditEntry]:

@@ -19,8 +19,8 @@ def verify_command() -> None:
         click.echo(f"Audit trail intact: {report.checked} entries verified.")
         return
     click.echo(
-        f"Audit trail BROKEN at entry {report.first_bad_id}: {report.reason} "
-        f"({report.checked} entries before it verified).",
+        f"Audit trail BROKEN at entry {report.first_bad_id} ({report.first_bad_label}): "
+        f"{report.reason}. The {report.checked} entries before it are intact.",
         err=True,
     )
     raise SystemExit(1)

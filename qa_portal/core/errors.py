@@ -7,8 +7,12 @@ and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask_login.utils import login_url
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from qa_portal.extensions import login_manager
 
 
 class DomainError(Exception):
@@ -69,26 +73,39 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None):
+# Headers of an HTTP error that must survive when we replace its body (405 needs Allow,
+# 429 and 503 may carry Retry-After, 401 may carry WWW-Authenticate).
+_KEPT_HEADERS = {"allow", "retry-after", "www-authenticate"}
+
+
+def error_response(status: int, message: str, code: str | None = None, headers: list | None = None):
+    """Roll back the unit of work and answer ``status`` as a page or as JSON."""
     from qa_portal.core.db import rollback_quietly
 
     rollback_quietly()
+    kept = [(k, v) for k, v in headers or [] if k.lower() in _KEPT_HEADERS]
     if wants_json():
         body = {"error": code or TITLES.get(status, "error").lower().replace(" ", "_")}
         body["message"] = message
-        return jsonify(body), status
-    return (
-        render_template(
-            "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
-        ),
-        status,
+        return jsonify(body), status, kept
+    page = render_template(
+        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
     )
+    return page, status, kept
+
+
+CSRF_MESSAGE = (
+    "This form has expired or was not sent from this site, so nothing was saved. "
+    "Go back, reload the page and try again."
+)
 
 
 def _http_message(exc: HTTPException) -> str:
+    if isinstance(exc, CSRFError):
+        return CSRF_MESSAGE
+    if exc.code == 405:
+        return "This address does not accept that kind of request."
     if exc.code == 413:
-        from flask import current_app
-
         limit = current_app.config["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
         return (
             f"The file you sent is too large. Evidence files may be at most {limit} MB; "
@@ -112,7 +129,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(exc: HTTPException):
         if exc.code == 401 and not wants_json():
             return exc.get_response()
-        return error_response(exc.code or 500, _http_message(exc))
+        code = "csrf_failed" if isinstance(exc, CSRFError) else None
+        return error_response(exc.code or 500, _http_message(exc), code, exc.get_headers())
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
@@ -124,3 +142,14 @@ def register_error_handlers(app: Flask) -> None:
             "An unexpected error occurred and has been logged. Nothing was saved; please try "
             "again, and contact the QA body if it happens again.",
         )
+
+    login_manager.unauthorized_handler(_sign_in_required)
+
+
+def _sign_in_required():
+    """Anonymous visitors of a signed-in page: browsers go to the sign-in page (and come
+    back afterwards); JSON clients get a 401 they can act on instead of an HTML redirect."""
+    if wants_json():
+        return error_response(401, "Sign in to continue.", "unauthorized")
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))

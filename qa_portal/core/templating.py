@@ -7,6 +7,7 @@ from datetime import datetime
 import pycountry
 from flask import Flask
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from qa_portal.dossiers import isced
 from qa_portal.dossiers.models import label_of
@@ -77,6 +78,13 @@ def _qa_body_name(app: Flask) -> str:
     if configured:
         return configured
     from qa_portal.accounts.queries import qa_body
+    from qa_portal.core.db import rollback_quietly
 
-    body = qa_body()
+    try:
+        body = qa_body()
+    except SQLAlchemyError:
+        # The error page must still render when the database is what failed.
+        app.logger.warning("QA body name unavailable: database error", exc_info=True)
+        rollback_quietly()
+        return "QA Portal"
     return body.name if body else "QA Portal"

@@ -1,0 +1,205 @@
+"""Who may open what: every route of the app × every kind of visitor, with the expected answer.
+
+One test case per (endpoint, method). Each case builds the same small world — provider A's
+submitted dossier with its files and version 1, a pending registration, a reset link — and
+sends the request as each of the six visitors below. POSTs carry no data: a visitor who is
+allowed in gets a 4xx from validation or the state machine (or the redirect of an action
+that needs no input); nobody else gets past the permission check.
+
+Adding a route without a row here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from qa_portal.accounts.models import AccountStatus, PasswordResetToken, Role
+from qa_portal.core.db import commit
+from qa_portal.core.models import utcnow
+from qa_portal.extensions import db
+
+VISITORS = ("anonymous", "provider_a", "provider_b", "reviewer", "officer", "admin")
+
+# Expected answers. An int is a status code; a string is a 302 redirect to that path
+# (with the world's ids filled in); LOGIN is the redirect of an anonymous visitor to the
+# sign-in page, which must name the page to come back to.
+LOGIN = "login"
+HOME = "/"
+DASHBOARD = "/dossiers/"
+SHOW = "/dossiers/{dossier_id}"
+SIX = 6  # visitors
+
+ANYONE_200 = (200,) * SIX
+SIGNED_IN = (LOGIN,) + (200,) * 5
+SIGNED_IN_400 = (LOGIN,) + (400,) * 5
+ADMIN_ONLY = (LOGIN, 403, 403, 403, 403, 200)
+ADMIN_ONLY_400 = (LOGIN, 403, 403, 403, 403, 400)
+# Provider B and the reviewer must not learn that A's dossier exists (404, never 403); QA
+# staff may see a submitted dossier, but only its provider may change it (403).
+MEMBER_OR_STAFF_READ = (LOGIN, 200, 404, 404, 200, 200)
+
+
+def member_only(answer):
+    return (LOGIN, answer, 404, 404, 403, 403)
+
+
+# Columns in the order of VISITORS: anonymous, provider A, provider B, reviewer, officer, admin.
+MATRIX: dict[tuple[str, str], tuple] = {
+    ("static", "GET"): ANYONE_200,
+    ("core.index", "GET"): (200, DASHBOARD, DASHBOARD, 200, DASHBOARD, "/admin/users"),
+    ("core.healthz", "GET"): ANYONE_200,
+    # -- accounts -------------------------------------------------------------------------
+    ("accounts.login", "GET"): (200, HOME, HOME, HOME, HOME, HOME),
+    ("accounts.login", "POST"): (400, HOME, HOME, HOME, HOME, HOME),
+    ("accounts.logout", "POST"): (HOME,) * SIX,
+    ("accounts.forgot_password", "GET"): ANYONE_200,
+    ("accounts.forgot_password", "POST"): (400,) * SIX,
+    ("accounts.reset_password", "GET"): ANYONE_200,
+    ("accounts.reset_password", "POST"): (400,) * SIX,
+    ("accounts.register", "GET"): ANYONE_200,
+    ("accounts.register", "POST"): (400,) * SIX,
+    ("accounts.account", "GET"): SIGNED_IN,
+    ("accounts.account", "POST"): SIGNED_IN_400,
+    # -- QA admin ---------------------------------------------------------------------------
+    ("admin.users", "GET"): ADMIN_ONLY,
+    ("admin.user_new", "GET"): ADMIN_ONLY,
+    ("admin.user_new", "POST"): ADMIN_ONLY_400,
+    ("admin.user_edit", "GET"): ADMIN_ONLY,
+    # edit forms start from the stored values: a POST that sends no field saves them unchanged
+    ("admin.user_edit", "POST"): ADMIN_ONLY[:-1] + ("/admin/users/{user_id}",),
+    ("admin.user_status", "POST"): ADMIN_ONLY_400,
+    ("admin.organisations", "GET"): ADMIN_ONLY,
+    ("admin.organisation_new", "GET"): ADMIN_ONLY,
+    ("admin.organisation_new", "POST"): ADMIN_ONLY_400,
+    ("admin.organisation_edit", "GET"): ADMIN_ONLY,
+    ("admin.organisation_edit", "POST"): ADMIN_ONLY[:-1] + ("/admin/organisations/{org_id}",),
+    ("admin.organisation_status", "POST"): ADMIN_ONLY_400,
+    ("admin.registrations", "GET"): ADMIN_ONLY,
+    # approving needs no input: the pending registration is approved
+    ("admin.registration_approve", "POST"): ADMIN_ONLY[:-1] + ("/admin/registrations",),
+    ("admin.registration_reject", "POST"): ADMIN_ONLY_400,
+    # -- dossiers ---------------------------------------------------------------------------
+    ("dossiers.dashboard", "GET"): (LOGIN, 200, 200, 403, 200, 200),
+    ("dossiers.new", "GET"): (LOGIN, 200, 200, 403, 403, 403),
+    ("dossiers.new", "POST"): (LOGIN, 400, 400, 403, 403, 403),
+    ("dossiers.show", "GET"): MEMBER_OR_STAFF_READ,
+    ("dossiers.version", "GET"): MEMBER_OR_STAFF_READ,
+    ("dossiers.download", "GET"): MEMBER_OR_STAFF_READ,
+    ("dossiers.check", "POST"): member_only(200),
+    # the dossier is submitted: the edit page sends its provider back to the dossier page
+    ("dossiers.edit", "GET"): member_only(SHOW),
+    ("dossiers.edit", "POST"): member_only(SHOW),
+    ("dossiers.upload", "POST"): member_only(400),
+    ("dossiers.remove_file", "POST"): member_only(409),  # not a draft any more
+    ("dossiers.submit", "GET"): member_only(200),
+    ("dossiers.submit", "POST"): member_only(409),  # already submitted
+    ("dossiers.withdraw", "GET"): member_only(200),
+    # withdrawing asks for no input (the reason is optional)
+    ("dossiers.withdraw", "POST"): member_only(SHOW),
+}
+
+# A POST with no field filled in (a browser always sends at least the CSRF token, so the
+# forms see submitted-but-blank data rather than no data at all).
+BLANK_FORM = {"blank": ""}
+
+# Which object a URL parameter names, when it is not the default below.
+USER_PARAM = {
+    "admin.registration_approve": "pending",
+    "admin.registration_reject": "pending",
+}
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = _routes(app)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"routes without a row in MATRIX (add the expected answers): {missing}"
+    assert not stale, f"rows in MATRIX for routes that no longer exist: {stale}"
+    assert all(len(row) == len(VISITORS) for row in MATRIX.values())
+
+
+@pytest.fixture
+def world(people, make_org, make_user, make_dossier):
+    """Provider A's submitted dossier (files, version 1), a pending registration, a reset
+    link for provider A; ``people`` holds the six visitors."""
+    dossier = make_dossier(people.provider_a, submit=True)
+    pending_org = make_org("Pending College", status=AccountStatus.PENDING)
+    pending = make_user(Role.PROVIDER, org=pending_org, status=AccountStatus.PENDING)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordResetToken(
+            user_id=people.provider_a.id,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(hours=2),
+        )
+    )
+    commit()
+    visitors = {name: getattr(people, name, None) for name in VISITORS}
+    values = {
+        "dossier_id": dossier.id,
+        "file_id": dossier.files[0].id,
+        "number": dossier.versions[0].number,
+        "org_id": people.org_a.id,
+        "user_id": people.provider_a.id,
+        "pending": pending.id,
+        "token": token,
+        "filename": "css/app.css",
+    }
+    return visitors, values
+
+
+def _url(app, endpoint: str, values: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    args = {name: values[name] for name in rule.arguments}
+    if "user_id" in args and endpoint in USER_PARAM:
+        args["user_id"] = values[USER_PARAM[endpoint]]
+    return app.url_map.bind("qa.test").build(endpoint, args)
+
+
+def _outcome(response) -> int | str:
+    if response.status_code != 302:
+        return response.status_code
+    location = urlsplit(response.headers["Location"])
+    if location.path == "/login" and "next=" in location.query:
+        return LOGIN
+    return location.path
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method"), sorted(MATRIX), ids=[" ".join(k) for k in sorted(MATRIX)]
+)
+def test_access(app, client, login, world, endpoint, method):
+    visitors, values = world
+    url = _url(app, endpoint, values)
+    expected = [
+        e.format(**values) if isinstance(e, str) and e != LOGIN else e
+        for e in MATRIX[(endpoint, method)]
+    ]
+    actual = []
+    for name in VISITORS:
+        login(client, visitors[name])
+        response = client.open(url, method=method, data=BLANK_FORM if method == "POST" else None)
+        actual.append(_outcome(response))
+        response.close()  # static files and downloads stream from an open file
+        if response.status_code in (403, 404):
+            # refusals are the app's own page with a message, never a bare framework error
+            assert b'class="error-code"' in response.data, (name, response.data)
+    mismatches = [
+        f"{name}: expected {want!r}, got {got!r}"
+        for name, want, got in zip(VISITORS, expected, actual, strict=True)
+        if want != got
+    ]
+    assert not mismatches, f"{method} {url}\n" + "\n".join(mismatches)

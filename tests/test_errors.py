@@ -1,0 +1,221 @@
+"""Errors are answered with a friendly page for people and JSON for programs; an unexpected
+error shows no internals and saves nothing; ``/healthz`` tells whether the database answers."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from qa_portal import create_app
+from qa_portal.accounts.models import Organisation, OrgKind
+from qa_portal.core.db import after_commit, commit
+from qa_portal.extensions import db
+from tests import conftest
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Another instance of the app (same database unless told otherwise), configured like
+    production (exceptions are handled, not propagated); its engine is closed afterwards."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        config = conftest.test_config(database_url, tmp_path)
+        config.update(TESTING=False, **overrides)
+        application = create_app(config)
+        application.test_client_class = conftest.Client
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
+# -- 403, 404, 405, 409, 413 as a page and as JSON ----------------------------------------
+@pytest.fixture
+def scene(client, login, people, make_dossier, monkeypatch, app):
+    """Set up one error: returns (method, url, request kwargs)."""
+
+    def setup(status: int):
+        if status == 403:
+            login(client, people.officer)
+            return "GET", "/admin/users", {}
+        if status == 404:
+            login(client, people.provider_b)
+            dossier = make_dossier(people.provider_a, complete=False, files=False)
+            return "GET", f"/dossiers/{dossier.id}", {}
+        if status == 405:
+            return "GET", "/logout", {}
+        if status == 409:
+            dossier = make_dossier(people.provider_a, submit=True)
+            login(client, people.provider_a)
+            url = f"/dossiers/{dossier.id}/files/{dossier.files[0].id}/remove"
+            return "POST", url, {"data": {"blank": ""}}
+        if status == 413:
+            monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+            dossier = make_dossier(people.provider_a, complete=False, files=False)
+            login(client, people.provider_a)
+            body = conftest.pdf_bytes() + b"\n%" + b"x" * 8192
+            data = {"kind": "curriculum", "file": (io.BytesIO(body), "big.pdf")}
+            return "POST", f"/dossiers/{dossier.id}/files", {"data": data}
+        raise AssertionError(status)
+
+    return setup
+
+
+ERRORS = {
+    # status: (title on the page, what the message says)
+    403: ("Not allowed", "Your account is not allowed to do this."),
+    404: ("Page not found", "There is nothing here, or you are not allowed to see it."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Not possible right now", "it can be edited only as a draft"),
+    413: ("File too large", "Evidence files may be at most 10 MB"),
+}
+
+
+@pytest.mark.parametrize("status", list(ERRORS))
+def test_error_page(client, scene, status):
+    method, url, kwargs = scene(status)
+    response = client.open(url, method=method, headers=HTML, **kwargs)
+    title, message = ERRORS[status]
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert f'<p class="error-code">{status}</p>' in page
+    assert f"<h1>{title}</h1>" in page
+    assert message in page
+    assert 'href="/"' in page  # a way back
+
+
+@pytest.mark.parametrize("status", list(ERRORS))
+def test_error_json(client, scene, status):
+    method, url, kwargs = scene(status)
+    response = client.open(url, method=method, headers=JSON, **kwargs)
+    assert response.status_code == status
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"error", "message"}
+    assert ERRORS[status][1] in body["message"]
+
+
+def test_api_paths_answer_json_without_asking(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "page_not_found"
+
+
+def test_405_says_which_methods_are_allowed(client):
+    for headers in (HTML, JSON):
+        response = client.get("/logout", headers=headers)
+        assert response.status_code == 405
+        assert "POST" in response.headers["Allow"]
+
+
+def test_signed_in_pages_redirect_people_and_answer_programs_401(client, people, make_dossier):
+    dossier = make_dossier(people.provider_a, complete=False, files=False)
+    page = client.get(f"/dossiers/{dossier.id}/edit", headers=HTML)
+    assert page.status_code == 302
+    location = urlsplit(page.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == [f"/dossiers/{dossier.id}/edit"]
+
+    check = client.post(f"/dossiers/{dossier.id}/check", headers=JSON, data={"title": "x"})
+    assert check.status_code == 401
+    assert check.get_json() == {"error": "unauthorized", "message": "Sign in to continue."}
+
+
+# -- 500 ----------------------------------------------------------------------------------
+@pytest.fixture
+def failing_app(make_app):
+    """An app with routes that fail half-way through a change, after queueing an e-mail."""
+    application = make_app()
+    mails: list[str] = []
+
+    @application.post("/boom")
+    def boom():
+        db.session.add(Organisation(name="Half-saved College", kind=OrgKind.PROVIDER))
+        db.session.flush()
+        after_commit(lambda: mails.append("sent"))
+        raise RuntimeError("secret internal detail: password=hunter2")
+
+    @application.post("/boom-in-sql")
+    def boom_in_sql():
+        after_commit(lambda: mails.append("sent"))
+        db.session.add(Organisation(name="Quality Agency", kind=OrgKind.PROVIDER))
+        db.session.flush()  # the name is taken: IntegrityError, the transaction is broken
+        commit()
+
+    return application, mails
+
+
+@pytest.mark.parametrize("url", ["/boom", "/boom-in-sql"])
+def test_unexpected_error_page_shows_no_internals_and_saves_nothing(
+    failing_app, qa_body, url, caplog
+):
+    application, mails = failing_app
+    client = application.test_client()
+
+    page = client.post(url, headers=HTML)
+    data = client.post(url, headers=JSON)
+
+    assert page.status_code == 500
+    text = page.get_data(as_text=True)
+    assert "Something went wrong" in text
+    assert "Nothing was saved" in text
+    assert "Traceback" not in text and "hunter2" not in text and "Integrity" not in text
+    # the page could still read the database: the failed transaction was rolled back
+    assert "Quality Agency" in text
+
+    assert data.status_code == 500
+    assert data.get_json()["error"] == "something_went_wrong"
+    assert "hunter2" not in data.get_data(as_text=True)
+
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Organisation)
+            .where(Organisation.name == "Half-saved College")
+        ).scalar()
+        == 0
+    )
+    assert mails == []  # nothing committed, so nothing announced
+    assert "Unhandled error on POST " + url in caplog.text  # but the operator can see it
+
+
+# -- health check -------------------------------------------------------------------------
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.fixture
+def app_without_database(make_app, tmp_path):
+    missing = tmp_path / "no-such-folder" / "qa.sqlite"
+    return make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}", QA_BODY_NAME=None)
+
+
+def test_healthz_reports_an_unreachable_database(app_without_database):
+    response = app_without_database.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "message": "database unavailable"}
+
+
+def test_error_page_renders_when_the_database_is_down(app_without_database):
+    client = app_without_database.test_client()
+    response = client.post(
+        "/login", data={"email": "ada@provider-a.example", "password": "x" * 12}, headers=HTML
+    )
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Something went wrong" in text
+    assert "QA Portal" in text
