@@ -48,6 +48,17 @@ def member_only(answer):
     return (LOGIN, answer, 404, 404, 403, 403)
 
 
+def officer_only(answer):
+    return (LOGIN, 403, 403, 403, answer, 403)
+
+
+def reviewer_only(answer):
+    return (LOGIN, 403, 403, answer, 403, 403)
+
+
+REVIEWER_ONLY = reviewer_only(200)
+
+
 # Columns in the order of VISITORS: anonymous, provider A, provider B, reviewer, officer, admin.
 MATRIX: dict[tuple[str, str], tuple] = {
     ("static", "GET"): ANYONE_200,
@@ -101,6 +112,55 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("dossiers.withdraw", "GET"): member_only(200),
     # withdrawing asks for no input (the reason is optional)
     ("dossiers.withdraw", "POST"): member_only(SHOW),
+    # -- screening, decision, conditions, appeals ---------------------------------------------
+    # officer-only actions on the submitted dossier (taking it up needs no input)
+    ("decisions.take_up", "POST"): officer_only(SHOW),
+    ("decisions.return_dossier", "POST"): officer_only(400),
+    ("decisions.desk_reject", "POST"): officer_only(400),
+    ("decisions.decide", "GET"): officer_only(200),
+    ("decisions.decide", "POST"): officer_only(400),
+    # provider moves that the submitted dossier's state does not allow
+    ("decisions.start_revision", "POST"): member_only(409),
+    ("decisions.start_renewal", "POST"): member_only(409),
+    # on the decided dossier: condition 1 is open, condition 2 has evidence with a file
+    ("decisions.condition_evidence", "POST"): member_only(400),
+    ("decisions.condition_verify", "POST"): officer_only(400),
+    ("decisions.condition_file", "GET"): MEMBER_OR_STAFF_READ,
+    # on the appealed dossier
+    ("decisions.appeal", "GET"): member_only(200),
+    ("decisions.appeal", "POST"): member_only(400),
+    ("decisions.appeal_decide", "POST"): officer_only(400),
+    # -- panel (QA officer) -----------------------------------------------------------------
+    ("panel.suggestions", "GET"): officer_only(200),
+    ("panel.invite", "POST"): officer_only(400),
+    ("panel.open_review", "POST"): officer_only(409),  # still submitted, not screened
+    ("panel.close", "POST"): officer_only(409),
+    ("panel.moderate", "POST"): officer_only(400),
+    # the reviewer's submitted assignment on the decided dossier
+    ("panel.cancel", "POST"): officer_only(409),
+    ("panel.reinstate", "POST"): officer_only(409),
+    ("panel.reopen", "POST"): officer_only(409),
+    # -- reviewers --------------------------------------------------------------------------
+    ("reviews.dashboard", "GET"): REVIEWER_ONLY,
+    ("reviews.assignment", "GET"): REVIEWER_ONLY,
+    ("reviews.accept", "POST"): reviewer_only(400),
+    ("reviews.decline", "POST"): reviewer_only(400),
+    ("reviews.review", "GET"): REVIEWER_ONLY,
+    ("reviews.review", "POST"): reviewer_only(409),  # submitted, and the dossier is decided
+    ("reviews.file", "GET"): REVIEWER_ONLY,
+    ("reviews.profile", "GET"): REVIEWER_ONLY,
+    ("reviews.profile", "POST"): reviewer_only("/reviews/profile"),
+    # -- QA admin: rubric and policy --------------------------------------------------------
+    ("rubric.rubric", "GET"): ADMIN_ONLY,
+    ("rubric.rubric", "POST"): ADMIN_ONLY_400,
+    ("rubric.policy", "GET"): ADMIN_ONLY,
+    # the policy form starts from the stored values: a POST with no field saves them unchanged
+    ("rubric.policy", "POST"): ADMIN_ONLY[:-1] + ("/admin/policy",),
+    # -- inbox ------------------------------------------------------------------------------
+    ("inbox.index", "GET"): SIGNED_IN,
+    ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
+    # provider A's notification opens its page; nobody else may open it
+    ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
@@ -112,6 +172,18 @@ USER_PARAM = {
     "admin.registration_approve": "pending",
     "admin.registration_reject": "pending",
 }
+# Routes about the decided or the appealed dossier instead of the submitted one.
+DECIDED = {
+    "decisions.condition_evidence",
+    "decisions.condition_verify",
+    "decisions.condition_file",
+    "panel.cancel",
+    "panel.reinstate",
+    "panel.reopen",
+    "reviews.file",
+}
+APPEALED = {"decisions.appeal", "decisions.appeal_decide"}
+CONDITION_PARAM = {"decisions.condition_evidence": "open_condition"}
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -147,6 +219,9 @@ def world(people, make_org, make_user, make_dossier):
         )
     )
     commit()
+    decided, appealed, assignment, notification = _review_world(
+        people, make_user, make_dossier, dossier
+    )
     visitors = {name: getattr(people, name, None) for name in VISITORS}
     values = {
         "dossier_id": dossier.id,
@@ -157,8 +232,74 @@ def world(people, make_org, make_user, make_dossier):
         "pending": pending.id,
         "token": token,
         "filename": "css/app.css",
+        "assignment_id": assignment.id,
+        "notification_id": notification.id,
+        "condition_id": decided["condition_id"],
+        "appeal_id": appealed["appeal_id"],
+        "decided": decided,
+        "appealed": appealed,
     }
     return visitors, values
+
+
+def _review_world(people, make_user, make_dossier, submitted):
+    """A dossier approved with conditions (people.reviewer on its panel; condition 1 open,
+    condition 2 with evidence), a rejected dossier under appeal, and a notification."""
+    from qa_portal.decisions import operations as decisions
+    from qa_portal.dossiers import screening
+    from qa_portal.notifications.models import Notification
+    from qa_portal.reviews import operations as reviews
+
+    from .conftest import pdf_bytes
+    from .workflow.conftest import full_scores
+
+    other = make_user(Role.REVIEWER, email="second@reviewers-two.example")
+
+    def reviewed(title, outcome, **kwargs):
+        d = make_dossier(people.provider_a, submit=True, title=title)
+        screening.take_up(people.officer, d)
+        assignments = []
+        for reviewer in (people.reviewer, other):
+            a = reviews.invite_reviewer(people.officer, d, reviewer)
+            reviews.accept_invitation(reviewer, a, no_conflict=True)
+            assignments.append(a)
+        reviews.open_review(people.officer, d)
+        for a in assignments:
+            reviews.submit_review(a.reviewer, a, **full_scores(a))
+        decision = decisions.decide_round(
+            people.officer, d, outcome=outcome, rationale="Reasons.", **kwargs
+        )
+        return d, decision, assignments[0]
+
+    due = reviews.today() + timedelta(days=60)
+    d1, decision, assignment = reviewed(
+        "Decided",
+        "approved_with_conditions",
+        conditions=[{"text": "First", "due_date": due}, {"text": "Second", "due_date": due}],
+    )
+    decisions.submit_condition_evidence(
+        people.provider_a, decision.conditions[1], "Done.", [("evidence.pdf", pdf_bytes())]
+    )
+    d2, _, _ = reviewed("Appealed", "rejected")
+    appeal = decisions.lodge_appeal(people.provider_a, d2, "Grounds of the appeal, in detail.")
+    notification = Notification(
+        user_id=people.provider_a.id, kind="test", title="Look", url=f"/dossiers/{submitted.id}"
+    )
+    db.session.add(notification)
+    commit()
+    condition = decision.conditions[1]
+    decided = {
+        "dossier_id": d1.id,
+        "condition_id": condition.id,
+        "open_condition": decision.conditions[0].id,
+        "file_id": condition.files[0].id if condition.files else None,
+        "assignment_id": assignment.id,
+    }
+    # reviews.file names an evidence file of the version under review
+    decided_file = d1.versions[0].snapshot["files"][0]["id"]
+    decided["review_file"] = decided_file
+    appealed = {"dossier_id": d2.id, "appeal_id": appeal.id}
+    return decided, appealed, assignment, notification
 
 
 def _url(app, endpoint: str, values: dict) -> str:
@@ -166,6 +307,14 @@ def _url(app, endpoint: str, values: dict) -> str:
     args = {name: values[name] for name in rule.arguments}
     if "user_id" in args and endpoint in USER_PARAM:
         args["user_id"] = values[USER_PARAM[endpoint]]
+    if endpoint in DECIDED:
+        args.update({k: values["decided"][k] for k in args if k in values["decided"]})
+    if endpoint in APPEALED:
+        args.update({k: values["appealed"][k] for k in args if k in values["appealed"]})
+    if endpoint in CONDITION_PARAM:
+        args["condition_id"] = values["decided"][CONDITION_PARAM[endpoint]]
+    if endpoint == "reviews.file":
+        args["file_id"] = values["decided"]["review_file"]
     return app.url_map.bind("qa.test").build(endpoint, args)
 
 

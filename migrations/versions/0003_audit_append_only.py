@@ -1,7 +1,7 @@
 """audit trail: one successor per entry; PostgreSQL refuses UPDATE/DELETE on audit_entry
 
-Revision ID: 0002_audit_append_only
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01 10:00:00
 
 * ``uq_audit_entry_prev_hash``: two entries can never claim the same predecessor, so the
@@ -17,8 +17,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0002_audit_append_only"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
