@@ -402,3 +402,8 @@ class DossierVersion(Base):
 @event.listens_for(DossierVersion, "before_update")
 def _versions_are_immutable(mapper, connection, target):
     raise RuntimeError("a submitted dossier version cannot be changed")
+
+
+@event.listens_for(DossierVersion, "before_delete")
+def _versions_are_kept(mapper, connection, target):
+    raise RuntimeError("a submitted dossier version cannot be deleted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -120,6 +121,7 @@ def _render_edit(
         form=form,
         findings=findings,
         upload_form=forms.UploadForm(formdata=None),
+        upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
         conflict=conflict,
         row_templates=row_templates,
     ), status
@@ -130,6 +132,8 @@ def _render_edit(
 def edit(dossier_id: int):
     dossier = _editable_or_404(dossier_id)
     if not dossier.is_editable:
+        if request.method == "POST":
+            operations.require_editable(current_user, dossier)  # 409 with the reason
         flash(f"This dossier is {dossier.state.label.lower()} and cannot be edited now.", "info")
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     form = _edit_form(dossier)
@@ -228,10 +232,14 @@ def remove_file(dossier_id: int, file_id: int):
 def download(dossier_id: int, file_id: int):
     dossier = _dossier_or_404(dossier_id)
     evidence = _file_or_404(dossier, file_id)
+    path = storage.path_of(evidence.stored_name)
+    if not path.is_file():
+        current_app.logger.error("evidence file %s is missing from storage", evidence.stored_name)
+        abort(404)
     operations.record_download(current_user, dossier, evidence)
     commit()
     response = send_file(
-        storage.path_of(evidence.stored_name),
+        path,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=evidence.original_name,
@@ -246,6 +254,8 @@ def download(dossier_id: int, file_id: int):
 @login_required
 def submit(dossier_id: int):
     dossier = _editable_or_404(dossier_id)
+    # Refuse (409) before showing a submit button the state would not honour.
+    DOSSIER_MACHINE.check(dossier, operations.submit_action(dossier), "provider")
     form = forms.ConfirmForm()
     status = 200
     if request.method == "POST" and form.validate_on_submit():
