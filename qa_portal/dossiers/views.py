@@ -31,15 +31,15 @@ from qa_portal.extensions import db
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 
-def _dossier_or_404(dossier_id: int) -> Dossier:
-    dossier = queries.dossier_for(current_user, dossier_id)
+def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    dossier = queries.dossier_for(current_user, dossier_id, full=full)
     if dossier is None:
         abort(404)
     return dossier
 
 
-def _editable_or_404(dossier_id: int) -> Dossier:
-    dossier = _dossier_or_404(dossier_id)
+def _editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    dossier = _dossier_or_404(dossier_id, full=full)
     if not dossier.is_member(current_user):
         abort(404 if not current_user.is_staff else 403)
     return dossier
@@ -83,7 +83,7 @@ def new():
 @bp.get("/<int:dossier_id>")
 @login_required
 def show(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = _dossier_or_404(dossier_id, full=True)
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
@@ -130,7 +130,7 @@ def _render_edit(
 @bp.route("/<int:dossier_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     if not dossier.is_editable:
         if request.method == "POST":
             operations.require_editable(current_user, dossier)  # 409 with the reason
@@ -169,7 +169,7 @@ def edit(dossier_id: int):
 @login_required
 def check(dossier_id: int):
     """Live completeness check of the form as it is now, without saving it."""
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     form = forms.DossierForm()
     form.validate()
     data = {**dossier_to_dict(dossier), **form.to_data()}
@@ -184,7 +184,7 @@ def check(dossier_id: int):
 @bp.post("/<int:dossier_id>/files")
 @login_required
 def upload(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     form = forms.UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(e for errs in form.errors.values() for e in errs)
@@ -253,7 +253,7 @@ def download(dossier_id: int, file_id: int):
 @bp.route("/<int:dossier_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     # Refuse (409) before showing a submit button the state would not honour.
     DOSSIER_MACHINE.check(dossier, operations.submit_action(dossier), "provider")
     form = forms.ConfirmForm()
@@ -263,7 +263,7 @@ def submit(dossier_id: int):
             version = operations.submit_dossier(current_user, dossier, form.lock_version.data)
         except DomainError as exc:
             db.session.rollback()
-            dossier = _editable_or_404(dossier_id)
+            dossier = _editable_or_404(dossier_id, full=True)
             flash(exc.message, "error")
             status = exc.status_code
         else:

@@ -9,6 +9,12 @@ from qa_portal.dossiers import completeness
 from tests.dossiers.helpers import complete_data
 
 
+@pytest.fixture(autouse=True)
+def ctx():
+    """Pure functions on plain data: no database, so none of the per-test table cleanup."""
+    yield
+
+
 def codes(data) -> set[str]:
     return {f.code for f in completeness.check(data)}
 

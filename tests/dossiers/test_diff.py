@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from qa_portal.dossiers.diff import diff_snapshots
 from tests.dossiers.helpers import complete_data
+
+
+@pytest.fixture(autouse=True)
+def ctx():
+    """Pure functions on plain data: no database, so none of the per-test table cleanup."""
+    yield
 
 
 def pair():

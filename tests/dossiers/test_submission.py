@@ -385,3 +385,34 @@ def test_a_save_landing_during_submission_is_detected(people, make_dossier):
     assert dossier.state == DossierState.DRAFT
     assert dossier.title == "Changed meanwhile"
     assert versions_of(dossier.id) == []
+
+
+def test_resubmission_after_a_return_shows_what_changed(client, login, people, make_dossier):
+    dossier = make_dossier(people.provider_a, submit=True)
+    return_to_provider(dossier, people.officer)
+    dossier = fresh(dossier.id)
+    data = dossier_to_dict(dossier)
+    data["outcomes"][0]["statement"] = "Operate a managed Kubernetes cluster."
+    data["ects"] = 6
+    operations.save_dossier(people.provider_a, dossier, data, dossier.lock_version)
+    commit()
+
+    login(client, people.provider_a)
+    page = client.get(f"/dossiers/{dossier.id}/submit")
+    assert page.status_code == 200
+    assert "Changes since version 1" in page.text
+    assert "Operate a managed Kubernetes cluster." in page.text
+    assert "Reworded" in page.text and "ECTS credits" in page.text
+
+    response = client.post(
+        f"/dossiers/{dossier.id}/submit", data={"lock_version": fresh(dossier.id).lock_version}
+    )
+    assert response.status_code == 302
+    dossier = fresh(dossier.id)
+    assert dossier.state == DossierState.SUBMITTED
+    assert [v.number for v in versions_of(dossier.id)] == [1, 2]
+    assert versions_of(dossier.id)[1].round_number == 1
+    assert entries_for(dossier)[-1].action == "dossier.resubmit"
+    page = client.get(f"/dossiers/{dossier.id}/versions/2")
+    assert "Changes since version 1" in page.text
+    assert "Operate a managed Kubernetes cluster." in page.text
