@@ -352,9 +352,12 @@ class DossierForm(FlaskForm):
     def sync_keys(self) -> None:
         """Give new rows a key, and offer each assessment the outcomes now in the form."""
         for group in ("outcomes", "assessments"):
+            seen: set[str] = set()
             for entry in getattr(self, group).entries:
-                if not KEY_RE.match(entry.form.key.data or ""):
+                # a row copied with its key (or a forged one) gets its own: keys are unique
+                if not KEY_RE.match(entry.form.key.data or "") or entry.form.key.data in seen:
                     entry.form.key.data = new_key()
+                seen.add(entry.form.key.data)
         outcome_choices = choices(
             (entry.form.key.data, f"LO{i + 1}") for i, entry in enumerate(self.outcomes.entries)
         )

@@ -57,6 +57,10 @@ def dashboard():
         return render_template(
             "dossiers/dashboard.html", rows=rows, organisation=current_user.organisation
         )
+    if not current_user.is_staff:
+        # A provider account not attached to an organisation has no dossiers to show, and
+        # must never fall through to the QA body's list of every submitted dossier.
+        return render_template("dossiers/dashboard.html", rows=[], organisation=None)
     state = request.args.get("state", "")
     return render_template(
         "dossiers/staff_list.html",
@@ -288,6 +292,7 @@ def submit(dossier_id: int):
 @login_required
 def withdraw(dossier_id: int):
     dossier = _editable_or_404(dossier_id)
+    DOSSIER_MACHINE.check(dossier, "withdraw", "provider")  # 409 once decided or withdrawn
     form = forms.WithdrawForm()
     if form.validate_on_submit():
         operations.withdraw_dossier(current_user, dossier, form.reason.data or "")

@@ -371,3 +371,28 @@ def test_edit_page_query_count_does_not_grow_with_the_rows(client, login, people
     with count_queries() as many:
         assert client.get(f"/dossiers/{big.id}/edit").status_code == 200
     assert many[0] == few[0]
+
+
+def test_a_duplicated_row_key_gets_a_key_of_its_own(client, login, people, draft):
+    data = complete_data()
+    data["outcomes"][1]["key"] = data["outcomes"][0]["key"]  # e.g. a row copied with its key
+    data["assessments"][1]["key"] = data["assessments"][0]["key"]
+    login(client, people.provider_a)
+    response = client.post(f"/dossiers/{draft.id}/edit", data=form_fields(data, draft.lock_version))
+    assert response.status_code == 302
+    saved = fresh(draft.id)
+    assert len({o.key for o in saved.outcomes}) == 3
+    assert len({a.key for a in saved.assessments}) == 2
+    assert saved.outcomes[1].statement == data["outcomes"][1]["statement"]
+
+
+def test_a_provider_without_organisation_sees_no_dossiers(
+    client, login, people, make_dossier, make_user
+):
+    make_dossier(people.provider_a, submit=True, title="Submitted elsewhere")
+    loner = make_user(Role.PROVIDER)
+    login(client, loner)
+    response = client.get("/dossiers/")
+    assert response.status_code == 200
+    assert "Submitted elsewhere" not in response.text
+    assert "not attached to a provider organisation" in response.text

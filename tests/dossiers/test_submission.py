@@ -416,3 +416,13 @@ def test_resubmission_after_a_return_shows_what_changed(client, login, people, m
     page = client.get(f"/dossiers/{dossier.id}/versions/2")
     assert "Changes since version 1" in page.text
     assert "Operate a managed Kubernetes cluster." in page.text
+
+
+def test_withdraw_page_of_a_withdrawn_dossier_is_refused(client, login, people, make_dossier):
+    dossier = make_dossier(people.provider_a, submit=True)
+    operations.withdraw_dossier(people.provider_a, dossier)
+    commit()
+    login(client, people.provider_a)
+    response = client.get(f"/dossiers/{dossier.id}/withdraw")
+    assert response.status_code == 409
+    assert "Withdraw the dossier</button>" not in response.text
