@@ -291,6 +291,20 @@ def add_evidence_file(
     if not name.lower().endswith(".pdf"):
         name = name.rsplit(".", 1)[0] + ".pdf" if "." in name else name + ".pdf"
     stored = storage.save_bytes(data, kind="uploads", extension="pdf")
+    try:
+        return _record_evidence(actor, dossier, evidence_kind, name, stored)
+    except Exception:
+        storage.delete(stored.stored_name)  # no file without its row
+        raise
+
+
+def _record_evidence(
+    actor: User,
+    dossier: Dossier,
+    evidence_kind: EvidenceKind,
+    name: str,
+    stored: storage.StoredFile,
+) -> EvidenceFile:
     evidence = EvidenceFile(
         dossier=dossier,
         kind=evidence_kind,

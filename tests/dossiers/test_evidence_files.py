@@ -314,3 +314,17 @@ def test_another_provider_cannot_upload(client, login, people, draft):
     login(client, people.provider_b)
     assert post_file(client, draft.id, pdf_bytes()).status_code == 404
     assert file_rows() == []
+
+
+def test_a_failure_after_storing_leaves_no_file_behind(app, people, draft, monkeypatch):
+    before = stored_files(app)
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(operations.audit, "record", broken_audit)
+    with pytest.raises(RuntimeError):
+        operations.add_evidence_file(people.provider_a, draft, "curriculum", "a.pdf", pdf_bytes())
+    db.session.rollback()
+    assert stored_files(app) == before
+    assert file_rows() == []
