@@ -106,9 +106,18 @@ def _http_message(exc: HTTPException) -> str:
     if exc.code == 405:
         return "This address does not accept that kind of request."
     if exc.code == 413:
-        limit = current_app.config["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
+        from flask import current_app
+
+        from qa_portal.core.storage import megabytes
+
+        if request.mimetype != "multipart/form-data":
+            return (
+                "The form you sent is too large to be accepted. Please shorten the longest "
+                "texts and try again."
+            )
+        limit = megabytes(current_app.config["EVIDENCE_MAX_BYTES"])
         return (
-            f"The file you sent is too large. Evidence files may be at most {limit} MB; "
+            f"The file you sent is too large. Evidence files may be at most {limit}; "
             "please compress the PDF or split it and try again."
         )
     if exc.code == 404:

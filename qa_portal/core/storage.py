@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from werkzeug.utils import secure_filename
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,25 @@ def delete(stored_name: str, *, kind: str = "uploads") -> None:
 
 
 def display_name(filename: str | None, default: str = "document.pdf") -> str:
-    """A harmless file name for display and download (no directories, no control chars)."""
-    name = secure_filename(filename or "") or default
-    return name[:200]
+    """A harmless file name for display and download: the last path component only, without
+    control or bidirectional-override characters, leading dots or surrounding blanks.
+
+    It is never used as a path (files are stored under generated names), so letters of any
+    script are kept: "Lehrplan Übersicht.pdf" and "课程大纲.pdf" stay readable.
+    """
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp"})
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    if not name or not name.strip("."):
+        return default
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 199 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name
+
+
+def megabytes(size: int) -> str:
+    """A byte limit as people read it: ``10 MB``, ``0.5 MB``."""
+    value = size / (1024 * 1024)
+    return f"{value:.0f} MB" if value >= 1 and value == int(value) else f"{value:.1f} MB"

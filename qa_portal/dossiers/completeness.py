@@ -33,14 +33,19 @@ NON_OBSERVABLE = (
     "gain an understanding of",
     "have knowledge of",
 )
-# Lead-ins that come before the verb: "Learners will be able to …", "The participant can …".
+# Lead-ins that come before the verb: "By the end of the course, learners will be able to …",
+# "The participant can …", "You will …".
 LEAD_IN = re.compile(
-    r"^(?:(?:on|upon|after)\s+(?:successful\s+)?completion[^,]*,\s*)?"
-    r"(?:(?:the\s+)?(?:learners?|students?|participants?|graduates?|trainees?)\s+)?"
-    r"(?:(?:will|shall|should|can|could|must|are|is)\s+)?"
+    r"^(?:(?:on|upon|after|by|at)\b[^,.;:]{0,120},\s*)?"
+    r"(?:(?:the\s+)?(?:successful\s+)?"
+    r"(?:learners?|students?|participants?|graduates?|trainees?|you)\s+)?"
+    r"(?:(?:will|shall|should|can|could|must|may|are|is)\s+)?"
     r"(?:be\s+able\s+to\s+|able\s+to\s+)?",
     re.IGNORECASE,
 )
+# The phrase must end the word: "understand." and "know:" count, "understandably",
+# "know-how" and "knowledge-based" do not.
+_WORD_END = r"(?![\w\-'’])"
 HOURS_PER_ECTS = (25, 30)
 MICRO_ECTS_LIMIT = 60
 
@@ -72,10 +77,10 @@ def outcome_label(index: int) -> str:
 
 def starts_with_non_observable(statement: str) -> str | None:
     """The non-observable verb an outcome starts with (after any lead-in), or None."""
-    text = LEAD_IN.sub("", statement.strip(), count=1).lower()
-    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+", " ", statement.strip())
+    text = LEAD_IN.sub("", text, count=1).lower()
     for phrase in NON_OBSERVABLE:
-        if text == phrase or text.startswith(phrase + " ") or text.startswith(phrase + ","):
+        if re.match(re.escape(phrase) + _WORD_END, text):
             return phrase
     return None
 

@@ -94,14 +94,15 @@ class DossierDiff:
         parts = []
         if self.fields:
             parts.append(
-                f"{len(self.fields)} field(s) changed: " + ", ".join(c.label for c in self.fields)
+                f"{_count(len(self.fields), 'field')} changed: "
+                + ", ".join(c.label for c in self.fields)
             )
-        for name, changes in (
-            ("outcome", self.outcomes),
-            ("assessment", self.assessments),
-            ("prerequisite", self.prerequisites),
-            ("stackability entry", self.stackability),
-            ("evidence file", self.files),
+        for noun, plural, changes in (
+            ("outcome", "outcomes", self.outcomes),
+            ("assessment", "assessments", self.assessments),
+            ("prerequisite", "prerequisites", self.prerequisites),
+            ("stackability entry", "stackability entries", self.stackability),
+            ("evidence file", "evidence files", self.files),
         ):
             for verb, items in (
                 ("added", changes.added),
@@ -110,8 +111,12 @@ class DossierDiff:
                 ("changed", changes.changed),
             ):
                 if items:
-                    parts.append(f"{len(items)} {name}(s) {verb}")
+                    parts.append(f"{_count(len(items), noun, plural)} {verb}")
         return parts
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _keyed(old: list[dict], new: list[dict], text_field: str | None) -> ItemChanges:

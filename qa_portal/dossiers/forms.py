@@ -76,6 +76,29 @@ def _optional_url():
     ]
 
 
+class CreditsField(DecimalField):
+    """A finite number with at most one decimal place (ECTS credits are stored as such).
+
+    ``NaN``, ``sNaN`` and infinities are refused here: ``sNaN`` would otherwise crash the
+    range validator, and the database would round a second decimal silently.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("places", 1)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is None:
+            return
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+        if self.data.as_tuple().exponent < -1 and self.data != self.data.quantize(Decimal("0.1")):
+            self.data = None
+            raise ValueError("Give at most one decimal place (for example 2.5).")
+
+
 class OutcomeForm(Form):
     key = HiddenField()
     statement = TextAreaField(
@@ -143,9 +166,7 @@ class StackabilityForm(Form):
     awarding_body = StringField(
         "Awarding body", validators=[Length(max=300)], filters=[strip_filter]
     )
-    credits = DecimalField(
-        "Credits recognised", places=1, validators=[Optional(), NumberRange(0, 400)]
-    )
+    credits = CreditsField("Credits recognised", validators=[Optional(), NumberRange(0, 400)])
 
 
 def _split(value: str | None) -> list[str]:
@@ -165,6 +186,19 @@ def _check_languages(form, field) -> None:
         if len(code) != 2 or pycountry.languages.get(alpha_2=code.lower()) is None:
             raise ValidationError(
                 f"“{code}” is not a two-letter ISO 639-1 language code (for example en, fr, de)."
+            )
+
+
+EQF_LEVELS = {str(i) for i in range(1, 9)}
+
+
+class EqfLevelField(OptionalSelectField):
+    """EQF level 1–8 or nothing chosen, with a message that says what is expected."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in ("", None) and self.data not in EQF_LEVELS:
+            raise ValidationError(
+                "Choose an EQF level from 1 to 8, or mark the level as not applicable."
             )
 
 
@@ -220,7 +254,7 @@ class DossierForm(FlaskForm):
         filters=[strip_filter],
         description="Separated by commas.",
     )
-    eqf_level = OptionalSelectField(
+    eqf_level = EqfLevelField(
         "EQF level",
         choices=choices([("", "— choose —")] + [(str(i), f"Level {i}") for i in range(1, 9)]),
     )
@@ -237,9 +271,8 @@ class DossierForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 20000)],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
-    ects = DecimalField(
+    ects = CreditsField(
         "ECTS credits",
-        places=1,
         validators=[Optional(), NumberRange(0, 400)],
         render_kw={"inputmode": "decimal"},
     )
@@ -319,9 +352,12 @@ class DossierForm(FlaskForm):
     def sync_keys(self) -> None:
         """Give new rows a key, and offer each assessment the outcomes now in the form."""
         for group in ("outcomes", "assessments"):
+            seen: set[str] = set()
             for entry in getattr(self, group).entries:
-                if not KEY_RE.match(entry.form.key.data or ""):
+                # a row copied with its key (or a forged one) gets its own: keys are unique
+                if not KEY_RE.match(entry.form.key.data or "") or entry.form.key.data in seen:
                     entry.form.key.data = new_key()
+                seen.add(entry.form.key.data)
         outcome_choices = choices(
             (entry.form.key.data, f"LO{i + 1}") for i, entry in enumerate(self.outcomes.entries)
         )
@@ -359,7 +395,8 @@ class DossierForm(FlaskForm):
             elif name == "keywords":
                 value = _split(value)
             elif name == "eqf_level":
-                value = int(value) if value else None
+                # also called on invalid forms (live check, re-rendering): never raise here
+                value = int(value) if value in EQF_LEVELS else None
             elif isinstance(value, Decimal):
                 value = float(value)
             elif value == "":

@@ -418,6 +418,11 @@ def _versions_are_immutable(mapper, connection, target):
         raise RuntimeError("a submitted dossier version cannot be changed")
 
 
+@event.listens_for(DossierVersion, "before_delete")
+def _versions_are_kept(mapper, connection, target):
+    raise RuntimeError("a submitted dossier version cannot be deleted")
+
+
 class ScreeningNote(Base):
     """A QA officer's note when returning a dossier to the provider during screening."""
 

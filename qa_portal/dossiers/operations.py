@@ -77,7 +77,8 @@ def _require_member(actor: User, dossier: Dossier) -> None:
         raise NotPermitted("Only members of the provider organisation may change this dossier.")
 
 
-def _require_editable(actor: User, dossier: Dossier) -> None:
+def require_editable(actor: User, dossier: Dossier) -> None:
+    """Refuse changes by non-members (403) and outside ``draft``/``returned`` (409)."""
     _require_member(actor, dossier)
     if not dossier.is_editable:
         raise TransitionNotAllowed(
@@ -118,7 +119,7 @@ def save_dossier(
     ``data`` has the snapshot shape (``DossierForm.to_data``); ``lock_version`` is the
     version of the dossier the user started from. Returns the names of changed fields.
     """
-    _require_editable(actor, dossier)
+    require_editable(actor, dossier)
     try:
         expected = int(lock_version)
     except (TypeError, ValueError):
@@ -274,13 +275,16 @@ def add_evidence_file(
     actor: User, dossier: Dossier, kind: str, filename: str | None, data: bytes
 ) -> EvidenceFile:
     """Store an evidence PDF under a generated name, with its SHA-256."""
-    _require_editable(actor, dossier)
+    require_editable(actor, dossier)
     evidence_kind = _enum(EvidenceKind, kind)
     if evidence_kind is None:
         raise InvalidInput("Choose the type of evidence.")
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if len(data) > limit:
-        raise InvalidInput(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise InvalidInput(
+            f"The file is larger than {storage.megabytes(limit)}, the limit for evidence files; "
+            "please compress the PDF or split it."
+        )
     if not data:
         raise InvalidInput("The file is empty.")
     check_pdf(data)
@@ -288,6 +292,20 @@ def add_evidence_file(
     if not name.lower().endswith(".pdf"):
         name = name.rsplit(".", 1)[0] + ".pdf" if "." in name else name + ".pdf"
     stored = storage.save_bytes(data, kind="uploads", extension="pdf")
+    try:
+        return _record_evidence(actor, dossier, evidence_kind, name, stored)
+    except Exception:
+        storage.delete(stored.stored_name)  # no file without its row
+        raise
+
+
+def _record_evidence(
+    actor: User,
+    dossier: Dossier,
+    evidence_kind: EvidenceKind,
+    name: str,
+    stored: storage.StoredFile,
+) -> EvidenceFile:
     evidence = EvidenceFile(
         dossier=dossier,
         kind=evidence_kind,
@@ -314,7 +332,7 @@ def add_evidence_file(
 
 def remove_evidence_file(actor: User, dossier: Dossier, evidence: EvidenceFile) -> None:
     """Take a file out of the draft; it stays stored for the versions that refer to it."""
-    _require_editable(actor, dossier)
+    require_editable(actor, dossier)
     if evidence.dossier_id != dossier.id or evidence.removed_at is not None:
         raise InvalidInput("This file is not part of the dossier.")
     evidence.removed_at = utcnow()
@@ -330,6 +348,11 @@ def record_download(actor: User, dossier: Dossier, evidence: EvidenceFile) -> No
 
 
 # -- submission ---------------------------------------------------------------------------
+def submit_action(dossier: Dossier) -> str:
+    """The state-machine action a submission is: ``resubmit`` after a return."""
+    return "resubmit" if dossier.state == DossierState.RETURNED else "submit"
+
+
 def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> DossierVersion:
     """Freeze the dossier as a new immutable version and move it to ``submitted``.
 
@@ -337,7 +360,7 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
     the user reviewed it (``lock_version``), or when the state does not allow it.
     """
     _require_member(actor, dossier)
-    action = "resubmit" if dossier.state == DossierState.RETURNED else "submit"
+    action = submit_action(dossier)
     DOSSIER_MACHINE.check(dossier, action, "provider")
     if lock_version not in (None, "") and str(lock_version) != str(dossier.lock_version):
         raise StaleObject(
@@ -367,7 +390,15 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
     db.session.add(version)
     dossier.submitted_at = utcnow()
     round_ = attach_version(dossier, version)  # sets the version's round before it is stored
-    db.session.flush()
+    try:
+        # The optimistic lock also catches a save that landed after we read the dossier:
+        # the frozen snapshot must be exactly what was checked.
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject(
+            "The dossier was changed while you were submitting it; review it again, then submit."
+        ) from None
     DOSSIER_MACHINE.fire(
         dossier,
         action,

@@ -19,6 +19,7 @@ def _with_children():
         selectinload(Dossier.prerequisites),
         selectinload(Dossier.stackability),
         selectinload(Dossier.organisation),
+        selectinload(Dossier.updated_by),
     )
 
 
@@ -46,9 +47,14 @@ def submitted_dossiers(state: str | None = None) -> list[Dossier]:
     return list(db.session.execute(query).scalars())
 
 
-def dossier_for(user: User, dossier_id: int) -> Dossier | None:
-    """The dossier if it exists and ``user`` may see it, else None (callers answer 404)."""
-    dossier = db.session.get(Dossier, dossier_id)
+def dossier_for(user: User, dossier_id: int, *, full: bool = False) -> Dossier | None:
+    """The dossier if it exists and ``user`` may see it, else None (callers answer 404).
+
+    ``full`` loads every child collection up front (a fixed number of queries), for pages
+    that show or check the whole dossier.
+    """
+    options = _with_children() if full else ()
+    dossier = db.session.get(Dossier, dossier_id, options=options)
     if dossier is None or not dossier.can_view(user):
         return None
     return dossier

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -30,15 +31,15 @@ from qa_portal.extensions import db
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 
-def _dossier_or_404(dossier_id: int) -> Dossier:
-    dossier = queries.dossier_for(current_user, dossier_id)
+def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    dossier = queries.dossier_for(current_user, dossier_id, full=full)
     if dossier is None:
         abort(404)
     return dossier
 
 
-def _editable_or_404(dossier_id: int) -> Dossier:
-    dossier = _dossier_or_404(dossier_id)
+def _editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    dossier = _dossier_or_404(dossier_id, full=full)
     if not dossier.is_member(current_user):
         abort(404 if not current_user.is_staff else 403)
     return dossier
@@ -56,6 +57,10 @@ def dashboard():
         return render_template(
             "dossiers/dashboard.html", rows=rows, organisation=current_user.organisation
         )
+    if not current_user.is_staff:
+        # A provider account not attached to an organisation has no dossiers to show, and
+        # must never fall through to the QA body's list of every submitted dossier.
+        return render_template("dossiers/dashboard.html", rows=[], organisation=None)
     state = request.args.get("state", "")
     return render_template(
         "dossiers/staff_list.html",
@@ -82,7 +87,7 @@ def new():
 @bp.get("/<int:dossier_id>")
 @login_required
 def show(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = _dossier_or_404(dossier_id, full=True)
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
@@ -123,6 +128,7 @@ def _render_edit(
         form=form,
         findings=findings,
         upload_form=forms.UploadForm(formdata=None),
+        upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
         conflict=conflict,
         row_templates=row_templates,
     ), status
@@ -131,8 +137,10 @@ def _render_edit(
 @bp.route("/<int:dossier_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     if not dossier.is_editable:
+        if request.method == "POST":
+            operations.require_editable(current_user, dossier)  # 409 with the reason
         flash(f"This dossier is {dossier.state.label.lower()} and cannot be edited now.", "info")
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     form = _edit_form(dossier)
@@ -168,7 +176,7 @@ def edit(dossier_id: int):
 @login_required
 def check(dossier_id: int):
     """Live completeness check of the form as it is now, without saving it."""
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     form = forms.DossierForm()
     form.validate()
     data = {**dossier_to_dict(dossier), **form.to_data()}
@@ -183,7 +191,7 @@ def check(dossier_id: int):
 @bp.post("/<int:dossier_id>/files")
 @login_required
 def upload(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
     form = forms.UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(e for errs in form.errors.values() for e in errs)
@@ -231,10 +239,14 @@ def remove_file(dossier_id: int, file_id: int):
 def download(dossier_id: int, file_id: int):
     dossier = _dossier_or_404(dossier_id)
     evidence = _file_or_404(dossier, file_id)
+    path = storage.path_of(evidence.stored_name)
+    if not path.is_file():
+        current_app.logger.error("evidence file %s is missing from storage", evidence.stored_name)
+        abort(404)
     operations.record_download(current_user, dossier, evidence)
     commit()
     response = send_file(
-        storage.path_of(evidence.stored_name),
+        path,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=evidence.original_name,
@@ -248,7 +260,9 @@ def download(dossier_id: int, file_id: int):
 @bp.route("/<int:dossier_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = _editable_or_404(dossier_id, full=True)
+    # Refuse (409) before showing a submit button the state would not honour.
+    DOSSIER_MACHINE.check(dossier, operations.submit_action(dossier), "provider")
     form = forms.ConfirmForm()
     status = 200
     if request.method == "POST" and form.validate_on_submit():
@@ -256,7 +270,7 @@ def submit(dossier_id: int):
             version = operations.submit_dossier(current_user, dossier, form.lock_version.data)
         except DomainError as exc:
             db.session.rollback()
-            dossier = _editable_or_404(dossier_id)
+            dossier = _editable_or_404(dossier_id, full=True)
             flash(exc.message, "error")
             status = exc.status_code
         else:
@@ -281,6 +295,7 @@ def submit(dossier_id: int):
 @login_required
 def withdraw(dossier_id: int):
     dossier = _editable_or_404(dossier_id)
+    DOSSIER_MACHINE.check(dossier, "withdraw", "provider")  # 409 once decided or withdrawn
     form = forms.WithdrawForm()
     if form.validate_on_submit():
         operations.withdraw_dossier(current_user, dossier, form.reason.data or "")
