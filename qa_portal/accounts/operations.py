@@ -24,6 +24,7 @@ from qa_portal.accounts.models import (
     PasswordResetToken,
     Role,
     User,
+    spend_password_check,
 )
 from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
@@ -267,8 +268,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
     user = queries.user_by_email(email or "")
     if user is None:
-        # Spend the same time as a real check so timing does not reveal accounts.
-        User(email="x@x", name="x").check_password(password or "")
+        spend_password_check(password or "")
         return None
     if not user.check_password(password or "") or not user.is_active:
         return None
