@@ -5,12 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from qa_portal.accounts import forms, operations, queries
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
 from qa_portal.extensions import db, limiter
@@ -38,7 +38,13 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _form_error(form, exc: InvalidInput) -> None:
-    form.form_errors.append(exc.message)
+    """Show ``exc`` next to its field (or above the form); nothing of the request is kept."""
+    rollback_quietly()
+    field = getattr(exc, "field", None)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
 
 
 # -- sign-in ------------------------------------------------------------------------------
@@ -95,7 +101,7 @@ def reset_password(token: str):
         try:
             operations.reset_password(token, form.password.data)
         except InvalidInput as exc:
-            form.password.errors = [*form.password.errors, exc.message]
+            _form_error(form, exc)
         else:
             commit()
             flash("Your password has been changed. You can sign in now.", "success")
@@ -135,21 +141,29 @@ def account():
     password = forms.ChangePasswordForm(prefix="pw")
     status = 200
     if request.method == "POST":
+        user = current_user._get_current_object()
         if "profile-submit" in request.form and profile.validate_on_submit():
-            current_user.name = profile.name.data
-            commit()
-            flash("Your name has been saved.", "success")
-            return redirect(url_for("accounts.account"))
+            try:
+                operations.update_profile(user, name=profile.name.data)
+            except InvalidInput as exc:
+                _form_error(profile, exc)
+            else:
+                commit()
+                flash("Your name has been saved.", "success")
+                return redirect(url_for("accounts.account"))
         if "pw-submit" in request.form and password.validate_on_submit():
             try:
                 operations.change_password(
-                    current_user, password.current_password.data, password.password.data
+                    user, password.current_password.data, password.password.data
                 )
             except InvalidInput as exc:
-                password.current_password.errors = [exc.message]
+                _form_error(password, exc)
             else:
                 commit()
-                login_user(current_user)  # the session id changes with the password
+                # The session id carries the password epoch: this session continues with the
+                # new one, every other session of the person ends.
+                cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+                login_user(user, remember=cookie in request.cookies)
                 flash("Your password has been changed; other sessions have ended.", "success")
                 return redirect(url_for("accounts.account"))
         status = INVALID
@@ -162,7 +176,7 @@ def _organisation_or_none(org_id: int | None) -> Organisation | None:
         return None
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise InvalidInput("Choose an existing organisation.")
+        raise operations.FieldError("organisation_id", "Choose an existing organisation.")
     return org
 
 
