@@ -321,7 +321,11 @@ def grant_role(
         user.organisation = organisation
     user.grant(role)
     audit.record(
-        actor, "user.grant_role", user, role=role.value, organisation_id=user.organisation_id
+        actor,
+        "user.grant_role",
+        user,
+        role=role.value,
+        organisation_id=user.organisation.id if user.organisation else None,
     )
     return True
 

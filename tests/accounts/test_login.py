@@ -126,16 +126,17 @@ def test_new_accounts_get_scrypt_hashes(people):
     assert user.password_hash.startswith("scrypt:")
 
 
-def test_password_change_elsewhere_ends_the_session(client, people, sign_in):
-    sign_in(client, people.reviewer.email)
+def test_password_change_elsewhere_ends_the_session(client, people, login):
+    login(client, people.reviewer)
     assert whoami(client) == people.reviewer.email
     people.reviewer.set_password("another-long-password")
     commit()
     assert whoami(client) is None
 
 
-def test_disabling_the_account_ends_the_session(client, people, sign_in):
-    sign_in(client, people.reviewer.email)
+def test_disabling_the_account_ends_the_session(client, people, login):
+    login(client, people.reviewer)
+    assert whoami(client) == people.reviewer.email
     operations.set_user_status(people.admin, people.reviewer, AccountStatus.DISABLED)
     commit()
     assert whoami(client) is None
@@ -151,6 +152,7 @@ def test_remember_me_cookie_also_ends_with_a_password_change(app, people, sign_i
         "/login", data={"email": people.reviewer.email, "password": PASSWORD, "remember": "y"}
     )
     assert client.get_cookie("remember_token", domain="qa.test") is not None
+    assert client.get_cookie("remember_token", domain="qa.test").same_site == "Lax"
     with client.session_transaction() as session:
         session.clear()  # the browser was closed: only the remember-me cookie is left
     assert whoami(client) == people.reviewer.email

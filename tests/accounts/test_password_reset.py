@@ -101,9 +101,8 @@ def test_a_reset_kills_every_other_outstanding_link(client, people, outbox):
     assert client.get(first).status_code == 404
 
 
-def test_a_reset_ends_existing_sessions(app, client, people, outbox, sign_in):
-    other = app.test_client()
-    sign_in(other, people.reviewer.email)
+def test_a_reset_ends_existing_sessions(app, client, people, outbox, login):
+    other = login(app.test_client(), people.reviewer)
     assert whoami(other) == people.reviewer.email
     link = ask_for_link(client, people.reviewer.email, outbox)
     client.post(link, data={"password": NEW, "confirm": NEW})
