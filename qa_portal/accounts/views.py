@@ -5,7 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from qa_portal.accounts import forms, operations, queries
@@ -94,8 +104,10 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    """Choose a new password through an e-mailed link. The page keeps the token out of
+    Referer headers and caches: the link is as good as the password until it is used."""
     if operations.token_user(token) is None:
-        return render_template("accounts/reset_invalid.html"), 404
+        return _no_referrer(make_response(render_template("accounts/reset_invalid.html"), 404))
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -105,9 +117,16 @@ def reset_password(token: str):
         else:
             commit()
             flash("Your password has been changed. You can sign in now.", "success")
-            return redirect(url_for("accounts.login"))
+            return _no_referrer(redirect(url_for("accounts.login")))
     status = INVALID if form.errors else 200
-    return render_template("accounts/reset_password.html", form=form, token=token), status
+    page = render_template("accounts/reset_password.html", form=form, token=token)
+    return _no_referrer(make_response(page, status))
+
+
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])

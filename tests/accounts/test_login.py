@@ -162,3 +162,21 @@ def test_remember_me_cookie_also_ends_with_a_password_change(app, people, sign_i
     with client.session_transaction() as session:
         session.clear()
     assert whoami(client) is None
+
+
+@pytest.mark.parametrize("session_id", ["abc", "1", "1:x", ":", "999:1"])
+def test_a_malformed_or_stale_session_is_simply_signed_out(client, people, session_id):
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+    assert whoami(client) is None
+    assert client.get("/").status_code == 200
+
+
+def test_signing_out_forgets_the_remembered_sign_in(app, people):
+    client = app.test_client()
+    client.post(
+        "/login", data={"email": people.reviewer.email, "password": PASSWORD, "remember": "y"}
+    )
+    client.post("/logout")
+    assert client.get_cookie("remember_token", domain="qa.test") is None
+    assert whoami(client) is None

@@ -176,3 +176,12 @@ def test_an_unsendable_email_stays_queued_and_the_request_succeeds(
     assert response.status_code == 302
     row = db.session.execute(sa.select(OutboxMessage)).scalar_one()
     assert row.sent_at is None and "SMTP down" in row.last_error
+
+
+def test_the_reset_page_leaks_the_token_nowhere(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    page = client.get(link)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page.headers["Cache-Control"]
+    bad = client.get("/password/reset/not-a-token")
+    assert bad.status_code == 404 and bad.headers["Referrer-Policy"] == "no-referrer"
