@@ -99,6 +99,15 @@ def check_password_strength(password: str, email: str | None = None) -> None:
         raise FieldError("password", "The password must not be your e-mail address.")
 
 
+def _flush_unique(field: str, message: str) -> None:
+    """Flush; a unique constraint hit by a concurrent request (a double click) becomes the
+    same message as the check before it. The caller must roll back, as for any error."""
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise FieldError(field, message) from exc
+
+
 # -- organisations ------------------------------------------------------------------------
 def _check_organisation_unique(name: str, domain: str | None, org_id: int | None) -> None:
     others = sa.select(Organisation).where(Organisation.id != (org_id or 0))
@@ -143,7 +152,7 @@ def create_organisation(
         status=status,
     )
     db.session.add(org)
-    db.session.flush()
+    _flush_unique("name", f"An organisation named “{name}” already exists.")
     audit.record(
         actor,
         "organisation.create",
@@ -240,7 +249,7 @@ def create_user(
     for role in roles:
         user.grant(role)
     db.session.add(user)
-    db.session.flush()
+    _flush_unique("email", f"An account for {email} already exists.")
     audit.record(
         actor,
         "user.create",

@@ -291,3 +291,16 @@ def test_registration_pages_are_for_qa_admins_only(client, people, login):
         assert reject.status_code == 403
     db.session.expire_all()
     assert user.status == AccountStatus.PENDING
+
+
+def test_a_double_submitted_registration_is_refused_cleanly(client, people, monkeypatch):
+    """Two requests racing past the duplicate check: the database constraint answers."""
+    client.post("/register", data=form())
+    monkeypatch.setattr(queries, "user_by_email", lambda email: None)
+    monkeypatch.setattr(queries, "organisation_by_domain", lambda domain: None)
+    again = client.post(
+        "/register", data=form(domain="other-college.example", organisation_name="Other College")
+    )
+    assert again.status_code == 400
+    assert field_error(again, "email", "already exists")
+    assert count(User) == 6 and count(Organisation) == 4
