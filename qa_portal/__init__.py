@@ -30,6 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     import qa_portal.models  # noqa: F401  (every table on the metadata)
 

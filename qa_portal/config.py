@@ -56,6 +56,9 @@ def load_config(instance_path: str) -> dict:
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted: without
+        # this, every visitor behind the proxy shares one address (and one sign-in limit).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/") or None,
         "QA_BODY_NAME": env.get("QA_BODY_NAME") or None,
         # Evidence files: PDF only, this many bytes at most; whole requests a little more.
@@ -66,6 +69,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "REMEMBER_COOKIE_SECURE": mode == "production",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
     }
     return config

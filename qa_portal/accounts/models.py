@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -137,7 +139,10 @@ class User(UserMixin, Base):
         self.auth_epoch = (self.auth_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # invited, no password chosen yet: spend the same time
+            spend_password_check(password)
+            return False
+        return check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled and pending users cannot sign in
@@ -152,6 +157,17 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def spend_password_check(password: str) -> None:
+    """Check ``password`` against a throw-away hash, so that a sign-in with an unknown
+    address takes as long as one with a wrong password (timing reveals no accounts)."""
+    check_password_hash(_dummy_hash(), password or "")
 
 
 class PasswordResetToken(Base):

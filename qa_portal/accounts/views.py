@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from qa_portal.accounts import forms, operations, queries
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
 from qa_portal.extensions import db, limiter
@@ -20,13 +32,29 @@ INVALID = 400
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` if it is a path on this site, else None (no open redirect).
+
+    Browsers drop tabs and newlines inside URLs and read ``\\`` as ``/``, so ``/<tab>/evil``
+    and ``/\\evil`` would leave the site: any control character or backslash is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _form_error(form, exc: InvalidInput) -> None:
-    form.form_errors.append(exc.message)
+    """Show ``exc`` next to its field (or above the form); nothing of the request is kept."""
+    rollback_quietly()
+    field = getattr(exc, "field", None)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
 
 
 # -- sign-in ------------------------------------------------------------------------------
@@ -76,20 +104,29 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    """Choose a new password through an e-mailed link. The page keeps the token out of
+    Referer headers and caches: the link is as good as the password until it is used."""
     if operations.token_user(token) is None:
-        return render_template("accounts/reset_invalid.html"), 404
+        return _no_referrer(make_response(render_template("accounts/reset_invalid.html"), 404))
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
         try:
             operations.reset_password(token, form.password.data)
         except InvalidInput as exc:
-            form.password.errors = [*form.password.errors, exc.message]
+            _form_error(form, exc)
         else:
             commit()
             flash("Your password has been changed. You can sign in now.", "success")
-            return redirect(url_for("accounts.login"))
+            return _no_referrer(redirect(url_for("accounts.login")))
     status = INVALID if form.errors else 200
-    return render_template("accounts/reset_password.html", form=form, token=token), status
+    page = render_template("accounts/reset_password.html", form=form, token=token)
+    return _no_referrer(make_response(page, status))
+
+
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -123,21 +160,29 @@ def account():
     password = forms.ChangePasswordForm(prefix="pw")
     status = 200
     if request.method == "POST":
+        user = current_user._get_current_object()
         if "profile-submit" in request.form and profile.validate_on_submit():
-            current_user.name = profile.name.data
-            commit()
-            flash("Your name has been saved.", "success")
-            return redirect(url_for("accounts.account"))
+            try:
+                operations.update_profile(user, name=profile.name.data)
+            except InvalidInput as exc:
+                _form_error(profile, exc)
+            else:
+                commit()
+                flash("Your name has been saved.", "success")
+                return redirect(url_for("accounts.account"))
         if "pw-submit" in request.form and password.validate_on_submit():
             try:
                 operations.change_password(
-                    current_user, password.current_password.data, password.password.data
+                    user, password.current_password.data, password.password.data
                 )
             except InvalidInput as exc:
-                password.current_password.errors = [exc.message]
+                _form_error(password, exc)
             else:
                 commit()
-                login_user(current_user)  # the session id changes with the password
+                # The session id carries the password epoch: this session continues with the
+                # new one, every other session of the person ends.
+                cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+                login_user(user, remember=cookie in request.cookies)
                 flash("Your password has been changed; other sessions have ended.", "success")
                 return redirect(url_for("accounts.account"))
         status = INVALID
@@ -150,7 +195,7 @@ def _organisation_or_none(org_id: int | None) -> Organisation | None:
         return None
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise InvalidInput("Choose an existing organisation.")
+        raise operations.FieldError("organisation_id", "Choose an existing organisation.")
     return org
 
 

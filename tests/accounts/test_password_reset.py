@@ -1,0 +1,187 @@
+"""Password reset by e-mailed link: written, single use, expiring, no enumeration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from qa_portal.accounts.models import AccountStatus, PasswordResetToken, Role
+from qa_portal.core.audit import entries_for
+from qa_portal.core.db import commit
+from qa_portal.core.mail import OutboxMessage
+from qa_portal.core.models import utcnow
+from qa_portal.extensions import db
+from tests.accounts.conftest import whoami
+from tests.conftest import PASSWORD
+
+NEW = "a-fresh-password-42"
+SAME_ANSWER = b"If an active account uses this address"
+
+
+def ask_for_link(client, email_address, outbox):
+    response = client.post("/password/forgot", data={"email": email_address})
+    assert response.status_code == 302
+    mails = outbox(to=email_address)
+    assert mails, "no reset e-mail was written"
+    return mails[-1].link("/password/reset/")
+
+
+def test_reset_email_is_written_with_a_working_link(client, people, outbox, sign_in):
+    user = people.provider_a
+    response = client.post("/password/forgot", data={"email": user.email})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert SAME_ANSWER in page.data
+
+    [mail] = outbox(to=user.email)
+    assert mail.row.sent_at is not None
+    assert mail.subject == "Reset your QA Portal password"
+    assert user.name in mail.body
+    link = mail.link("/password/reset/")
+
+    form = client.get(link)
+    assert form.status_code == 200
+    done = client.post(link, data={"password": NEW, "confirm": NEW})
+    assert done.status_code == 302
+
+    assert sign_in(client, user.email, PASSWORD).status_code == 400
+    assert sign_in(client, user.email, NEW).status_code == 302
+    assert whoami(client) == user.email
+    actions = [e.action for e in entries_for(user)]
+    assert "user.password_reset_requested" in actions
+    assert "user.password_reset" in actions
+
+
+def test_the_token_is_stored_only_as_a_hash(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    token = link.rsplit("/", 1)[-1]
+    stored = db.session.execute(sa.select(PasswordResetToken.token_hash)).scalars().all()
+    assert len(stored) == 1 and token not in stored[0]
+
+
+def test_a_link_works_only_once(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    assert client.post(link, data={"password": NEW, "confirm": NEW}).status_code == 302
+    again = client.get(link)
+    assert again.status_code == 404
+    assert b"This link no longer works" in again.data
+    reuse = client.post(link, data={"password": "yet-another-pass", "confirm": "yet-another-pass"})
+    assert reuse.status_code == 404
+    db.session.expire_all()
+    assert people.reviewer.check_password(NEW)
+
+
+def test_an_expired_link_does_not_work(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    row = db.session.execute(sa.select(PasswordResetToken)).scalar_one()
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    commit()
+    assert client.get(link).status_code == 404
+    response = client.post(link, data={"password": NEW, "confirm": NEW})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert people.reviewer.check_password(PASSWORD)
+
+
+def test_the_link_lives_as_configured(app, client, people, outbox):
+    ask_for_link(client, people.reviewer.email, outbox)
+    row = db.session.execute(sa.select(PasswordResetToken)).scalar_one()
+    lifetime = row.expires_at - row.created_at
+    assert abs(lifetime - timedelta(hours=app.config["PASSWORD_RESET_HOURS"])) < timedelta(
+        minutes=1
+    )
+
+
+def test_a_reset_kills_every_other_outstanding_link(client, people, outbox):
+    first = ask_for_link(client, people.reviewer.email, outbox)
+    second = ask_for_link(client, people.reviewer.email, outbox)
+    assert first != second
+    assert client.post(second, data={"password": NEW, "confirm": NEW}).status_code == 302
+    assert client.get(first).status_code == 404
+
+
+def test_a_reset_ends_existing_sessions(app, client, people, outbox, login):
+    other = login(app.test_client(), people.reviewer)
+    assert whoami(other) == people.reviewer.email
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    client.post(link, data={"password": NEW, "confirm": NEW})
+    assert whoami(other) is None
+
+
+def test_forgot_password_answers_the_same_for_unknown_addresses(client, people, outbox):
+    known = client.post("/password/forgot", data={"email": people.reviewer.email})
+    unknown = client.post("/password/forgot", data={"email": "ghost@nowhere.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert SAME_ANSWER in client.get(unknown.headers["Location"]).data
+    assert [m.to for m in outbox()] == [people.reviewer.email]
+
+
+def test_forgot_password_sends_nothing_to_inactive_accounts(client, people, make_user, outbox):
+    for status in (AccountStatus.PENDING, AccountStatus.DISABLED, AccountStatus.REJECTED):
+        user = make_user(Role.PROVIDER, org=people.org_a, status=status)
+        response = client.post("/password/forgot", data={"email": user.email})
+        assert response.status_code == 302
+    assert outbox() == []
+    assert db.session.execute(sa.select(sa.func.count(PasswordResetToken.id))).scalar() == 0
+
+
+def test_forgot_password_needs_an_address(client):
+    response = client.post("/password/forgot", data={"email": ""})
+    assert response.status_code == 400
+    assert b'id="email-errors"' in response.data
+
+
+def test_weak_passwords_are_refused_next_to_the_field(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    short = client.post(link, data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400
+    assert b'id="password-errors"' in short.data
+    assert b"at least 10 characters" in short.data
+
+    email = people.reviewer.email
+    same_as_email = client.post(link, data={"password": email, "confirm": email})
+    assert same_as_email.status_code == 400
+    assert b'id="password-errors"' in same_as_email.data
+    assert b"must not be your e-mail address" in same_as_email.data
+
+    differ = client.post(link, data={"password": NEW, "confirm": NEW + "x"})
+    assert differ.status_code == 400
+    assert b'id="confirm-errors"' in differ.data
+
+    # Refusals do not use up the link.
+    assert client.post(link, data={"password": NEW, "confirm": NEW}).status_code == 302
+
+
+def test_a_disabled_account_cannot_use_an_old_link(client, people, outbox):
+    from qa_portal.accounts import operations
+
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    operations.set_user_status(people.admin, people.reviewer, AccountStatus.DISABLED)
+    commit()
+    assert client.get(link).status_code == 404
+
+
+def test_an_unsendable_email_stays_queued_and_the_request_succeeds(
+    app, client, people, monkeypatch
+):
+    import qa_portal.core.mail as mail
+
+    def broken(email, message):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(mail, "_transport", broken)
+    response = client.post("/password/forgot", data={"email": people.reviewer.email})
+    assert response.status_code == 302
+    row = db.session.execute(sa.select(OutboxMessage)).scalar_one()
+    assert row.sent_at is None and "SMTP down" in row.last_error
+
+
+def test_the_reset_page_leaks_the_token_nowhere(client, people, outbox):
+    link = ask_for_link(client, people.reviewer.email, outbox)
+    page = client.get(link)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page.headers["Cache-Control"]
+    bad = client.get("/password/reset/not-a-token")
+    assert bad.status_code == 404 and bad.headers["Referrer-Policy"] == "no-referrer"

@@ -1,0 +1,80 @@
+"""POST /login is rate limited ("10 per minute" per address), with a friendly 429 page.
+
+The shared test app runs with RATELIMIT_ENABLED False; these build a second app with the limit
+on. Flask-Limiter and Celery keep their state on module-level objects, so the fixture puts
+them back for the shared app afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_portal import create_app
+from qa_portal.core.jobs import init_celery
+from qa_portal.extensions import db, limiter
+from tests import conftest as base
+
+EMPTY = {"email": "", "password": ""}  # refused without a password check, but counted
+
+
+@pytest.fixture
+def limited_app(app, database_url):
+    built = []
+
+    def build(**extra):
+        tmp = Path(app.config["UPLOAD_DIR"]).parent  # the same folders as the shared app
+        config = base.test_config(database_url, tmp) | {"RATELIMIT_ENABLED": True} | extra
+        built.append(create_app(config))
+        limiter.reset()
+        return built[-1]
+
+    yield build
+    limiter.reset()
+    limiter.init_app(app)  # RATELIMIT_ENABLED False again for the shared app
+    init_celery(app)
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_login_posts_are_limited_to_ten_a_minute(limited_app):
+    client = limited_app().test_client()
+    for _ in range(10):
+        assert client.post("/login", data=EMPTY).status_code == 400
+    blocked = client.post("/login", data={"email": "a@b.example", "password": "whatever-pw"})
+    assert blocked.status_code == 429
+    assert b"Too many requests" in blocked.data
+    assert b"Please wait a moment and try again." in blocked.data
+    assert b"<nav" in blocked.data  # the portal's own page, not a bare error
+
+    assert client.get("/login").status_code == 200  # reading the form is not limited
+
+
+def test_each_address_has_its_own_budget(limited_app):
+    app = limited_app()
+    first, second = app.test_client(), app.test_client()
+    second.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    for _ in range(10):
+        first.post("/login", data=EMPTY)
+    assert first.post("/login", data=EMPTY).status_code == 429
+    assert second.post("/login", data=EMPTY).status_code == 400
+
+
+def test_behind_a_trusted_proxy_the_visitor_address_counts(limited_app):
+    app = limited_app(TRUSTED_PROXIES=1)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # the reverse proxy
+    for _ in range(10):
+        response = client.post("/login", data=EMPTY, headers={"X-Forwarded-For": "203.0.113.5"})
+        assert response.status_code == 400
+    blocked = client.post("/login", data=EMPTY, headers={"X-Forwarded-For": "203.0.113.5"})
+    assert blocked.status_code == 429
+    other = client.post("/login", data=EMPTY, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert other.status_code == 400
+
+
+def test_the_shared_test_app_is_not_limited(client):
+    for _ in range(12):
+        assert client.post("/login", data=EMPTY).status_code == 400
