@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pycountry
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import (
@@ -32,11 +32,11 @@ from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
 from qa_portal.core.mail import queue_email
 from qa_portal.core.models import utcnow
+from qa_portal.core.urls import external_url
 from qa_portal.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 class FieldError(InvalidInput):
@@ -553,30 +553,6 @@ def reject_registration(actor: User, user: User, reason: str) -> None:
 # -- password reset -----------------------------------------------------------------------
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails, also outside a request (CLI, jobs).
-
-    ``PUBLIC_BASE_URL`` (with any path prefix) wins; otherwise the request's own host or
-    ``SERVER_NAME``. In development without either, links point at the local server.
-    """
-    config = current_app.config
-    base = config.get("PUBLIC_BASE_URL")
-    if not base:
-        if has_request_context() or config.get("SERVER_NAME"):
-            return url_for(endpoint, _external=True, **values)
-        if config.get("ENV_MODE") == "production":
-            raise InvalidInput(
-                "Set PUBLIC_BASE_URL (for example https://qa.example.org) so that e-mailed "
-                "links point at the portal."
-            )
-        base = DEV_BASE_URL
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _retire_reset_tokens(user: User) -> None:

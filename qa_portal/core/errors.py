@@ -7,7 +7,7 @@ and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 
+from qa_portal.core.errors import InvalidInput
+
 DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
@@ -25,13 +27,14 @@ def external_url(endpoint: str, **values) -> str:
     config = current_app.config
     base = config.get("PUBLIC_BASE_URL")
     if not base:
-        if has_request_context() or config.get("SERVER_NAME"):
-            return url_for(endpoint, _external=True, **values)
         if config.get("ENV_MODE") == "production":
-            raise RuntimeError(
+            # Never trust the request's Host header for links sent by e-mail.
+            raise InvalidInput(
                 "Set PUBLIC_BASE_URL (for example https://qa.example.org) so that e-mailed "
                 "links point at the portal."
             )
+        if has_request_context() or config.get("SERVER_NAME"):
+            return url_for(endpoint, _external=True, **values)
         base = DEV_BASE_URL
     return _adapter(base).build(endpoint, values, force_external=True)
 
