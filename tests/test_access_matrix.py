@@ -104,10 +104,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("dossiers.check", "POST"): member_only(200),
     # the dossier is submitted: the edit page sends its provider back to the dossier page
     ("dossiers.edit", "GET"): member_only(SHOW),
-    ("dossiers.edit", "POST"): member_only(SHOW),
+    ("dossiers.edit", "POST"): member_only(409),  # refused, with the input kept
     ("dossiers.upload", "POST"): member_only(400),
     ("dossiers.remove_file", "POST"): member_only(409),  # not a draft any more
-    ("dossiers.submit", "GET"): member_only(200),
+    ("dossiers.submit", "GET"): member_only(409),  # already submitted
     ("dossiers.submit", "POST"): member_only(409),  # already submitted
     ("dossiers.withdraw", "GET"): member_only(200),
     # withdrawing asks for no input (the reason is optional)
