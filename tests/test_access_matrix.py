@@ -203,10 +203,26 @@ def test_every_route_is_in_the_matrix(app):
     assert all(len(row) == len(VISITORS) for row in MATRIX.values())
 
 
+# Routes that need the review world (decided and appealed dossiers, an assignment, a
+# notification); building it for the others only costs time.
+NEEDS_REVIEW_WORLD = ("decisions.", "panel.", "reviews.", "inbox.open_notification")
+
+
 @pytest.fixture
 def world(people, make_org, make_user, make_dossier):
     """Provider A's submitted dossier (files, version 1), a pending registration, a reset
-    link for provider A; ``people`` holds the six visitors."""
+    link for provider A and, for the review routes, the review world; ``people`` holds the
+    six visitors."""
+
+    def build(endpoint: str):
+        return _world(
+            people, make_org, make_user, make_dossier, endpoint.startswith(NEEDS_REVIEW_WORLD)
+        )
+
+    return build
+
+
+def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
     dossier = make_dossier(people.provider_a, submit=True)
     pending_org = make_org("Pending College", status=AccountStatus.PENDING)
     pending = make_user(Role.PROVIDER, org=pending_org, status=AccountStatus.PENDING)
@@ -219,9 +235,6 @@ def world(people, make_org, make_user, make_dossier):
         )
     )
     commit()
-    decided, appealed, assignment, notification = _review_world(
-        people, make_user, make_dossier, dossier
-    )
     visitors = {name: getattr(people, name, None) for name in VISITORS}
     values = {
         "dossier_id": dossier.id,
@@ -232,13 +245,21 @@ def world(people, make_org, make_user, make_dossier):
         "pending": pending.id,
         "token": token,
         "filename": "css/app.css",
-        "assignment_id": assignment.id,
-        "notification_id": notification.id,
-        "condition_id": decided["condition_id"],
-        "appeal_id": appealed["appeal_id"],
-        "decided": decided,
-        "appealed": appealed,
     }
+    if with_reviews:
+        decided, appealed, assignment, notification = _review_world(
+            people, make_user, make_dossier, dossier
+        )
+        values.update(
+            {
+                "assignment_id": assignment.id,
+                "notification_id": notification.id,
+                "condition_id": decided["condition_id"],
+                "appeal_id": appealed["appeal_id"],
+                "decided": decided,
+                "appealed": appealed,
+            }
+        )
     return visitors, values
 
 
@@ -331,7 +352,7 @@ def _outcome(response) -> int | str:
     ("endpoint", "method"), sorted(MATRIX), ids=[" ".join(k) for k in sorted(MATRIX)]
 )
 def test_access(app, client, login, world, endpoint, method):
-    visitors, values = world
+    visitors, values = world(endpoint)
     url = _url(app, endpoint, values)
     expected = [
         e.format(**values) if isinstance(e, str) and e != LOGIN else e

@@ -8,6 +8,7 @@ anybody. Views, CLI commands and jobs end their unit of work with ``commit()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import event
@@ -17,6 +18,7 @@ from qa_portal.extensions import db
 
 _PENDING = "qa_after_commit_pending"
 _READY = "qa_after_commit_ready"
+_LOCALS = "qa_transaction_locals"
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -24,8 +26,17 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info.setdefault(_PENDING, []).append(callback)
 
 
+def per_transaction(key: str, factory: Callable[[], Any]) -> Any:
+    """A value that lives until the current transaction commits or rolls back."""
+    values = db.session.info.setdefault(_LOCALS, {})
+    if key not in values:
+        values[key] = factory()
+    return values[key]
+
+
 @event.listens_for(Session, "after_commit")
 def _move_to_ready(session: Session) -> None:
+    session.info.pop(_LOCALS, None)
     pending = session.info.pop(_PENDING, [])
     if pending:
         session.info.setdefault(_READY, []).extend(pending)
@@ -34,6 +45,7 @@ def _move_to_ready(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_LOCALS, None)
 
 
 def run_after_commit_callbacks() -> None:

@@ -39,11 +39,11 @@ def init_celery(app: Flask) -> None:
 
 
 @celery.task(name="qa_portal.deliver_email", bind=True, max_retries=8)
-def deliver_email(self, message_id: int) -> None:
+def deliver_email(self, message_ids: list[int]) -> None:
     from qa_portal.core import mail
 
     try:
-        mail.deliver(message_id)
+        mail.deliver(message_ids)
     except Exception as exc:
         if self.app.conf.task_always_eager:
             # In-process: leave the message queued for the retry sweep rather than block.

@@ -1,10 +1,11 @@
 """E-mail through a transactional outbox.
 
 ``queue_email`` stores the message in the ``outbox_message`` table in the same transaction
-as the change that caused it; after the commit a job delivers it (in-process without a
-broker, a Celery worker with one). Delivery claims the row first, so a message is sent at
-most once per claim, and an SMTP failure leaves it queued for the retry sweep
-(``flask mail retry``, also run periodically): nothing is lost and no request breaks.
+as the change that caused it; after the commit one job delivers the transaction's messages
+(in-process without a broker, a Celery worker with one) over one SMTP connection. Delivery
+claims the rows first and marks each message sent right after the server accepted it, so a
+message is sent once; an SMTP failure releases the rest for the retry (Celery's, or the
+``flask mail retry`` sweep, also run periodically): nothing is lost and no request breaks.
 Without ``MAIL_SERVER`` messages are written as ``.eml`` files to the instance outbox folder.
 """
 
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -21,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qa_portal.core.db import after_commit
+from qa_portal.core.db import after_commit, per_transaction
 from qa_portal.core.models import Base, utcnow
 from qa_portal.extensions import db
 
@@ -40,6 +44,7 @@ class OutboxMessage(Base):
     message_id: Mapped[str] = mapped_column(sa.String(255), nullable=False, unique=True)
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
@@ -58,15 +63,17 @@ def queue_email(recipient: str, subject: str, template: str, **context) -> Outbo
     )
     db.session.add(message)
     db.session.flush()
-    message_id = message.id
-    after_commit(lambda: _dispatch(message_id))
+    batch = per_transaction("qa_mail_batch", list)
+    if not batch:
+        after_commit(lambda: _dispatch(list(batch)))
+    batch.append(message.id)
     return message
 
 
-def _dispatch(message_id: int) -> None:
+def _dispatch(message_ids: list[int]) -> None:
     from qa_portal.core.jobs import deliver_email
 
-    deliver_email.delay(message_id)
+    deliver_email.delay(message_ids)
 
 
 def build_message(message: OutboxMessage) -> EmailMessage:
@@ -80,13 +87,19 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def _transport(email: EmailMessage, message: OutboxMessage) -> None:
+@contextmanager
+def _transport() -> Iterator:
+    """A function that sends one message: to the outbox folder, or over one SMTP session."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         folder = Path(config["MAIL_OUTBOX_DIR"])
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
-        (folder / f"{stamp}-{message.id:06d}.eml").write_bytes(bytes(email))
+
+        def write(email: EmailMessage, message: OutboxMessage) -> None:
+            stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
+            (folder / f"{stamp}-{message.id:06d}.eml").write_bytes(bytes(email))
+
+        yield write
         return
     host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
     if config.get("MAIL_USE_SSL"):
@@ -100,54 +113,79 @@ def _transport(email: EmailMessage, message: OutboxMessage) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(email)
+        yield lambda email, message: smtp.send_message(email)
 
 
-def deliver(message_id: int) -> bool:
-    """Send one queued message if nobody else holds it; True when it is (now) sent.
-
-    Raises the transport error after recording it, so a worker can retry later.
-    """
+def _claim(message_ids: list[int]) -> tuple[str, list[int]]:
+    """Claim the unsent messages nobody else is delivering; returns (token, claimed ids)."""
+    token = uuid.uuid4().hex
     now = utcnow()
-    claimed = db.session.execute(
+    db.session.execute(
         sa.update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.sent_at.is_(None),
             sa.or_(
                 OutboxMessage.claimed_at.is_(None),
                 OutboxMessage.claimed_at < now - CLAIM_TIMEOUT,
             ),
         )
-        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
-    if claimed != 1:  # already sent, unknown, or being delivered by another worker
-        sent_at = db.session.execute(
-            sa.select(OutboxMessage.sent_at).where(OutboxMessage.id == message_id)
-        ).scalar()
-        return sent_at is not None
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    claimed = (
+        db.session.execute(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
+    return token, list(claimed)
+
+
+def deliver(message_ids: int | list[int]) -> int:
+    """Send the given queued messages that nobody else holds; returns how many were sent.
+
+    On a transport error the messages not yet sent are released with the error recorded,
+    and the error is raised so that a worker can retry later.
+    """
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if not ids:
+        return 0
+    token, claimed = _claim(ids)
+    sent = 0
+    remaining = list(claimed)
     try:
-        _transport(build_message(message), message)
+        if claimed:
+            with _transport() as send:
+                for message_id in claimed:
+                    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+                    send(build_message(message), message)
+                    db.session.execute(
+                        sa.update(OutboxMessage)
+                        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+                        .values(sent_at=utcnow(), last_error=None, claim_token=None)
+                        .execution_options(synchronize_session=False)
+                    )
+                    db.session.commit()
+                    remaining.remove(message_id)
+                    sent += 1
     except Exception as exc:
+        db.session.rollback()
         db.session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            .where(OutboxMessage.id.in_(remaining), OutboxMessage.claim_token == token)
+            .values(
+                claimed_at=None, claim_token=None, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
         raise
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(sent_at=utcnow(), last_error=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return True
+    return sent
 
 
 def pending_ids(limit: int = 500) -> list[int]:
@@ -171,12 +209,11 @@ def pending_ids(limit: int = 500) -> list[int]:
 
 
 def retry_pending() -> tuple[int, int]:
-    """Try every pending message once; return (sent, failed)."""
-    sent = failed = 0
-    for message_id in pending_ids():
-        try:
-            if deliver(message_id):
-                sent += 1
-        except Exception:
-            failed += 1
-    return sent, failed
+    """Try every pending message once more; return (sent, still failing)."""
+    ids = pending_ids()
+    try:
+        sent = deliver(ids)
+    except Exception:
+        current_app.logger.warning("e-mail delivery still failing", exc_info=True)
+        sent = len(ids) - len(pending_ids())
+    return sent, len(pending_ids())
