@@ -20,6 +20,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from qa_portal import create_app
+from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db
 from tests.conftest import test_config as harness_config
 
@@ -56,6 +57,9 @@ def live_server(app, database_url, tmp_path_factory) -> Iterator[LiveServer]:
         PUBLIC_BASE_URL=None,
     )
     live_app = create_app(config)
+    # create_app binds the (global) Celery app's tasks to the newest Flask app; give them back
+    # to the harness's, so jobs in later tests of the session use its configuration.
+    init_celery(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors still show
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
