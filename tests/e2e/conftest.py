@@ -78,13 +78,17 @@ def live_server(app, database_url, tmp_path_factory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def browser():
+    """The system's Chromium, headless, without any call home; one for the session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install the Debian package (apt-get install "
             "chromium) or point QA_PORTAL_CHROMIUM at a Chromium binary.",
             pytrace=False,
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The live checklist waits half a second after typing; leave room on a busy machine.
+    expect.set_options(timeout=10_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
