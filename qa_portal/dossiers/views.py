@@ -116,11 +116,13 @@ def _render_edit(
 ):
     data = {**dossier_to_dict(dossier), **form.to_data()}
     findings = completeness.check(data)
+    # The trailing "-" matters: WTForms adds no separator after a prefix ending in "_", and
+    # the rows the script adds must be named like the server's ("outcomes-3-statement").
     row_templates = {
-        "outcomes": forms.OutcomeForm(prefix="outcomes-__index__"),
-        "assessments": forms.AssessmentForm(prefix="assessments-__index__"),
-        "prerequisites": forms.PrerequisiteForm(prefix="prerequisites-__index__"),
-        "stackability": forms.StackabilityForm(prefix="stackability-__index__"),
+        "outcomes": forms.OutcomeForm(prefix="outcomes-__index__-"),
+        "assessments": forms.AssessmentForm(prefix="assessments-__index__-"),
+        "prerequisites": forms.PrerequisiteForm(prefix="prerequisites-__index__-"),
+        "stackability": forms.StackabilityForm(prefix="stackability-__index__-"),
     }
     return render_template(
         "dossiers/edit.html",

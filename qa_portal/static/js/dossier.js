@@ -21,20 +21,29 @@
     return container ? Array.prototype.slice.call(container.children) : [];
   }
 
+  // Input names carry the row's index as the server knows it ("outcomes-3-statement"); they
+  // may have gaps after a removal, which the server accepts. A new row takes the next one.
   function nextIndex(group) {
     var max = -1;
+    var pattern = new RegExp("^" + group + "-(\\d+)-");
     rows(group).forEach(function (row) {
-      var n = parseInt(row.id.split("-").pop(), 10);
-      if (!isNaN(n) && n > max) max = n;
+      var named = row.querySelector('[name^="' + group + '-"]');
+      var match = named && pattern.exec(named.name);
+      if (match && parseInt(match[1], 10) > max) max = parseInt(match[1], 10);
     });
     return max + 1;
   }
 
+  // Row element ids and labels follow the position ("outcomes-0" is LO1), so that the
+  // checklist's links ("#outcomes-2" for LO3) land on the right row after adds and removals.
   function relabel(group) {
     var prefix = { outcomes: "LO", assessments: "Assessment ", prerequisites: "Prerequisite ", stackability: "Qualification " }[group];
     rows(group).forEach(function (row, i) {
+      row.id = group + "-" + i;
       var label = row.querySelector("[data-row-label]");
       if (label) label.textContent = prefix + (i + 1);
+      var hidden = row.querySelector("[data-row-remove] .visually-hidden");
+      if (hidden) hidden.textContent = " " + prefix + (i + 1);
     });
   }
 
@@ -109,6 +118,9 @@
       row.remove();
       relabel(group);
       refreshOutcomeChoices();
+      // Keep keyboard focus in the group rather than losing it with the removed button.
+      var add = form.querySelector('[data-row-add="' + group + '"]');
+      if (add) add.focus();
       changed();
     }
   });
