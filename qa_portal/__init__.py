@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from qa_portal.decisions.views import bp as decisions_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
     from qa_portal.notifications.views import bp as inbox_bp
+    from qa_portal.reports.views import bp as reports_bp
     from qa_portal.reviews.views import bp as reviews_bp
     from qa_portal.reviews.views import panel_bp, rubric_bp
 
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(decisions_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(rubric_bp)
@@ -107,6 +109,7 @@ def _register_cli(app: Flask) -> None:
     from qa_portal.core.cli import audit_cli, mail_cli
     from qa_portal.demo import demo_command
     from qa_portal.notifications.cli import reminders_cli
+    from qa_portal.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(orgs_cli)
@@ -114,3 +117,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(reports_cli)

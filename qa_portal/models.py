@@ -5,4 +5,5 @@ from qa_portal.core import audit, mail  # noqa: F401
 from qa_portal.decisions import models as decisions_models  # noqa: F401
 from qa_portal.dossiers import models as dossiers_models  # noqa: F401
 from qa_portal.notifications import models as notifications_models  # noqa: F401
+from qa_portal.reports import models as reports_models  # noqa: F401
 from qa_portal.reviews import models as reviews_models  # noqa: F401

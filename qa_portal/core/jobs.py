@@ -64,3 +64,15 @@ def send_reminders() -> None:
     from qa_portal.notifications.reminders import send_reminders as run
 
     run(commit=commit)
+
+
+@celery.task(name="qa_portal.render_report", bind=True, max_retries=3)
+def render_report(self, report_id: int) -> None:
+    from qa_portal.reports import operations
+
+    try:
+        operations.render(report_id)
+    except Exception as exc:
+        if self.app.conf.task_always_eager:
+            return  # recorded as failed; the page offers to try again
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

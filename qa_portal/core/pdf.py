@@ -1,0 +1,76 @@
+"""PDF rendering: a Jinja template rendered from plain data, then WeasyPrint.
+
+WeasyPrint's default fetcher reads local files and fetches any URL, so a document could leak
+``/etc/passwd`` or make the server call an internal host. ``SafeFetcher`` serves only this
+application's own static files (through the ``qa-static:`` scheme) and ``data:`` URLs, and
+refuses everything else — ``file:``, ``http(s):``, any host — so the PDF depends on nothing
+but the data given to it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_SCHEME = "qa-static:"
+
+
+class RefusedURL(ValueError):
+    """A URL the PDF renderer will not fetch (WeasyPrint skips the resource)."""
+
+
+class SafeFetcher(URLFetcher):
+    """Serve ``qa-static:/path`` from the static folder and ``data:`` URLs; refuse the rest."""
+
+    def __init__(self, static_folder: str | Path):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        self.root = Path(static_folder).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith(STATIC_SCHEME):
+            relative = url[len(STATIC_SCHEME) :].split("?", 1)[0].split("#", 1)[0].lstrip("/")
+            path = (self.root / relative).resolve()
+            if path.is_file() and path.is_relative_to(self.root):
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        self.refused.append(url)
+        raise RefusedURL(
+            f"refused to fetch {url!r}: only the application's static files "
+            "and data: URLs are allowed in PDFs"
+        )
+
+
+def static_url(path: str) -> str:
+    """The address of a static file as the PDF renderer fetches it."""
+    return f"{STATIC_SCHEME}/{path.lstrip('/')}"
+
+
+def render_html(template: str, **context: Any) -> str:
+    return render_template(template, static_url=static_url, **context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """HTML (from our own templates) to PDF bytes, with the safe fetcher."""
+    fetcher = SafeFetcher(current_app.static_folder)
+    document = HTML(string=html, base_url=static_url(""), url_fetcher=fetcher)
+    pdf = document.write_pdf()
+    if fetcher.refused:
+        current_app.logger.warning(
+            "PDF rendering refused %d URL(s): %s",
+            len(fetcher.refused),
+            ", ".join(fetcher.refused[:5]),
+        )
+    return pdf
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Render ``template`` with ``context`` (plain data, not ORM objects) to PDF bytes."""
+    return html_to_pdf(render_html(template, **context))

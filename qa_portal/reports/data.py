@@ -1,0 +1,307 @@
+"""Everything a report says, as plain data (dicts and lists) built from one decision.
+
+The public variant is anonymised ("Reviewer 1") and leaves out confidential comments and
+the names of QA staff; the internal variant adds them. Templates receive only this data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import segno
+
+from qa_portal.core.urls import external_url
+from qa_portal.decisions.models import Decision, Outcome
+from qa_portal.dossiers import completeness, isced
+from qa_portal.dossiers.diff import diff_snapshots
+from qa_portal.dossiers.models import label_of
+from qa_portal.reports.charts import score_chart
+from qa_portal.reports.models import Report, ReportVariant
+from qa_portal.reviews import operations as reviews
+from qa_portal.reviews.models import AssignmentState
+
+
+def acronym(name: str) -> str:
+    words = [
+        w
+        for w in re.findall(r"[A-Za-z]+", name)
+        if w.lower() not in {"of", "for", "the", "and", "de", "des", "du", "la", "le", "für", "und"}
+    ]
+    return "".join(w[0].upper() for w in words)[:6] or "QA"
+
+
+def _country(code: str | None) -> str:
+    from qa_portal.core.templating import country_name
+
+    return country_name(code) if code else ""
+
+
+def _languages(codes: list[str]) -> str:
+    from qa_portal.core.templating import language_name
+
+    return ", ".join(language_name(c) for c in codes)
+
+
+def eu_elements(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """The standard elements of Annex I of Council Recommendation 2022/C 243/02."""
+    level = (
+        "Not applicable"
+        if d.get("level_not_applicable")
+        else (f"EQF level {d['eqf_level']}" if d.get("eqf_level") else "")
+    )
+    if d.get("national_level"):
+        level += f"; national framework: {d['national_level']}"
+    if d.get("qf_ehea_cycle"):
+        level += f"; QF-EHEA {label_of(d['qf_ehea_cycle']).lower()} cycle"
+    workload = f"{d['workload_hours']} hours" if d.get("workload_hours") else ""
+    if d.get("ects"):
+        workload += f" ({d['ects']:g} ECTS)"
+    if d.get("duration_weeks"):
+        workload += f", {d['duration_weeks']} weeks"
+    methods = sorted(
+        {label_of(a.get("method")) for a in d.get("assessments", []) if a.get("method")}
+    )
+    supervision = sorted(
+        {label_of(a.get("supervision")) for a in d.get("assessments", []) if a.get("supervision")}
+    )
+    participation = label_of(d.get("participation"))
+    if d.get("pacing"):
+        participation += f", {label_of(d['pacing']).lower()}"
+    rows = [
+        ("Title of the micro-credential", d.get("title", "")),
+        (
+            "Country / region of the issuer",
+            ", ".join(p for p in (_country(d.get("country")), d.get("region")) if p),
+        ),
+        ("Awarding body", d.get("awarding_body", {}).get("name", "")),
+        ("Learning outcomes", f"{len(d.get('outcomes', []))} outcome(s); see section 3"),
+        ("Notional workload", workload),
+        ("Level (and cycle)", level),
+        ("Type of assessment", ", ".join(methods)),
+        ("Form of participation", participation),
+        ("Type of quality assurance", d.get("internal_qa", "")),
+        (
+            "Prerequisites",
+            "; ".join(
+                f"{label_of(p.get('kind'))}: {p.get('description', '')}".strip(": ")
+                for p in d.get("prerequisites", [])
+            )
+            or "None",
+        ),
+        ("Supervision and identity verification", ", ".join(supervision)),
+        (
+            "Integration / stackability",
+            "; ".join(
+                f"{s.get('qualification')} ({s.get('awarding_body')})"
+                for s in d.get("stackability", [])
+            )
+            or d.get("recognition_arrangements", ""),
+        ),
+        ("Languages", _languages(d.get("languages_instruction", []))),
+        (
+            "Field of study",
+            f"{d.get('isced_code', '')} {isced.name_of(d.get('isced_code'))}".strip(),
+        ),
+    ]
+    return rows
+
+
+def _round_history(decision: Decision) -> list[dict[str, Any]]:
+    dossier = decision.dossier
+    history = []
+    for round_ in dossier.rounds:
+        if round_.number > decision.round.number:
+            break
+        decided = [d for d in _decisions(dossier) if d.round_id == round_.id]
+        history.append(
+            {
+                "number": round_.number,
+                "version": round_.version.number,
+                "submitted": round_.version.created_at,
+                "opened": round_.opened_at,
+                "closed": round_.closed_at,
+                "decisions": [
+                    {
+                        "outcome": d.outcome.label,
+                        "date": d.decided_at,
+                        "superseded": d.superseded_at is not None,
+                    }
+                    for d in decided
+                ],
+            }
+        )
+    return history
+
+
+def _decisions(dossier) -> list[Decision]:
+    from qa_portal.extensions import db
+
+    return list(
+        db.session.execute(
+            db.select(Decision)
+            .where(Decision.dossier_id == dossier.id)
+            .order_by(Decision.decided_at, Decision.id)
+        ).scalars()
+    )
+
+
+def build(report: Report) -> dict[str, Any]:
+    """The whole content of ``report`` as plain data."""
+    from qa_portal.accounts.queries import qa_body
+
+    decision = report.decision
+    round_ = decision.round
+    internal = report.variant == ReportVariant.INTERNAL
+    snapshot = round_.version.snapshot
+    body = qa_body()
+    body_name = body.name if body else "QA Portal"
+    verify_url = external_url("reports.verify", code=report.code)
+
+    submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
+    panel = [
+        {
+            "alias": a.alias,
+            "name": a.reviewer.name if internal else None,
+            "email": a.reviewer.email if internal else None,
+            "recommendation": label_of(a.review.recommendation) if a.review else "",
+            "submitted": a.submitted_at,
+        }
+        for a in submitted
+    ]
+    aliases = [p["alias"] for p in panel]
+    stats = reviews.round_statistics(round_) if round_.rubric else []
+    criteria = []
+    for s in stats:
+        criteria.append(
+            {
+                "position": s.criterion.position,
+                "title": s.criterion.title,
+                "guidance": s.criterion.guidance,
+                "weight": s.criterion.weight,
+                "scores": [(a.alias, score) for a, score, _ in s.scores],
+                "comments": [(a.alias, comment) for a, _, comment in s.scores if comment],
+                "mean": s.mean,
+                "spread": s.spread,
+                "divergent": s.divergent,
+                "notes": [n.text for n in s.notes],
+            }
+        )
+    general_notes = [n.text for n in round_.moderation_notes if n.criterion_id is None]
+    previous = [r for r in decision.dossier.rounds if r.number < round_.number]
+    changes = None
+    if previous:
+        diff = diff_snapshots(previous[-1].version.snapshot, snapshot)
+        changes = {
+            "summary": diff.summary(),
+            "outcomes_added": [o.get("statement", "") for o in diff.outcomes.added],
+            "outcomes_removed": [o.get("statement", "") for o in diff.outcomes.removed],
+            "outcomes_reworded": [
+                (old.get("statement", ""), new.get("statement", ""))
+                for old, new in diff.outcomes.reworded
+            ],
+            "previous_version": previous[-1].version.number,
+        }
+    lo_label = {o["key"]: f"LO{i + 1}" for i, o in enumerate(snapshot.get("outcomes", []))}
+    findings = completeness.check(snapshot)
+    qr = segno.make(verify_url, error="m")
+    return {
+        "internal": internal,
+        "variant_label": report.variant.label,
+        "qa_body": {
+            "name": body_name,
+            "acronym": acronym(body_name),
+            "country": _country(body.country) if body else "",
+        },
+        "report": {
+            "number": report.number,
+            "revision": report.revision,
+            "code": report.code,
+            "verify_url": verify_url,
+            "requested_at": report.requested_at,
+            "qr": qr.svg_data_uri(scale=4, border=2, dark="#102a43"),
+        },
+        "dossier": {
+            "reference": decision.dossier.reference,
+            "title": snapshot.get("title"),
+            "provider": snapshot.get("awarding_body", {}).get("name", ""),
+            "round": round_.number,
+            "version": round_.version.number,
+            "version_sha256": round_.version.sha256,
+            "submitted": round_.version.created_at,
+        },
+        "decision": {
+            "outcome": decision.outcome.label,
+            "outcome_code": decision.outcome.value,
+            "approved": decision.outcome in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS),
+            "date": decision.decided_at,
+            "rationale": decision.rationale,
+            "valid_from": decision.valid_from,
+            "valid_until": decision.valid_until,
+            "appeal_deadline": decision.appeal_deadline,
+            "decided_by": decision.decided_by.name if internal else None,
+            "superseded": decision.superseded_at is not None,
+        },
+        "conditions": [
+            {"position": c.position, "text": c.text, "due": c.due_date, "state": c.state.label}
+            for c in decision.conditions
+        ],
+        "elements": eu_elements(snapshot),
+        "outcomes": [
+            {
+                "label": f"LO{i + 1}",
+                "statement": o.get("statement", ""),
+                "domain": label_of(o.get("eqf_domain")),
+                "alignment": " ".join(
+                    p for p in (o.get("framework_name"), o.get("framework_code")) if p
+                ),
+                "alignment_url": o.get("framework_url", ""),
+            }
+            for i, o in enumerate(snapshot.get("outcomes", []))
+        ],
+        "assessments": [
+            {
+                "label": f"A{i + 1}",
+                "method": label_of(a.get("method")),
+                "description": a.get("description", ""),
+                "weight": a.get("weight"),
+                "supervision": label_of(a.get("supervision")),
+                "pass_criteria": a.get("pass_criteria", ""),
+                "outcomes": [lo_label.get(k, "?") for k in a.get("outcomes", [])],
+            }
+            for i, a in enumerate(snapshot.get("assessments", []))
+        ],
+        "matrix_keys": [o["key"] for o in snapshot.get("outcomes", [])],
+        "assessment_keys": [a.get("outcomes", []) for a in snapshot.get("assessments", [])],
+        "rubric_version": round_.rubric.number if round_.rubric else None,
+        "panel": panel,
+        "criteria": criteria,
+        "chart": score_chart(criteria, aliases) if criteria and aliases else None,
+        "comments": [
+            {
+                "alias": a.alias,
+                "name": a.reviewer.name if internal else None,
+                "text": a.review.comments_to_provider,
+            }
+            for a in submitted
+            if a.review and a.review.comments_to_provider
+        ],
+        "confidential": [
+            {"alias": a.alias, "name": a.reviewer.name, "text": a.review.confidential_comments}
+            for a in submitted
+            if internal and a.review and a.review.confidential_comments
+        ],
+        "general_notes": general_notes,
+        "warnings": [f.message for f in completeness.warnings(findings)],
+        "history": _round_history(decision),
+        "changes": changes,
+        "files": [
+            {
+                "kind": label_of(f.get("kind")),
+                "name": f.get("name"),
+                "sha256": f.get("sha256"),
+                "size": f.get("size"),
+            }
+            for f in snapshot.get("files", [])
+        ],
+    }

@@ -1,0 +1,216 @@
+"""Generating, storing and verifying review reports.
+
+A report is requested (a row in ``queued`` state, committed with the request) and rendered
+by a job after the commit — in-process by default, by a Celery worker in production. A
+rendered report is stored with its SHA-256 and never changes; regenerating creates a new
+revision and keeps the old one. Anyone can check a PDF against the verification code on
+its cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from pypdf import PdfReader
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.core import audit, storage
+from qa_portal.core.db import after_commit
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from qa_portal.core.models import utcnow
+from qa_portal.core.pdf import render_pdf
+from qa_portal.decisions.models import Decision, Outcome
+from qa_portal.extensions import db
+from qa_portal.reports import data as report_data
+from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+REVIEWED = (
+    Outcome.APPROVED,
+    Outcome.APPROVED_WITH_CONDITIONS,
+    Outcome.REVISE_AND_RESUBMIT,
+    Outcome.REJECTED,
+)
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_code(code: str) -> str:
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}" if len(raw) == 12 else code.strip().upper()
+
+
+def report_number(decision: Decision) -> str:
+    from qa_portal.accounts.queries import qa_body
+
+    body = qa_body()
+    prefix = report_data.acronym(body.name if body else "QA")
+    return (
+        f"{prefix}-{decision.decided_at:%Y}-{decision.dossier_id:05d}-"
+        f"R{decision.round.number}-D{decision.id}"
+    )
+
+
+def request_report(actor: User | None, decision: Decision, variant: ReportVariant) -> Report:
+    """Queue a new revision of the report on ``decision``; rendered after the commit."""
+    if actor is not None and not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
+        raise NotPermitted("Only the QA body generates reports.")
+    if decision.outcome not in REVIEWED:
+        raise TransitionNotAllowed(
+            "Reports are written for reviewed rounds; a desk rejection has no review to report."
+        )
+    revision = (
+        db.session.execute(
+            sa.select(sa.func.max(Report.revision)).where(
+                Report.decision_id == decision.id, Report.variant == variant
+            )
+        ).scalar()
+        or 0
+    ) + 1
+    report = Report(
+        dossier_id=decision.dossier_id,
+        decision=decision,
+        variant=variant,
+        revision=revision,
+        number=report_number(decision),
+        code=new_code(),
+        requested_by=actor,
+        status=ReportStatus.QUEUED,
+    )
+    db.session.add(report)
+    db.session.flush()
+    audit.record(
+        actor,
+        "report.request",
+        report,
+        decision_id=decision.id,
+        variant=variant.value,
+        revision=revision,
+        code=report.code,
+    )
+    report_id = report.id
+    after_commit(lambda: _dispatch(report_id))
+    return report
+
+
+def request_both(actor: User | None, decision: Decision) -> list[Report]:
+    """The public and internal reports of a newly decided round."""
+    if decision.outcome not in REVIEWED:
+        return []
+    return [request_report(actor, decision, v) for v in ReportVariant]
+
+
+def _dispatch(report_id: int) -> None:
+    from qa_portal.core.jobs import render_report
+
+    render_report.delay(report_id)
+
+
+def render(report_id: int) -> Report:
+    """Render a queued report, store it with its SHA-256 (run as a job; commits)."""
+    claimed = db.session.execute(
+        sa.update(Report)
+        .where(
+            Report.id == report_id, Report.status.in_([ReportStatus.QUEUED, ReportStatus.FAILED])
+        )
+        .values(status=ReportStatus.RENDERING, error="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    report = db.session.get(Report, report_id, populate_existing=True)
+    if claimed != 1:
+        return report
+    try:
+        content = report_data.build(report)
+        pdf = render_pdf("reports/report.html", **content)
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        stored = storage.save_bytes(pdf, kind="reports", extension="pdf")
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.exception("report %s failed to render", report_id)
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.id == report_id)
+            .values(status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        raise
+    report.stored_name = stored.stored_name
+    report.sha256 = stored.sha256
+    report.size = stored.size
+    report.pages = pages
+    report.rendered_at = utcnow()
+    report.status = ReportStatus.READY
+    audit.record(None, "report.render", report, sha256=stored.sha256, size=stored.size, pages=pages)
+    db.session.commit()
+    return report
+
+
+def reports_for(decision_ids: list[int]) -> list[Report]:
+    if not decision_ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Report)
+            .where(Report.decision_id.in_(decision_ids))
+            .order_by(Report.decision_id, Report.variant, Report.revision.desc())
+        ).scalars()
+    )
+
+
+def latest_ready(decision: Decision, variant: ReportVariant) -> Report | None:
+    return db.session.execute(
+        sa.select(Report)
+        .where(
+            Report.decision_id == decision.id,
+            Report.variant == variant,
+            Report.status == ReportStatus.READY,
+        )
+        .order_by(Report.revision.desc())
+        .limit(1)
+    ).scalar()
+
+
+def by_code(code: str) -> Report | None:
+    return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
+
+
+def can_download(user, report: Report) -> bool:
+    """Internal: QA staff only. Public: QA staff and the provider's members, and everyone
+    once the microcredential is published in the catalogue."""
+    if not report.is_ready:
+        return False
+    staff = bool(user and user.is_authenticated and user.is_staff)
+    if report.variant == ReportVariant.INTERNAL:
+        return staff
+    if staff or (user and user.is_authenticated and report.dossier.is_member(user)):
+        return True
+    return is_public(report)
+
+
+def is_public(report: Report) -> bool:
+    """Published listings make their public report public (the catalogue decides)."""
+    from qa_portal.reports import publication
+
+    return report.variant == ReportVariant.PUBLIC and publication.is_published(report)
+
+
+def verify_bytes(report: Report, data: bytes) -> bool:
+    """Is ``data`` byte for byte the genuine report?"""
+    if not report.is_ready:
+        raise InvalidInput("This report has not been issued yet.")
+    if not data:
+        raise InvalidInput("Choose the PDF file to check.")
+    return hashlib.sha256(data).hexdigest() == report.sha256
+
+
+def read(report: Report) -> bytes:
+    return storage.read_bytes(report.stored_name, kind="reports")

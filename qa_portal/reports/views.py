@@ -1,0 +1,151 @@
+"""Report pages: generate (QA), progress and download, and the public verification page."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from qa_portal.accounts.models import Role
+from qa_portal.core import audit, storage
+from qa_portal.core.db import commit
+from qa_portal.core.errors import InvalidInput
+from qa_portal.core.permissions import roles_required
+from qa_portal.core.responses import done
+from qa_portal.decisions.models import Decision
+from qa_portal.dossiers import queries
+from qa_portal.extensions import db, limiter
+from qa_portal.reports import operations
+from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+
+bp = Blueprint("reports", __name__)
+
+
+def _report_or_404(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    staff = current_user.is_authenticated and current_user.is_staff
+    member = current_user.is_authenticated and report.dossier.is_member(current_user)
+    allowed = staff or (
+        report.variant == ReportVariant.PUBLIC and (member or operations.is_public(report))
+    )
+    if not allowed:
+        abort(404)
+    return report
+
+
+@bp.post("/dossiers/<int:dossier_id>/reports")
+@roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
+def generate(dossier_id: int):
+    dossier = queries.dossier_for(current_user, dossier_id)
+    if dossier is None:
+        abort(404)
+    try:
+        decision = db.session.get(Decision, int(request.form.get("decision_id", "")))
+        variant = ReportVariant(request.form.get("variant", ""))
+    except ValueError:
+        raise InvalidInput("Choose the decision and the variant (public or internal).") from None
+    if decision is None or decision.dossier_id != dossier.id:
+        abort(404)
+    report = operations.request_report(current_user, decision, variant)
+    commit()
+    return done(
+        f"{variant.label} revision {report.revision} is being rendered.",
+        url_for("reports.show", report_id=report.id),
+        report_id=report.id,
+    )
+
+
+@bp.get("/reports/<int:report_id>")
+def show(report_id: int):
+    report = _report_or_404(report_id)
+    return render_template("reports/show.html", report=report)
+
+
+@bp.get("/reports/<int:report_id>/status")
+def status(report_id: int):
+    report = _report_or_404(report_id)
+    body = {"status": report.status.value, "ready": report.is_ready}
+    if report.is_ready:
+        body.update(
+            download=url_for("reports.download", report_id=report.id),
+            sha256=report.sha256,
+            pages=report.pages,
+        )
+    return jsonify(body)
+
+
+@bp.get("/reports/<int:report_id>/download")
+def download(report_id: int):
+    report = _report_or_404(report_id)
+    if not report.is_ready:
+        abort(404)
+    if current_user.is_authenticated and current_user.is_staff:
+        audit.record(current_user, "report.download", report, variant=report.variant.value)
+        commit()
+    response = send_file(
+        storage.path_of(report.stored_name, kind="reports"),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=report.filename,
+        max_age=0,
+        etag=report.sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/reports/<int:report_id>/retry")
+@roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
+@login_required
+def retry(report_id: int):
+    report = _report_or_404(report_id)
+    if report.status != ReportStatus.FAILED:
+        raise InvalidInput("Only a report whose rendering failed can be tried again.")
+    audit.record(current_user, "report.retry", report)
+    report_id = report.id
+    from qa_portal.core.db import after_commit
+
+    after_commit(lambda: operations._dispatch(report_id))
+    commit()
+    return done("Rendering again.", url_for("reports.show", report_id=report_id))
+
+
+# -- public verification ------------------------------------------------------------------
+@bp.get("/verify")
+def verify_start():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("reports.verify", code=operations.normalise_code(code)))
+    return render_template("reports/verify_start.html")
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def verify(code: str):
+    report = operations.by_code(code)
+    if report is None or not report.is_ready:
+        abort(404)
+    result = None
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            result = operations.verify_bytes(report, data)
+        except InvalidInput as exc:
+            result = None
+            status = 400
+            return render_template(
+                "reports/verify.html", report=report, result=None, error=exc.message
+            ), status
+    return render_template("reports/verify.html", report=report, result=result, error=None), status
