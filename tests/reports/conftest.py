@@ -24,7 +24,7 @@ def normalised(text: str) -> str:
 
 
 @pytest.fixture
-def rendered(workflow, people):
+def rendered(workflow, people):  # noqa: F811 - the imported fixture
     """Render the report of a freshly decided dossier; returns (dossier, decision, {variant:
     (report, bytes)})."""
 
