@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from qa_portal.catalogue.fulltext import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -38,7 +40,12 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
-COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
+COMPARE_OPTIONS = {
+    "compare_type": True,
+    "compare_server_default": True,
+    # full-text search structures made by hand in the migrations (catalogue/fulltext.py)
+    "include_object": include_object,
+}
 
 
 def get_metadata():

@@ -1,6 +1,7 @@
 """Import every model module so the metadata (migrations, tests) sees all tables."""
 
 from qa_portal.accounts import models as accounts_models  # noqa: F401
+from qa_portal.catalogue import models as catalogue_models  # noqa: F401
 from qa_portal.core import audit, mail  # noqa: F401
 from qa_portal.decisions import models as decisions_models  # noqa: F401
 from qa_portal.dossiers import models as dossiers_models  # noqa: F401

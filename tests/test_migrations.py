@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from qa_portal.catalogue.fulltext import include_object
 from qa_portal.core.audit import verify_chain
 from qa_portal.extensions import db
 
@@ -31,7 +32,12 @@ def alembic_config(app):
 def _differences() -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": include_object,
+            },
         )
         return compare_metadata(context, db.metadata)
 

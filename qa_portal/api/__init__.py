@@ -1,0 +1,1 @@
+"""The versioned public JSON API and its OpenAPI document."""

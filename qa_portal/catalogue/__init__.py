@@ -1,0 +1,1 @@
+"""The public catalogue: published listings, full-text search, detail pages and exports."""

@@ -1,0 +1,61 @@
+"""Full-text search structures that live outside the ORM, created by the migration.
+
+SQLite: an FTS5 table over the listing's public text (external content, no copy of the
+text), kept in sync by triggers. PostgreSQL: a generated ``tsvector`` column with a GIN
+index. Both are left out of the models-versus-migrations comparison (``include_object``).
+"""
+
+from __future__ import annotations
+
+# ruff: noqa: S608 - fixed DDL built from constant column names, no input
+
+FTS_COLUMNS = ("title", "summary", "description", "outcomes_text", "keywords_text", "provider_name")
+
+_cols = ", ".join(FTS_COLUMNS)
+_new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+_old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+
+SQLITE_UP = [
+    f"CREATE VIRTUAL TABLE listing_fts USING fts5({_cols}, content='listing', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+    f"CREATE TRIGGER listing_fts_insert AFTER INSERT ON listing BEGIN "
+    f"INSERT INTO listing_fts(rowid, {_cols}) VALUES (new.id, {_new}); END",
+    f"CREATE TRIGGER listing_fts_delete AFTER DELETE ON listing BEGIN "
+    f"INSERT INTO listing_fts(listing_fts, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
+    "END",
+    f"CREATE TRIGGER listing_fts_update AFTER UPDATE ON listing BEGIN "
+    f"INSERT INTO listing_fts(listing_fts, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
+    f"INSERT INTO listing_fts(rowid, {_cols}) VALUES (new.id, {_new}); END",
+    "INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS listing_fts_update",
+    "DROP TRIGGER IF EXISTS listing_fts_delete",
+    "DROP TRIGGER IF EXISTS listing_fts_insert",
+    "DROP TABLE IF EXISTS listing_fts",
+]
+
+_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(keywords_text, '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(summary, '') || ' ' || "
+    "coalesce(outcomes_text, '') || ' ' || coalesce(provider_name, '')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'C')"
+)
+POSTGRES_UP = [
+    f"ALTER TABLE listing ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_VECTOR}) STORED",
+    "CREATE INDEX ix_listing_search_vector ON listing USING gin (search_vector)",
+]
+POSTGRES_DOWN = [
+    "DROP INDEX IF EXISTS ix_listing_search_vector",
+    "ALTER TABLE listing DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the search structures out of autogenerate comparisons."""
+    if type_ == "table" and name and name.startswith("listing_fts"):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name == "ix_listing_search_vector")

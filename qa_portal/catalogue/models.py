@@ -1,0 +1,141 @@
+"""A listing: an approved microcredential published in the public catalogue.
+
+The public fields are copied from the decided dossier version at publication (an allowlist,
+``public.py``) into searchable columns and a JSON document; nothing else of the dossier is
+ever read by the catalogue. Full-text search lives outside the ORM: an FTS5 table kept in
+sync by triggers on SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL
+(both created by the migration).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_portal.accounts.models import Organisation, User
+from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.decisions.models import Decision
+from qa_portal.dossiers.models import Dossier
+
+
+class ListingState(enum.StrEnum):
+    VALID = "valid"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+
+class ConditionsStatus(enum.StrEnum):
+    NONE = "none"
+    OPEN = "open"
+    MET = "met"
+
+
+class PublicStatus(enum.StrEnum):
+    """What the public sees (expiry is computed from the validity date)."""
+
+    VALID = "valid"
+    CONDITIONS_OPEN = "conditions_open"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return {
+            "valid": "Valid",
+            "conditions_open": "Valid, conditions open",
+            "expired": "Expired",
+            "withdrawn": "Withdrawn by the provider",
+            "revoked": "Revoked by the QA body",
+        }[self.value]
+
+
+class Listing(Base):
+    __tablename__ = "listing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id"), nullable=False, unique=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id"), nullable=False, index=True
+    )
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decision.id"), nullable=False)
+    state: Mapped[ListingState] = mapped_column(
+        enum_column(ListingState), nullable=False, default=ListingState.VALID, index=True
+    )
+    conditions: Mapped[ConditionsStatus] = mapped_column(
+        enum_column(ConditionsStatus), nullable=False, default=ConditionsStatus.NONE
+    )
+    published_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    valid_from: Mapped[date] = mapped_column(nullable=False)
+    valid_until: Mapped[date] = mapped_column(nullable=False, index=True)
+    # Public, searchable copies of the decided version's allowlisted fields.
+    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    outcomes_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    keywords_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    provider_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="", index=True)
+    eqf_level: Mapped[int | None] = mapped_column(nullable=True, index=True)
+    isced_code: Mapped[str] = mapped_column(sa.String(4), nullable=False, default="", index=True)
+    isced_broad: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="", index=True)
+    participation: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, default="", index=True
+    )
+    languages: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    ects: Mapped[float | None] = mapped_column(
+        sa.Numeric(5, 1, asdecimal=False), nullable=True, index=True
+    )
+    workload_hours: Mapped[int | None] = mapped_column(nullable=True)
+    public_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
+
+    dossier: Mapped[Dossier] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    decision: Mapped[Decision] = relationship()
+    published_by: Mapped[User | None] = relationship()
+    language_rows: Mapped[list[ListingLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def public(self) -> dict[str, Any]:
+        cached = self.__dict__.get("_public_cache")
+        if cached is None:
+            cached = json.loads(self.public_json)
+            self.__dict__["_public_cache"] = cached
+        return cached
+
+    def public_status(self, today: date) -> PublicStatus:
+        if self.state == ListingState.WITHDRAWN:
+            return PublicStatus.WITHDRAWN
+        if self.state == ListingState.REVOKED:
+            return PublicStatus.REVOKED
+        if self.valid_until < today:
+            return PublicStatus.EXPIRED
+        if self.conditions == ConditionsStatus.OPEN:
+            return PublicStatus.CONDITIONS_OPEN
+        return PublicStatus.VALID
+
+
+class ListingLanguage(Base):
+    """A language of instruction of a listing (for the language filter and its counts)."""
+
+    __tablename__ = "listing_language"
+
+    listing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(3), primary_key=True, index=True)

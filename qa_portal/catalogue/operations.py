@@ -1,0 +1,179 @@
+"""Publishing approved microcredentials and the listing lifecycle.
+
+valid → expired (computed from the validity date) · valid → withdrawn (provider) ·
+valid → revoked (QA body, with a reason). Publishing again after a renewal decision keeps
+the same listing (and its address) and replaces its content and validity.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from qa_portal.accounts.models import Role, User
+from qa_portal.catalogue.models import ConditionsStatus, Listing, ListingLanguage, ListingState
+from qa_portal.catalogue.public import outcomes_text, public_data
+from qa_portal.core import audit
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from qa_portal.core.models import utcnow
+from qa_portal.core.states import StateMachine, Transition
+from qa_portal.decisions.models import ConditionState, Decision
+from qa_portal.dossiers.models import Dossier
+from qa_portal.extensions import db
+
+LISTING_MACHINE = StateMachine(
+    "listing",
+    [
+        Transition(
+            "withdraw", (ListingState.VALID,), ListingState.WITHDRAWN, ("provider",), "Withdraw"
+        ),
+        Transition(
+            "revoke", (ListingState.VALID,), ListingState.REVOKED, ("qa_officer",), "Revoke"
+        ),
+    ],
+)
+
+
+def listing_of(dossier: Dossier) -> Listing | None:
+    return db.session.execute(sa.select(Listing).where(Listing.dossier_id == dossier.id)).scalar()
+
+
+def conditions_status(decision: Decision) -> ConditionsStatus:
+    if not decision.conditions:
+        return ConditionsStatus.NONE
+    if all(c.state == ConditionState.MET for c in decision.conditions):
+        return ConditionsStatus.MET
+    return ConditionsStatus.OPEN
+
+
+def _fill(listing: Listing, decision: Decision) -> None:
+    snapshot = decision.round.version.snapshot
+    data = public_data(snapshot)
+    data["reference"] = decision.dossier.reference
+    listing.decision = decision
+    listing.valid_from = decision.valid_from
+    listing.valid_until = decision.valid_until
+    listing.conditions = conditions_status(decision)
+    listing.title = data["title"] or ""
+    listing.summary = data.get("summary") or ""
+    listing.description = data.get("description") or ""
+    listing.outcomes_text = outcomes_text(data)
+    listing.keywords_text = ", ".join(data.get("keywords") or [])
+    listing.provider_name = decision.dossier.organisation.name
+    listing.country = data.get("country") or ""
+    listing.eqf_level = data.get("eqf_level")
+    listing.isced_code = data.get("isced_code") or ""
+    listing.isced_broad = (data.get("isced_code") or "")[:2]
+    listing.participation = data.get("participation") or ""
+    languages = list(dict.fromkeys(data.get("languages_instruction") or []))
+    listing.languages = " ".join(languages)
+    listing.language_rows = [ListingLanguage(code=code) for code in languages]
+    listing.ects = data.get("ects")
+    listing.workload_hours = data.get("workload_hours")
+    listing.public_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    listing.__dict__.pop("_public_cache", None)
+    listing.updated_at = utcnow()
+
+
+def publishable_decision(dossier: Dossier) -> Decision | None:
+    from qa_portal.decisions.operations import latest_decision
+
+    decision = latest_decision(dossier)
+    if decision is None or not decision.outcome.is_approval:
+        return None
+    return decision
+
+
+def publish_listing(actor: User, dossier: Dossier) -> Listing:
+    """Publish (or, after a renewal decision, republish) an approved microcredential."""
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers publish listings.")
+    decision = publishable_decision(dossier)
+    if decision is None:
+        raise TransitionNotAllowed("Only an approved microcredential can be published.")
+    if decision.valid_until < utcnow().date():
+        raise TransitionNotAllowed("The approval has expired; it cannot be published.")
+    listing = listing_of(dossier)
+    if listing is not None and listing.decision_id == decision.id:
+        raise TransitionNotAllowed("This decision is already published.")
+    if listing is not None and listing.state == ListingState.REVOKED:
+        raise TransitionNotAllowed("This listing was revoked; it cannot be published again.")
+    created = listing is None
+    if created:
+        listing = Listing(
+            dossier=dossier,
+            organisation_id=dossier.organisation_id,
+            published_by=actor,
+            state=ListingState.VALID,
+        )
+        db.session.add(listing)
+    else:
+        listing.state = ListingState.VALID
+        listing.ended_at = None
+        listing.ended_reason = ""
+    _fill(listing, decision)
+    if created:
+        listing.published_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "listing.publish" if created else "listing.republish",
+        listing,
+        dossier_id=dossier.id,
+        decision_id=decision.id,
+        valid_until=listing.valid_until,
+    )
+    from qa_portal.reviews.operations import tell_providers
+
+    tell_providers(
+        dossier,
+        "listing_published",
+        f"{dossier.reference} is published",
+        f"“{listing.title}” is now listed in the public catalogue, valid until "
+        f"{listing.valid_until:%d %B %Y}.",
+    )
+    return listing
+
+
+def withdraw_listing(actor: User, listing: Listing, reason: str = "") -> None:
+    """The provider takes its microcredential out of the catalogue."""
+    if not listing.dossier.is_member(actor):
+        raise NotPermitted("Only members of the provider organisation may withdraw it.")
+    listing.ended_at = utcnow()
+    listing.ended_reason = reason.strip()
+    LISTING_MACHINE.fire(
+        listing, "withdraw", actor=actor, role="provider", reason=listing.ended_reason
+    )
+
+
+def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
+    """The QA body revokes a listing, with a public reason."""
+    if not actor.has_role(Role.QA_OFFICER):
+        raise NotPermitted("Only QA officers revoke listings.")
+    if not reason.strip():
+        raise InvalidInput("Give the reason for the revocation; it is published.")
+    listing.ended_at = utcnow()
+    listing.ended_reason = reason.strip()
+    LISTING_MACHINE.fire(
+        listing, "revoke", actor=actor, role="qa_officer", reason=listing.ended_reason
+    )
+    from qa_portal.reviews.operations import tell_providers
+
+    tell_providers(
+        listing.dossier,
+        "listing_revoked",
+        f"{listing.dossier.reference} revoked",
+        f"The QA body revoked the listing of “{listing.title}”: {listing.ended_reason}",
+    )
+
+
+def refresh_conditions(dossier: Dossier) -> None:
+    """Keep the listing's "conditions open / met" in step with its decision's conditions."""
+    listing = listing_of(dossier)
+    if listing is None:
+        return
+    status = conditions_status(listing.decision)
+    if listing.conditions != status:
+        listing.conditions = status
+        listing.updated_at = utcnow()
