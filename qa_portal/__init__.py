@@ -84,6 +84,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _register_blueprints(app: Flask) -> None:
     from qa_portal.accounts.views import admin_bp
     from qa_portal.accounts.views import bp as accounts_bp
+    from qa_portal.api.views import bp as api_bp
+    from qa_portal.catalogue.views import bp as catalogue_bp
     from qa_portal.core.views import bp as core_bp
     from qa_portal.decisions.views import bp as decisions_bp
     from qa_portal.dossiers.views import bp as dossiers_bp
@@ -99,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(decisions_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(rubric_bp)

@@ -102,19 +102,20 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
     created = listing is None
     if created:
         listing = Listing(
-            dossier=dossier,
             organisation_id=dossier.organisation_id,
-            published_by=actor,
+            published_by_id=actor.id,
             state=ListingState.VALID,
+            published_at=utcnow(),
         )
-        db.session.add(listing)
+        with db.session.no_autoflush:  # stored only once every column is filled
+            _fill(listing, decision)
+            listing.dossier = dossier
+            db.session.add(listing)
     else:
         listing.state = ListingState.VALID
         listing.ended_at = None
         listing.ended_reason = ""
-    _fill(listing, decision)
-    if created:
-        listing.published_at = utcnow()
+        _fill(listing, decision)
     db.session.flush()
     audit.record(
         actor,

@@ -166,7 +166,7 @@ def status_expression(today: date):
     )
 
 
-def _conditions(f: Filters, today: date, skip: str = "") -> list:
+def conditions(f: Filters, today: date, skip: str = "") -> list:
     where = []
     if f.words:
         where.append(_match(f.words))
@@ -201,7 +201,7 @@ def _conditions(f: Filters, today: date, skip: str = "") -> list:
     return where
 
 
-def _order(f: Filters):
+def ordering(f: Filters):
     sort = f.effective_sort
     if sort == "title":
         return [sa.func.lower(Listing.title), Listing.id]
@@ -253,8 +253,8 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
     total = sa.func.count().over().label("total")
     query = (
         sa.select(Listing, total)
-        .where(*_conditions(f, today))
-        .order_by(*_order(f))
+        .where(*conditions(f, today))
+        .order_by(*ordering(f))
         .limit(f.per_page)
         .offset((f.page - 1) * f.per_page)
     )
@@ -262,7 +262,7 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
     count = rows[0].total if rows else 0
     if not rows and f.page > 1:  # past the end: still report the total
         count = db.session.execute(
-            sa.select(sa.func.count()).select_from(Listing).where(*_conditions(f, today))
+            sa.select(sa.func.count()).select_from(Listing).where(*conditions(f, today))
         ).scalar_one()
     page = Page([row[0] for row in rows], count, f)
     if facets:
@@ -285,12 +285,12 @@ def facet_counts(f: Filters, today: date) -> dict[str, list[tuple[str, str, int]
                 sa.func.count().label("n"),
             )
             .select_from(source)
-            .where(*_conditions(f, today, skip=name), *extra_where)
+            .where(*conditions(f, today, skip=name), *extra_where)
             .group_by(value, label)
         )
         branches.append(query)
 
-    branch("status", status, status, *([] if f.status else []))
+    branch("status", status, status)
     branch("provider", Listing.organisation_id, Listing.provider_name)
     branch("country", Listing.country, Listing.country, Listing.country != "")
     branch("eqf", Listing.eqf_level, Listing.eqf_level, Listing.eqf_level.is_not(None))

@@ -91,6 +91,7 @@ def show(dossier_id: int):
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
+    from qa_portal.catalogue.queries import publication_view
     from qa_portal.decisions.queries import case_view
 
     return render_template(
@@ -101,6 +102,7 @@ def show(dossier_id: int):
         next_action=NEXT_ACTION[dossier.state],
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
         case=case_view(dossier, current_user),
+        publication=publication_view(dossier, current_user),
     )
 
 
