@@ -57,6 +57,8 @@ def reviewer_only(answer):
 
 
 REVIEWER_ONLY = reviewer_only(200)
+# A public report before publication: its provider and the QA body only.
+PROVIDER_OR_STAFF = (404, 200, 404, 404, 200, 200)
 
 
 # Columns in the order of VISITORS: anonymous, provider A, provider B, reviewer, officer, admin.
@@ -161,6 +163,30 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
     # provider A's notification opens its page; nobody else may open it
     ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
+    # -- reports (the rejected dossier's public report: not in the catalogue) -------------
+    ("reports.generate", "POST"): (LOGIN, 403, 403, 403, 400, 400),
+    ("reports.show", "GET"): PROVIDER_OR_STAFF,
+    ("reports.status", "GET"): PROVIDER_OR_STAFF,
+    ("reports.download", "GET"): PROVIDER_OR_STAFF,
+    ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 400, 400),  # it did not fail
+    ("reports.verify_start", "GET"): ANYONE_200,
+    ("reports.verify", "GET"): ANYONE_200,
+    ("reports.verify", "POST"): (400,) * SIX,  # no file sent
+    # -- public catalogue and API (the approved dossier is published) ---------------------
+    ("catalogue.index", "GET"): ANYONE_200,
+    ("catalogue.detail", "GET"): ANYONE_200,
+    ("catalogue.provider", "GET"): ANYONE_200,
+    ("catalogue.csv", "GET"): ANYONE_200,
+    ("catalogue.feed", "GET"): ANYONE_200,
+    ("catalogue.publish", "POST"): officer_only(409),  # the submitted dossier is not approved
+    ("catalogue.withdraw", "POST"): (LOGIN, "/catalogue/{listing_id}", 403, 403, 403, 403),
+    ("catalogue.revoke", "POST"): officer_only(400),  # the reason is required
+    ("api.listings", "GET"): ANYONE_200,
+    ("api.listing", "GET"): ANYONE_200,
+    ("api.achievement", "GET"): ANYONE_200,
+    ("api.ctdl", "GET"): ANYONE_200,
+    ("api.organisations", "GET"): ANYONE_200,
+    ("api.organisation", "GET"): ANYONE_200,
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
@@ -205,7 +231,15 @@ def test_every_route_is_in_the_matrix(app):
 
 # Routes that need the review world (decided and appealed dossiers, an assignment, a
 # notification); building it for the others only costs time.
-NEEDS_REVIEW_WORLD = ("decisions.", "panel.", "reviews.", "inbox.open_notification")
+NEEDS_REVIEW_WORLD = (
+    "decisions.",
+    "panel.",
+    "reviews.",
+    "inbox.open_notification",
+    "reports.",
+    "catalogue.",
+    "api.",
+)
 
 
 @pytest.fixture
@@ -258,14 +292,46 @@ def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
                 "appeal_id": appealed["appeal_id"],
                 "decided": decided,
                 "appealed": appealed,
+                "listing_id": decided["listing_id"],
+                "report_id": decided["report_id"],
+                "code": decided["code"],
             }
         )
     return visitors, values
 
 
+def _ready_report(dossier, decision):
+    """A rendered public report, stored without running WeasyPrint (cheap)."""
+    from qa_portal.core import storage
+    from qa_portal.reports import operations as reports
+    from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+
+    from .conftest import pdf_bytes
+
+    stored = storage.save_bytes(pdf_bytes("Report"), kind="reports")
+    report = Report(
+        dossier_id=dossier.id,
+        decision=decision,
+        variant=ReportVariant.PUBLIC,
+        revision=1,
+        number="QA-TEST-1",
+        code=reports.new_code(),
+        status=ReportStatus.READY,
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        pages=1,
+        rendered_at=utcnow(),
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
 def _review_world(people, make_user, make_dossier, submitted):
     """A dossier approved with conditions (people.reviewer on its panel; condition 1 open,
     condition 2 with evidence), a rejected dossier under appeal, and a notification."""
+    from qa_portal.catalogue import operations as catalogue
     from qa_portal.decisions import operations as decisions
     from qa_portal.dossiers import screening
     from qa_portal.notifications.models import Notification
@@ -301,8 +367,10 @@ def _review_world(people, make_user, make_dossier, submitted):
     decisions.submit_condition_evidence(
         people.provider_a, decision.conditions[1], "Done.", [("evidence.pdf", pdf_bytes())]
     )
-    d2, _, _ = reviewed("Appealed", "rejected")
+    d2, rejection, _ = reviewed("Appealed", "rejected")
     appeal = decisions.lodge_appeal(people.provider_a, d2, "Grounds of the appeal, in detail.")
+    listing = catalogue.publish_listing(people.officer, d1)
+    report = _ready_report(d2, rejection)  # a report of a dossier not in the catalogue
     notification = Notification(
         user_id=people.provider_a.id, kind="test", title="Look", url=f"/dossiers/{submitted.id}"
     )
@@ -315,6 +383,9 @@ def _review_world(people, make_user, make_dossier, submitted):
         "open_condition": decision.conditions[0].id,
         "file_id": condition.files[0].id if condition.files else None,
         "assignment_id": assignment.id,
+        "listing_id": listing.id,
+        "report_id": report.id,
+        "code": report.code,
     }
     # reviews.file names an evidence file of the version under review
     decided_file = d1.versions[0].snapshot["files"][0]["id"]
