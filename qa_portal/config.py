@@ -49,8 +49,6 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
-        # First delay (seconds) before a worker retries an undelivered e-mail; it doubles.
-        "MAIL_RETRY_SECONDS": float(env.get("MAIL_RETRY_SECONDS", "30")),
         "MAIL_DEFAULT_SENDER": env.get(
             "MAIL_DEFAULT_SENDER", "QA Portal <noreply@qa-portal.local>"
         ),

@@ -25,9 +25,10 @@ from kombu import Queue
 
 from qa_portal.extensions import celery
 
+# instance/config.py may set CELERY_MAIL_QUEUE (another queue name) and MAIL_RETRY_SECONDS.
 MAIL_QUEUE = "mail"
-# E-mail retries: 30 s, 1 min, 2 min … up to an hour between attempts; after the last one
-# the retry sweep (every 5 minutes, with its own growing delay per message) takes over.
+# E-mail retries: 30 s (MAIL_RETRY_SECONDS), 1 min, 2 min … up to an hour between attempts;
+# after the last one the retry sweep (every 5 minutes, its own delay per message) takes over.
 MAIL_MAX_RETRIES = 8
 MAIL_RETRY_CAP = 3600
 # Redis gives an unacknowledged job to another worker after this long. It must exceed the
@@ -59,6 +60,7 @@ class FlaskTask(Task):
 def init_celery(app: Flask) -> None:
     """Configure the (module-level) Celery app for ``app``: eager without a broker."""
     broker = app.config.get("CELERY_BROKER_URL")
+    mail_queue = app.config.get("CELERY_MAIL_QUEUE") or MAIL_QUEUE
     celery.conf.update(
         # No fake broker URL when there is no broker: jobs then never touch one.
         broker_url=broker,
@@ -77,11 +79,11 @@ def init_celery(app: Flask) -> None:
         # E-mail has its own queue so that a backlog of reports never delays it; a worker
         # started without -Q consumes both.
         task_default_queue="celery",
-        task_queues=(Queue("celery"), Queue(MAIL_QUEUE)),
+        task_queues=(Queue("celery"), Queue(mail_queue)),
         task_routes={
-            "qa_portal.deliver_email": {"queue": MAIL_QUEUE},
-            "qa_portal.retry_email": {"queue": MAIL_QUEUE},
-            "qa_portal.send_reminders": {"queue": MAIL_QUEUE},
+            "qa_portal.deliver_email": {"queue": mail_queue},
+            "qa_portal.retry_email": {"queue": mail_queue},
+            "qa_portal.send_reminders": {"queue": mail_queue},
         },
         enable_utc=True,
         beat_schedule={
