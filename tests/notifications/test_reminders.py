@@ -166,3 +166,19 @@ def test_two_runs_at_the_same_time_send_each_reminder_once(app, smtp, people, pa
     assert mails(smtp) == sorted(
         (a.reviewer.email, f"Reminder: review of {dossier.reference} due soon") for a in assignments
     )
+
+
+def test_no_reminder_for_an_invitation_to_a_withdrawn_dossier(app, smtp, people, panel, workflow):
+    from qa_portal.dossiers import operations as dossiers
+
+    dossier = workflow.screening()
+    assignment = reviews.invite_reviewer(people.officer, dossier, panel[1])
+    commit()
+    dossiers.withdraw_dossier(people.provider_a, dossier, "We withdraw it.")
+    commit()
+    smtp.reset()
+
+    remind(app, assignment.response_due - timedelta(days=1))
+    remind(app, assignment.response_due + timedelta(days=1))
+    assert mails(smtp) == []
+    assert not [n for n in inbox(people.officer) if n.kind == "invitation_expired"]
