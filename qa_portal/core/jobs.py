@@ -61,6 +61,7 @@ def init_celery(app: Flask) -> None:
     """Configure the (module-level) Celery app for ``app``: eager without a broker."""
     broker = app.config.get("CELERY_BROKER_URL")
     mail_queue = app.config.get("CELERY_MAIL_QUEUE") or MAIL_QUEUE
+    _forget_broker_connections()
     celery.conf.update(
         # No fake broker URL when there is no broker: jobs then never touch one.
         broker_url=broker,
@@ -105,6 +106,15 @@ def init_celery(app: Flask) -> None:
     celery.Task = FlaskTask
     celery.flask_app = app
     app.extensions["celery"] = celery
+
+
+def _forget_broker_connections() -> None:
+    """Forget the pools Celery cached for a broker configured before (another app in the
+    same process, as in tests): the next job takes them from kombu for the current URL."""
+    celery._pool = None
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def mail_retry_delay(retries: int, first: float = 30) -> float:

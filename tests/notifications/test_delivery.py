@@ -228,10 +228,34 @@ def test_the_sweep_never_gives_up_during_a_long_outage_and_waits_between_attempt
 
 
 def test_in_process_jobs_touch_no_broker(smtp, people, panel, workflow, caplog):
-    assert celery.conf.task_always_eager and celery.conf.broker_url is None
+    assert celery.conf.task_always_eager
     dossier = workflow.screening()
     with caplog.at_level(logging.DEBUG, logger="kombu"):
         reviews.invite_reviewer(people.officer, dossier, panel[1])
         commit()
     assert [m.to for m in smtp.received()][-1] == [panel[1].email]
     assert not [r for r in caplog.records if r.name.startswith("kombu")]
+
+
+def test_a_broker_outage_breaks_no_request_and_loses_nothing(
+    app, smtp, client, login, people, workflow, monkeypatch
+):
+    from tests.notifications.smtp import free_port
+
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery would prefer it
+    dossier = workflow.screening()
+    smtp.reset()
+    app.config["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{free_port()}/15"  # nobody there
+    jobs.init_celery(app)
+    try:
+        response = login(client, people.officer).post(
+            f"/dossiers/{dossier.id}/return", data={"note": "Add the assessment sample."}
+        )
+    finally:
+        app.config["CELERY_BROKER_URL"] = None
+        jobs.init_celery(app)
+    assert response.status_code == 302
+    [row] = outbox(to=people.provider_a.email)
+    assert row.sent_at is None and smtp.received() == []
+    assert retry(app) == (0, "1 sent, 0 still failing.")  # the sweep, once the broker is back
+    assert [m.to for m in smtp.received()] == [[people.provider_a.email]]

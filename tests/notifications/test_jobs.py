@@ -14,7 +14,8 @@ BROKER = "redis://127.0.0.1:6379/15"  # configured only, never contacted here
 
 
 @pytest.fixture
-def production(app):
+def production(app, monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery reads it over its conf
     saved = app.config.get("CELERY_BROKER_URL")
     app.config["CELERY_BROKER_URL"] = BROKER
     jobs.init_celery(app)
@@ -60,7 +61,8 @@ def test_the_beat_schedule_sends_reminders_and_sweeps_unsent_email(production):
         assert entry["options"]["expires"] < entry["schedule"]
 
 
-def test_without_a_broker_jobs_run_in_process():
+def test_without_a_broker_jobs_run_in_process(monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery reads it over its conf
     conf = celery.conf
     assert conf.task_always_eager and conf.broker_url is None
     assert jobs.deliver_email.delay([]).get() == 0
