@@ -4,7 +4,9 @@
 as the change that caused it; after the commit one job delivers the transaction's messages
 (in-process without a broker, a Celery worker with one) over one SMTP connection. Delivery
 claims the rows first and marks each message sent right after the server accepted it, so a
-message is sent once, even when two deliveries of it run at the same time.
+message is sent once, even when two deliveries of it run at the same time (only a process
+killed between the server's acceptance and that mark leaves a message to be sent again,
+after ``CLAIM_TIMEOUT``: never lost, at worst twice).
 
 Failures lose nothing and break no request:
 - the server unreachable or the connection lost: the messages not yet sent are released with
