@@ -25,6 +25,14 @@ from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
 
 CONDITION_NOTICE_DAYS = 14
+# An unanswered invitation matters while the panel can still form: not once the dossier is
+# withdrawn, desk-rejected or decided (nobody is reminded or told of its expiry then).
+PANEL_STATES = (
+    DossierState.SUBMITTED,
+    DossierState.SCREENING,
+    DossierState.RETURNED,
+    DossierState.IN_REVIEW,
+)
 
 
 def claim(key: str) -> bool:
@@ -44,7 +52,13 @@ def _case_officers(dossier: Dossier):
 def _invitations(on: date, days: int, send: Callable) -> None:
     rows = (
         db.session.execute(
-            sa.select(ReviewAssignment).where(ReviewAssignment.state == AssignmentState.INVITED)
+            sa.select(ReviewAssignment)
+            .join(ReviewRound)
+            .join(Dossier)
+            .where(
+                ReviewAssignment.state == AssignmentState.INVITED,
+                Dossier.state.in_(PANEL_STATES),
+            )
         )
         .scalars()
         .all()

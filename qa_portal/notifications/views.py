@@ -15,6 +15,16 @@ from qa_portal.notifications.models import Notification
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
+def is_local_path(url: str) -> bool:
+    """A path on this site: not another host, even as browsers read ``//``, ``/\\`` or
+    control characters (they drop tabs and newlines and treat a backslash as a slash)."""
+    return (
+        url.startswith("/")
+        and not url.startswith("//")
+        and not any(ord(c) < 32 or c == "\\" for c in url)
+    )
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -42,8 +52,7 @@ def open_notification(notification_id: int):
         abort(404)
     operations.mark_read(current_user, [note.id])
     commit()
-    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else None
-    return redirect(target or url_for("inbox.index"))
+    return redirect(note.url if is_local_path(note.url) else url_for("inbox.index"))
 
 
 @bp.post("/read")
