@@ -1,0 +1,36 @@
+"""Reading the pages of the review workflow the way a person does."""
+
+from __future__ import annotations
+
+import html
+import re
+
+
+def text(response) -> str:
+    """The page with its tags removed and entities decoded (what a reader sees)."""
+    page = response.data.decode()
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def section(response, heading: str) -> str:
+    """The text of the ``<section>`` whose ``<h2>`` is ``heading``."""
+    page = response.data.decode()
+    match = re.search(r"<h2>\s*" + re.escape(heading) + r".*?</section>", page, flags=re.S)
+    assert match, f"no section {heading!r}"
+    body = re.sub(r"<[^>]+>", " ", match.group(0))
+    return re.sub(r"\s+", " ", html.unescape(body))
+
+
+def rows(response, heading: str) -> list[str]:
+    """The text of each table row in the section whose ``<h2>`` is ``heading``."""
+    page = response.data.decode()
+    match = re.search(r"<h2>\s*" + re.escape(heading) + r".*?</section>", page, flags=re.S)
+    assert match, f"no section {heading!r}"
+    found = re.findall(r"<tr>(.*?)</tr>", match.group(0), flags=re.S)
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", r))).strip() for r in found]
+
+
+def row_of(response, heading: str, name: str) -> str | None:
+    """The row of ``name`` in that section's table, or None."""
+    return next((r for r in rows(response, heading) if name in r), None)
