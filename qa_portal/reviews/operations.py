@@ -598,7 +598,10 @@ def reinstate_assignment(
     review_due = review_due or response_due + timedelta(days=policy.review_days)
     _check_dates(response_due, review_due)
     assignment.response_due, assignment.review_due = response_due, review_due
+    # A fresh invitation: the earlier answer stays in the audit trail, not on the panel.
     assignment.responded_at = None
+    assignment.decline_reason = ""
+    assignment.conflict_declaration = ""
     ASSIGNMENT_MACHINE.fire(
         assignment,
         "reinstate",

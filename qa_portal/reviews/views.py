@@ -161,7 +161,7 @@ def review(assignment_id: int):
         or a.round.rubric is None
     ):
         message = (
-            f"This invitation is {a.state.value}; there is no review to write."
+            f"This assignment is {a.state.value}; there is no review to write."
             if a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
             else "The review opens once the panel is complete."
         )
