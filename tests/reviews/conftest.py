@@ -93,3 +93,17 @@ def screening(people, make_dossier):
         return dossier
 
     return make
+
+
+def open_panel(people, dossier, reviewers):
+    """Invite and accept ``reviewers``, then open the review; returns the assignments."""
+    from qa_portal.reviews import operations as reviews
+
+    assignments = []
+    for reviewer in reviewers:
+        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
+        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        assignments.append(a)
+    reviews.open_review(people.officer, dossier)
+    commit()
+    return assignments

@@ -34,3 +34,36 @@ def rows(response, heading: str) -> list[str]:
 def row_of(response, heading: str, name: str) -> str | None:
     """The row of ``name`` in that section's table, or None."""
     return next((r for r in rows(response, heading) if name in r), None)
+
+
+def review_form(
+    assignment,
+    scores: dict[int, int | None] | None = None,
+    *,
+    comments: dict[int, str] | None = None,
+    recommendation: str = "",
+    to_provider: str = "",
+    confidential: str = "",
+    lock_version=None,
+    action: str = "save",
+) -> dict[str, str]:
+    """What the scoring form sends: ``scores`` maps a criterion position to its score."""
+    scores, comments = scores or {}, comments or {}
+    data: dict[str, str] = {
+        "recommendation": recommendation,
+        "comments_to_provider": to_provider,
+        "confidential_comments": confidential,
+        action: "1",
+    }
+    if lock_version is not None:
+        data["lock_version"] = str(lock_version)
+    for i, criterion in enumerate(assignment.round.rubric.criteria):
+        data[f"scores-{i}-criterion_id"] = str(criterion.id)
+        if scores.get(criterion.position) is not None:
+            data[f"scores-{i}-score"] = str(scores[criterion.position])
+        data[f"scores-{i}-comment"] = comments.get(criterion.position, "")
+    return data
+
+
+def all_scores(score: int = 3) -> dict[int, int]:
+    return dict.fromkeys(range(1, 9), score)

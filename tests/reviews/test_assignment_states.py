@@ -52,7 +52,9 @@ def refused(client, url, data, status, message, check):
 
 
 def inbox_titles(user) -> list[str]:
-    return list(db.session.scalars(sa.select(Notification.title).where(Notification.user_id == user.id)))
+    return list(
+        db.session.scalars(sa.select(Notification.title).where(Notification.user_id == user.id))
+    )
 
 
 def invited(people, dossier, reviewer=None):
@@ -97,9 +99,7 @@ def test_accept(client, login, people, make_user, screening, unchanged):
     commit()
     check = unchanged()
     login(client, b.reviewer)
-    refused(
-        client, f"/reviews/assignments/{b.id}/accept", data, 409, "is declined", check
-    )
+    refused(client, f"/reviews/assignments/{b.id}/accept", data, 409, "is declined", check)
 
     # allowed: the invited reviewer, declaring no conflict
     check = unchanged()

@@ -20,9 +20,7 @@ def reviewer(make_user, name, codes=(), keywords=(), **kwargs):
     return user
 
 
-def test_ranked_by_expertise_then_load(
-    client, login, people, make_user, make_dossier, screening
-):
+def test_ranked_by_expertise_then_load(client, login, people, make_user, make_dossier, screening):
     # The dossier: ISCED-F 0613, keywords cloud computing / DevOps / Kubernetes,
     # title "Cloud-Native Operations".
     dossier = screening()
