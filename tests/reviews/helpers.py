@@ -27,7 +27,7 @@ def rows(response, heading: str) -> list[str]:
     page = response.data.decode()
     match = re.search(r"<h2>\s*" + re.escape(heading) + r".*?</section>", page, flags=re.S)
     assert match, f"no section {heading!r}"
-    found = re.findall(r"<tr>(.*?)</tr>", match.group(0), flags=re.S)
+    found = re.findall(r"<tr\b[^>]*>(.*?)</tr>", match.group(0), flags=re.S)
     return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", r))).strip() for r in found]
 
 
@@ -67,3 +67,8 @@ def review_form(
 
 def all_scores(score: int = 3) -> dict[int, int]:
     return dict.fromkeys(range(1, 9), score)
+
+
+def markup(response) -> str:
+    """The page source with entities decoded (to find values of form fields)."""
+    return html.unescape(response.data.decode())
