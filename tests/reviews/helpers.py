@@ -72,3 +72,13 @@ def all_scores(score: int = 3) -> dict[int, int]:
 def markup(response) -> str:
     """The page source with entities decoded (to find values of form fields)."""
     return html.unescape(response.data.decode())
+
+
+def field_errors(response, field_id: str) -> str:
+    """The error list rendered next to the field ``field_id`` ("" if none)."""
+    match = re.search(
+        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
+        response.data.decode(),
+        flags=re.S,
+    )
+    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip() if match else ""

@@ -3,8 +3,6 @@ opened with) and review policy, with validation messages next to the fields."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
 from qa_portal.core.audit import AuditEntry
@@ -14,17 +12,7 @@ from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import ReviewPolicy, RubricVersion
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA, current_rubric
 from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
-from tests.reviews.helpers import markup, review_form, text
-
-
-def field_errors(response, field_id: str) -> str:
-    """The error list rendered next to the field ``field_id`` ("" if none)."""
-    match = re.search(
-        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-        response.data.decode(),
-        flags=re.S,
-    )
-    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip() if match else ""
+from tests.reviews.helpers import field_errors, markup, review_form, text
 
 
 def rubric_post(criteria, note="Sharper wording.", based_on=1):
