@@ -16,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from qa_portal.core.forms import MultiCheckboxField, OptionalSelectField, choices, strip_filter
 from qa_portal.dossiers import isced
@@ -204,30 +204,27 @@ class RubricForm(FlaskForm):
 
 
 class PolicyForm(FlaskForm):
-    reviewers_per_dossier = IntegerField(
-        "Reviewers per dossier", validators=[InputRequired(), NumberRange(1, 10)]
-    )
-    response_days = IntegerField(
-        "Days to answer an invitation", validators=[InputRequired(), NumberRange(1, 60)]
-    )
+    """Starts from the stored policy: a field left out of the request keeps its value, a
+    field sent blank or out of range is refused next to it (0 included)."""
+
+    reviewers_per_dossier = IntegerField("Reviewers per dossier", validators=[NumberRange(1, 10)])
+    response_days = IntegerField("Days to answer an invitation", validators=[NumberRange(1, 60)])
     review_days = IntegerField(
         "Days to write a review (after the answer date)",
-        validators=[InputRequired(), NumberRange(1, 180)],
+        validators=[NumberRange(1, 180)],
     )
     reminder_days = IntegerField(
         "Reminder this many days before a due date",
-        validators=[InputRequired(), NumberRange(1, 30)],
+        validators=[NumberRange(1, 30)],
     )
     validity_years = IntegerField(
-        "Validity of an approval (years)", validators=[InputRequired(), NumberRange(1, 10)]
+        "Validity of an approval (years)", validators=[NumberRange(1, 10)]
     )
     condition_days = IntegerField(
         "Default time to fulfil a condition (days)",
-        validators=[InputRequired(), NumberRange(7, 730)],
+        validators=[NumberRange(7, 730)],
     )
-    appeal_days = IntegerField(
-        "Appeal period (days)", validators=[InputRequired(), NumberRange(1, 120)]
-    )
+    appeal_days = IntegerField("Appeal period (days)", validators=[NumberRange(1, 120)])
     renewal_notice_days = IntegerField(
-        "Renewal reminder before expiry (days)", validators=[InputRequired(), NumberRange(7, 730)]
+        "Renewal reminder before expiry (days)", validators=[NumberRange(7, 730)]
     )
