@@ -469,7 +469,7 @@ def invite_reviewer(
 def _check_dates(response_due: date, review_due: date) -> None:
     if response_due < today():
         raise InvalidInput("The response date cannot be in the past.")
-    if review_due < response_due:
+    if review_due <= response_due:
         raise InvalidInput("The review due date must come after the response date.")
 
 

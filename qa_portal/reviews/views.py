@@ -57,20 +57,23 @@ def dashboard():
     return render_template("reviews/dashboard.html", groups=groups, today=operations.today())
 
 
-@bp.get("/assignments/<int:assignment_id>")
-@roles_required(Role.REVIEWER)
-def assignment(assignment_id: int):
-    a = _my_assignment(assignment_id)
+def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, status=200):
     snapshot = a.round.version.snapshot
     return render_template(
         "reviews/assignment.html",
         a=a,
         data=snapshot,
-        accept_form=forms.AcceptForm(),
-        decline_form=forms.DeclineForm(),
+        accept_form=accept_form or forms.AcceptForm(formdata=None),
+        decline_form=decline_form or forms.DeclineForm(formdata=None),
         today=operations.today(),
         findings=completeness.check(snapshot),
-    )
+    ), status
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@roles_required(Role.REVIEWER)
+def assignment(assignment_id: int):
+    return _assignment_page(_my_assignment(assignment_id))
 
 
 @bp.post("/assignments/<int:assignment_id>/accept")
@@ -79,10 +82,12 @@ def accept(assignment_id: int):
     a = _my_assignment(assignment_id)
     form = forms.AcceptForm()
     if not form.validate_on_submit():
-        raise InvalidInput(
-            "Tick the declaration of no conflict of interest to accept; if you "
-            "have a conflict, decline the invitation."
-        )
+        if wants_json() or a.state != AssignmentState.INVITED:
+            raise InvalidInput(
+                "Tick the declaration of no conflict of interest to accept; if you "
+                "have a conflict, decline the invitation."
+            )
+        return _assignment_page(a, accept_form=form, status=400)
     operations.accept_invitation(
         current_user, a, no_conflict=True, declaration=form.declaration.data or ""
     )
@@ -100,7 +105,9 @@ def decline(assignment_id: int):
     a = _my_assignment(assignment_id)
     form = forms.DeclineForm()
     if not form.validate_on_submit():
-        raise InvalidInput("Give a short reason for declining.")
+        if wants_json() or a.state != AssignmentState.INVITED:
+            raise InvalidInput("Give a short reason for declining.")
+        return _assignment_page(a, decline_form=form, status=400)
     operations.decline_invitation(current_user, a, form.reason.data)
     commit()
     return done(

@@ -17,7 +17,7 @@ from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA
 from tests.reviews.conftest import JSON, audit_actions, open_panel
-from tests.reviews.helpers import all_scores, review_form, text
+from tests.reviews.helpers import all_scores, field_errors, review_form, text
 
 
 @pytest.fixture
@@ -56,6 +56,15 @@ def test_the_form_shows_the_rubric_with_guidance(client, open_review):
 
 def test_a_draft_is_kept_between_visits(client, open_review):
     dossier, a, url = open_review
+    # a score outside 1–4 is refused next to its criterion, nothing saved
+    r = client.post(url, data=review_form(a, {1: 3, 2: 7}, lock_version=0))
+    assert r.status_code == 400
+    assert "Not a valid choice" in field_errors(r, "scores-1-score")
+    assert field_errors(r, "scores-0-score") == ""
+    r = client.post(url, data=review_form(a, {2: 7}, lock_version=0), headers=JSON)
+    assert r.status_code == 400 and "Not a valid choice" in r.json["message"]
+    assert a.review is None
+
     form = review_form(
         a,
         {1: 3, 2: 2},

@@ -71,3 +71,35 @@ def test_reviewers_already_on_the_panel_are_listed_with_their_state(
     assert "Already on this round's panel (declined)" in row_of(page, "Excluded", "Dan Declined")
     assert row_of(page, "Suggested reviewers", "Ivy Invited") is None
     assert row_of(page, "Suggested reviewers", people.reviewer.name) is not None
+
+
+def test_the_number_of_queries_does_not_grow_with_the_pool(people, make_user, screening):
+    """2,000 reviewers are planned for: the suggestions cost a fixed number of queries."""
+    from datetime import date
+
+    from qa_portal.reviews.models import ReviewerAffiliation
+    from tests.dossiers.helpers import count_queries
+
+    dossier = screening()
+
+    def add(n):
+        for i in range(n):
+            user = reviewer(make_user, f"Pool {i}", ["0613"], ["DevOps"])
+            profile = reviews.profile_of(user)
+            profile.affiliations.append(
+                ReviewerAffiliation(organisation_name="Elsewhere", start_date=date(2020, 1, 1))
+            )
+        commit()
+
+    def queries():
+        db.session.expire_all()
+        with count_queries() as n:
+            candidates, _ = reviews.suggest_reviewers(dossier, dossier.current_round)
+        return n[0], len(candidates)
+
+    add(2)
+    few, found = queries()
+    add(6)
+    many, found_more = queries()
+    assert found_more == found + 6
+    assert many == few
