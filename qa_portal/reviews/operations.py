@@ -9,8 +9,9 @@ Rules enforced here (product spec sections 3 and 4):
 - anonymity: reviewers are "Reviewer N", stable within a dossier;
 - visibility: a reviewer sees the other reviews of the round only after submitting theirs;
 - divergence: a criterion whose scores differ by 2 or more needs a moderation note;
-- concurrency: review submission and closing the round lock the dossier row, so the round
-  closes exactly once and no review is lost.
+- concurrency: invitations, drafts, review submission and closing the round lock the dossier
+  row, so aliases are unique, the round closes exactly once and no review is lost; a draft
+  saved from a second window is refused (409) instead of silently overwritten.
 """
 
 from __future__ import annotations

@@ -229,16 +229,18 @@ def review(assignment_id: int):
     ), status
 
 
-def _error_summary(form) -> str:
-    """Every field error of ``form`` in one line, for JSON clients."""
-    messages = []
+def _field_messages(form):
     for field in form:
         if field.type == "FieldList":
             for entry in field.entries:
-                messages.extend(_error_summary(entry.form).split("; ") if entry.errors else [])
+                yield from _field_messages(entry.form)
         elif field.errors:
-            messages.append(f"{field.label.text}: {' '.join(map(str, field.errors))}")
-    return "; ".join(m for m in messages if m)
+            yield f"{field.label.text}: {' '.join(map(str, field.errors))}"
+
+
+def _error_summary(form) -> str:
+    """Every field error of ``form`` in one line, for JSON clients."""
+    return "; ".join(_field_messages(form))
 
 
 def _mark_missing(form: forms.ReviewForm) -> None:
