@@ -93,13 +93,32 @@ class AffiliationForm(Form):
     start_date = DateField("From", validators=[Optional()])
     end_date = DateField("Until (empty if ongoing)", validators=[Optional()])
 
+    def validate(self, extra_validators=None) -> bool:
+        """A row with an organisation needs a start date and cannot end before it starts;
+        dates or a role without an organisation are a mistake, not an empty row."""
+        valid = super().validate(extra_validators)
+        start, end = self.start_date, self.end_date
+        if self.organisation_name.data:
+            if start.data is None and not start.errors:
+                start.errors.append("Give the date the affiliation started.")
+                valid = False
+            if start.data and end.data and end.data < start.data:
+                end.errors.append("The affiliation cannot end before it starts.")
+                valid = False
+        elif start.data or end.data or self.role.data:
+            self.organisation_name.errors.append("Name the organisation, or clear this row.")
+            valid = False
+        return valid
+
 
 class ProfileForm(FlaskForm):
     bio = TextAreaField(
         "Short bio", validators=[Length(max=4000)], filters=[strip_filter], render_kw={"rows": 4}
     )
     isced_codes = MultiCheckboxField(
-        "Fields of expertise (ISCED-F 2013)", choices=choices(isced.DETAILED.items())
+        "Fields of expertise (ISCED-F 2013)",
+        choices=choices(isced.DETAILED.items()),
+        invalid_choice_message="%(value)s: not an ISCED-F 2013 detailed field.",
     )
     keywords = StringField(
         "Keywords",
@@ -139,38 +158,73 @@ class CriterionForm(Form):
     )
     weight = StringField("Weight", validators=[Length(max=10)], filters=[strip_filter])
 
+    @property
+    def is_blank(self) -> bool:
+        return not self.title.data and not self.guidance.data
+
+    def validate(self, extra_validators=None) -> bool:
+        """An empty row removes the criterion; a kept one needs a title and a weight
+        greater than 0 and at most 10 (two decimals)."""
+        valid = super().validate(extra_validators)
+        if self.is_blank:
+            return valid
+        if not self.title.data:
+            self.title.errors.append("Give this criterion a title, or clear its guidance.")
+            valid = False
+        if self.weight.data:
+            try:
+                weight = round(float(self.weight.data), 2)
+            except ValueError:
+                weight = None
+            if weight is None or not 0 < weight <= 10:
+                self.weight.errors.append("The weight is a number greater than 0, at most 10.")
+                valid = False
+        return valid
+
 
 class RubricForm(FlaskForm):
+    based_on = HiddenField()
     criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=30)
     note = StringField(
-        "What changed", validators=[DataRequired(), Length(max=500)], filters=[strip_filter]
+        "What changed",
+        validators=[
+            DataRequired(message="Say what changed in this rubric version."),
+            Length(max=500),
+        ],
+        filters=[strip_filter],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if all(entry.form.is_blank for entry in self.criteria.entries):
+            message = "A rubric needs at least one criterion."
+            self.criteria.entries[0].form.title.errors.append(message)
+            valid = False
+        return valid
 
 
 class PolicyForm(FlaskForm):
-    reviewers_per_dossier = IntegerField(
-        "Reviewers per dossier", validators=[DataRequired(), NumberRange(1, 10)]
-    )
-    response_days = IntegerField(
-        "Days to answer an invitation", validators=[DataRequired(), NumberRange(1, 60)]
-    )
+    """Starts from the stored policy: a field left out of the request keeps its value, a
+    field sent blank or out of range is refused next to it (0 included)."""
+
+    reviewers_per_dossier = IntegerField("Reviewers per dossier", validators=[NumberRange(1, 10)])
+    response_days = IntegerField("Days to answer an invitation", validators=[NumberRange(1, 60)])
     review_days = IntegerField(
         "Days to write a review (after the answer date)",
-        validators=[DataRequired(), NumberRange(1, 180)],
+        validators=[NumberRange(1, 180)],
     )
     reminder_days = IntegerField(
-        "Reminder this many days before a due date", validators=[DataRequired(), NumberRange(1, 30)]
+        "Reminder this many days before a due date",
+        validators=[NumberRange(1, 30)],
     )
     validity_years = IntegerField(
-        "Validity of an approval (years)", validators=[DataRequired(), NumberRange(1, 10)]
+        "Validity of an approval (years)", validators=[NumberRange(1, 10)]
     )
     condition_days = IntegerField(
         "Default time to fulfil a condition (days)",
-        validators=[DataRequired(), NumberRange(7, 730)],
+        validators=[NumberRange(7, 730)],
     )
-    appeal_days = IntegerField(
-        "Appeal period (days)", validators=[DataRequired(), NumberRange(1, 120)]
-    )
+    appeal_days = IntegerField("Appeal period (days)", validators=[NumberRange(1, 120)])
     renewal_notice_days = IntegerField(
-        "Renewal reminder before expiry (days)", validators=[DataRequired(), NumberRange(7, 730)]
+        "Renewal reminder before expiry (days)", validators=[NumberRange(7, 730)]
     )

@@ -9,8 +9,9 @@ Rules enforced here (product spec sections 3 and 4):
 - anonymity: reviewers are "Reviewer N", stable within a dossier;
 - visibility: a reviewer sees the other reviews of the round only after submitting theirs;
 - divergence: a criterion whose scores differ by 2 or more needs a moderation note;
-- concurrency: review submission and closing the round lock the dossier row, so the round
-  closes exactly once and no review is lost.
+- concurrency: invitations, drafts, review submission and closing the round lock the dossier
+  row, so aliases are unique, the round closes exactly once and no review is lost; a draft
+  saved from a second window is refused (409) instead of silently overwritten.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from statistics import mean
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from qa_portal.accounts.models import AccountStatus, Role, User, UserRole
+from qa_portal.accounts.models import AccountStatus, Organisation, Role, User, UserRole
 from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput, NotPermitted, StaleObject, TransitionNotAllowed
 from qa_portal.core.models import utcnow
@@ -53,6 +55,14 @@ from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
 AFFILIATION_YEARS = 3
 DIVERGENCE = 2
 REVIEWABLE_STATES = (DossierState.IN_REVIEW, DossierState.DECISION_PENDING)
+# An invitation can be answered while its round is still to be decided.
+ACCEPTING_STATES = (
+    DossierState.SUBMITTED,
+    DossierState.SCREENING,
+    DossierState.RETURNED,
+    DossierState.IN_REVIEW,
+    DossierState.DECISION_PENDING,
+)
 POLICY_LIMITS = {
     "reviewers_per_dossier": (1, 10),
     "response_days": (1, 60),
@@ -149,7 +159,7 @@ def save_reviewer_profile(
         rows.append(
             ReviewerAffiliation(
                 organisation_name=name,
-                organisation_id=row.get("organisation_id"),
+                organisation_id=row.get("organisation_id") or _organisation_link(profile, name),
                 role=(row.get("role") or "").strip(),
                 start_date=start,
                 end_date=end,
@@ -169,12 +179,27 @@ def save_reviewer_profile(
     return profile
 
 
-# -- conflicts and suggestions ------------------------------------------------------------
-def _same_name(a: str | None, b: str | None) -> bool:
-    def norm(s: str | None) -> str:
-        return re.sub(r"[^a-z0-9]+", " ", (s or "").lower()).strip()
+def _organisation_link(profile: ReviewerProfile, name: str) -> int | None:
+    """The organisation an affiliation row names: the link it had before (the organisation
+    may have been renamed since), else the registered organisation of that name. A stable
+    link keeps the conflict rule working when an organisation changes its name."""
+    for previous in profile.affiliations:
+        if previous.organisation_id and _same_name(previous.organisation_name, name):
+            return previous.organisation_id
+    wanted = _normalised(name)
+    for org_id, org_name in db.session.execute(sa.select(Organisation.id, Organisation.name)):
+        if _normalised(org_name) == wanted:
+            return org_id
+    return None
 
-    return bool(norm(a)) and norm(a) == norm(b)
+
+# -- conflicts and suggestions ------------------------------------------------------------
+def _normalised(s: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (s or "").lower()).strip()
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    return bool(_normalised(a)) and _normalised(a) == _normalised(b)
 
 
 def _domain_matches(email_domain: str, org_domain: str | None) -> bool:
@@ -184,8 +209,19 @@ def _domain_matches(email_domain: str, org_domain: str | None) -> bool:
     return email_domain == org_domain or email_domain.endswith("." + org_domain)
 
 
-def conflict_reasons(reviewer: User, dossier: Dossier, on: date | None = None) -> list[str]:
-    """Why ``reviewer`` may not review ``dossier``: the three rules, each with its reason."""
+_UNLOADED: Any = object()
+
+
+def conflict_reasons(
+    reviewer: User,
+    dossier: Dossier,
+    on: date | None = None,
+    *,
+    profile: ReviewerProfile | None = _UNLOADED,
+) -> list[str]:
+    """Why ``reviewer`` may not review ``dossier``: the three rules, each with its reason.
+
+    ``profile`` may be passed when the caller has already loaded it (None: no profile)."""
     on = on or today()
     org = dossier.organisation
     reasons = []
@@ -193,9 +229,10 @@ def conflict_reasons(reviewer: User, dossier: Dossier, on: date | None = None) -
         reasons.append(f"Member of the provider organisation ({org.name}).")
     if _domain_matches(reviewer.email_domain, org.domain):
         reasons.append(f"E-mail address in the provider's domain ({org.domain}).")
-    profile = db.session.execute(
-        sa.select(ReviewerProfile).where(ReviewerProfile.user_id == reviewer.id)
-    ).scalar()
+    if profile is _UNLOADED:
+        profile = db.session.execute(
+            sa.select(ReviewerProfile).where(ReviewerProfile.user_id == reviewer.id)
+        ).scalar()
     if profile is not None:
         limit = (
             on.replace(year=on.year - AFFILIATION_YEARS)
@@ -245,7 +282,7 @@ class Candidate:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z][a-z0-9+#-]{2,}", text.lower())}
+    return {w for w in re.findall(r"[a-z][a-z0-9+#]{2,}", text.lower())}
 
 
 def suggest_reviewers(
@@ -261,6 +298,15 @@ def suggest_reviewers(
         ).scalars()
     )
     loads = open_load([r.id for r in reviewers])
+    profiles = {
+        p.user_id: p
+        for p in db.session.execute(
+            sa.select(ReviewerProfile)
+            .join(UserRole, UserRole.user_id == ReviewerProfile.user_id)
+            .where(UserRole.role == Role.REVIEWER)
+            .options(selectinload(ReviewerProfile.affiliations))
+        ).scalars()
+    }
     on_panel = {}
     if round_ is not None:
         on_panel = {a.reviewer_id: a for a in round_.assignments}
@@ -270,9 +316,7 @@ def suggest_reviewers(
     title_words = _words(snapshot.get("title") or dossier.title)
     candidates, excluded = [], []
     for reviewer in reviewers:
-        profile = db.session.execute(
-            sa.select(ReviewerProfile).where(ReviewerProfile.user_id == reviewer.id)
-        ).scalar()
+        profile = profiles.get(reviewer.id)
         matched, score = [], 0
         if profile is not None:
             if code and code in profile.isced_codes:
@@ -287,7 +331,7 @@ def suggest_reviewers(
                     score += 1
                     matched.append(keyword)
         candidate = Candidate(reviewer, score, loads.get(reviewer.id, 0), matched)
-        reasons = conflict_reasons(reviewer, dossier)
+        reasons = conflict_reasons(reviewer, dossier, profile=profile)
         if reviewer.id in on_panel:
             state = on_panel[reviewer.id].state
             reasons.append(f"Already on this round's panel ({state.value}).")
@@ -357,8 +401,12 @@ def invite_reviewer(
     response_due: date | None = None,
     review_due: date | None = None,
 ) -> ReviewAssignment:
-    """Invite a conflict-free reviewer to the current round (screening or in review)."""
+    """Invite a conflict-free reviewer to the current round (screening or in review).
+
+    The dossier row is locked so two invitations at once cannot take the same alias or
+    invite the same reviewer twice."""
     _require_officer(actor)
+    lock_dossier(dossier)
     if dossier.state not in (DossierState.SCREENING, DossierState.IN_REVIEW):
         raise TransitionNotAllowed(
             f"Reviewers can be invited while the dossier is screened or in review; it is "
@@ -422,7 +470,7 @@ def invite_reviewer(
 def _check_dates(response_due: date, review_due: date) -> None:
     if response_due < today():
         raise InvalidInput("The response date cannot be in the past.")
-    if review_due < response_due:
+    if review_due <= response_due:
         raise InvalidInput("The review due date must come after the response date.")
 
 
@@ -434,14 +482,21 @@ def _require_own(reviewer: User, assignment: ReviewAssignment) -> None:
 def accept_invitation(
     reviewer: User, assignment: ReviewAssignment, *, no_conflict: bool, declaration: str = ""
 ) -> None:
-    """Accept, declaring that no conflict of interest exists."""
+    """Accept, declaring that no conflict of interest exists; refused when a conflict
+    appeared since the invitation, or when the dossier is no longer waiting for a review."""
     _require_own(reviewer, assignment)
+    ASSIGNMENT_MACHINE.check(assignment, "accept", "reviewer")
     if not no_conflict:
         raise InvalidInput(
             "To accept, declare that you have no conflict of interest; if you have one, "
             "decline the invitation and say so."
         )
     dossier = assignment.round.dossier
+    if assignment.round.decided_at is not None or dossier.state not in ACCEPTING_STATES:
+        raise TransitionNotAllowed(
+            f"The dossier is {dossier.state.label.lower()}; this invitation can no longer be "
+            "accepted."
+        )
     reasons = conflict_reasons(reviewer, dossier)
     if reasons:
         raise NotPermitted("You cannot review this dossier: " + " ".join(reasons))
@@ -467,6 +522,7 @@ def accept_invitation(
 
 def decline_invitation(reviewer: User, assignment: ReviewAssignment, reason: str) -> None:
     _require_own(reviewer, assignment)
+    ASSIGNMENT_MACHINE.check(assignment, "decline", "reviewer")
     if not reason.strip():
         raise InvalidInput(
             "Give a short reason for declining (for example a conflict of interest or no time)."
@@ -527,6 +583,8 @@ def reinstate_assignment(
     """Invite again a reviewer who declined, did not answer or was cancelled."""
     _require_officer(actor)
     dossier = assignment.round.dossier
+    lock_dossier(dossier)
+    ASSIGNMENT_MACHINE.check(assignment, "reinstate", "qa_officer")
     if dossier.state not in (DossierState.SCREENING, DossierState.IN_REVIEW):
         raise TransitionNotAllowed(
             "Assignments can be reinstated only while the dossier is screened or in review."
@@ -540,9 +598,11 @@ def reinstate_assignment(
     response_due = response_due or today() + timedelta(days=policy.response_days)
     review_due = review_due or response_due + timedelta(days=policy.review_days)
     _check_dates(response_due, review_due)
-    ASSIGNMENT_MACHINE.check(assignment, "reinstate", "qa_officer")
     assignment.response_due, assignment.review_due = response_due, review_due
+    # A fresh invitation: the earlier answer stays in the audit trail, not on the panel.
     assignment.responded_at = None
+    assignment.decline_reason = ""
+    assignment.conflict_declaration = ""
     ASSIGNMENT_MACHINE.fire(
         assignment,
         "reinstate",
@@ -689,14 +749,20 @@ def save_review(
     confidential_comments: str,
     lock_version: Any = None,
 ) -> Review:
-    """Save a draft: scores 1–4 and a comment per criterion, comments, recommendation."""
+    """Save a draft: scores 1–4 and a comment per criterion, comments, recommendation.
+
+    ``lock_version`` is the version the form was opened with (``0``: no draft existed yet);
+    a draft saved meanwhile from another window is never overwritten silently."""
     _require_scoring(reviewer, assignment)
+    lock_dossier(assignment.round.dossier)  # two first drafts at once: the second is stale
+    if lock_version not in (None, ""):
+        saved = assignment.review.lock_version if assignment.review else 0
+        if str(lock_version) != str(saved):
+            raise StaleObject(
+                "This review was saved from another window after you opened it; "
+                "reload the page to see the saved version, then make your changes again."
+            )
     review = review_of(assignment)
-    if lock_version not in (None, "") and str(lock_version) != str(review.lock_version):
-        raise StaleObject(
-            "This review was saved from another window after you opened it; "
-            "reload the page to see the saved version."
-        )
     criteria = {c.id: c for c in assignment.round.rubric.criteria}
     existing = {s.criterion_id: s for s in review.scores}
     for criterion_id, values in scores.items():
@@ -751,6 +817,14 @@ def missing_for_submission(assignment: ReviewAssignment) -> list[str]:
     return problems
 
 
+class IncompleteReview(InvalidInput):
+    """A submission that lacks scores, the recommendation or the comments to the provider."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("The review is not complete: " + " ".join(problems))
+        self.problems = problems
+
+
 def submit_review(reviewer: User, assignment: ReviewAssignment, **draft: Any) -> Review:
     """Save and make the review final; the round closes when the last review is in."""
     dossier = assignment.round.dossier
@@ -763,7 +837,7 @@ def submit_review(reviewer: User, assignment: ReviewAssignment, **draft: Any) ->
     _require_scoring(reviewer, assignment)
     problems = missing_for_submission(assignment)
     if problems:
-        raise InvalidInput("The review is not complete: " + " ".join(problems))
+        raise IncompleteReview(problems)
     review = assignment.review
     assignment.submitted_at = utcnow()
     ASSIGNMENT_MACHINE.fire(
@@ -793,6 +867,7 @@ def reopen_review(actor: User, assignment: ReviewAssignment, reason: str) -> Non
     dossier = assignment.round.dossier
     if dossier.state not in REVIEWABLE_STATES:
         raise TransitionNotAllowed("Reviews can be reopened only before the decision.")
+    ASSIGNMENT_MACHINE.check(assignment, "reopen", "qa_officer")
     if not reason.strip():
         raise InvalidInput("Say why the review is reopened; the reviewer reads it.")
     assignment.submitted_at = None

@@ -6,9 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qa_portal.accounts.models import User
+from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit
-from qa_portal.core.errors import InvalidInput
+from qa_portal.core.errors import InvalidInput, NotPermitted, StaleObject
 from qa_portal.extensions import db
 from qa_portal.reviews.models import RubricCriterion, RubricVersion
 
@@ -74,8 +74,15 @@ def current_rubric() -> RubricVersion:
     return rubric
 
 
-def revise_rubric(actor: User, criteria: list[dict[str, Any]], note: str) -> RubricVersion:
-    """Save the QA admin's edit as a new rubric version; open rounds keep theirs."""
+def revise_rubric(
+    actor: User, criteria: list[dict[str, Any]], note: str, *, based_on: Any = None
+) -> RubricVersion:
+    """Save the QA admin's edit as a new rubric version; open rounds keep theirs.
+
+    ``based_on`` is the version number the edit started from: an edit of a version that
+    another admin has replaced meanwhile is refused instead of silently undoing theirs."""
+    if not actor.has_role(Role.QA_ADMIN):
+        raise NotPermitted("Only QA admins may edit the rubric.")
     cleaned = []
     for row in criteria:
         title = (row.get("title") or "").strip()
@@ -88,6 +95,7 @@ def revise_rubric(actor: User, criteria: list[dict[str, Any]], note: str) -> Rub
             weight = float(row.get("weight") if row.get("weight") not in (None, "") else 1)
         except (TypeError, ValueError):
             raise InvalidInput(f"The weight of “{title}” is not a number.") from None
+        weight = round(weight, 2)  # stored with two decimals: 0.001 would become 0
         if not 0 < weight <= 10:
             raise InvalidInput(f"The weight of “{title}” must be between 0 and 10.")
         cleaned.append((title, guidance, weight))
@@ -96,13 +104,23 @@ def revise_rubric(actor: User, criteria: list[dict[str, Any]], note: str) -> Rub
     if not (note or "").strip():
         raise InvalidInput("Say what changed in this rubric version.")
     previous = current_rubric()
+    if based_on not in (None, "") and str(based_on) != str(previous.number):
+        raise StaleObject(
+            f"Another QA admin saved rubric version {previous.number} after you opened this "
+            "page; reload it to see their version, then make your changes again."
+        )
     rubric = RubricVersion(number=previous.number + 1, created_by=actor, note=note.strip())
     for position, (title, guidance, weight) in enumerate(cleaned, start=1):
         rubric.criteria.append(
             RubricCriterion(position=position, title=title, guidance=guidance, weight=weight)
         )
     db.session.add(rubric)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # another admin saved the same version number just now
+        raise StaleObject(
+            "Another QA admin saved a rubric version at the same moment; reload the page."
+        ) from None
     audit.record(
         actor,
         "rubric.revise",

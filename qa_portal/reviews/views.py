@@ -9,7 +9,7 @@ from flask_login import current_user
 from qa_portal.accounts.models import Role, User
 from qa_portal.core import storage
 from qa_portal.core.db import commit
-from qa_portal.core.errors import DomainError, InvalidInput
+from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.dossiers import completeness, queries
@@ -57,20 +57,23 @@ def dashboard():
     return render_template("reviews/dashboard.html", groups=groups, today=operations.today())
 
 
-@bp.get("/assignments/<int:assignment_id>")
-@roles_required(Role.REVIEWER)
-def assignment(assignment_id: int):
-    a = _my_assignment(assignment_id)
+def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, status=200):
     snapshot = a.round.version.snapshot
     return render_template(
         "reviews/assignment.html",
         a=a,
         data=snapshot,
-        accept_form=forms.AcceptForm(),
-        decline_form=forms.DeclineForm(),
+        accept_form=accept_form or forms.AcceptForm(formdata=None),
+        decline_form=decline_form or forms.DeclineForm(formdata=None),
         today=operations.today(),
         findings=completeness.check(snapshot),
-    )
+    ), status
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@roles_required(Role.REVIEWER)
+def assignment(assignment_id: int):
+    return _assignment_page(_my_assignment(assignment_id))
 
 
 @bp.post("/assignments/<int:assignment_id>/accept")
@@ -79,10 +82,12 @@ def accept(assignment_id: int):
     a = _my_assignment(assignment_id)
     form = forms.AcceptForm()
     if not form.validate_on_submit():
-        raise InvalidInput(
-            "Tick the declaration of no conflict of interest to accept; if you "
-            "have a conflict, decline the invitation."
-        )
+        if wants_json() or a.state != AssignmentState.INVITED:
+            raise InvalidInput(
+                "Tick the declaration of no conflict of interest to accept; if you "
+                "have a conflict, decline the invitation."
+            )
+        return _assignment_page(a, accept_form=form, status=400)
     operations.accept_invitation(
         current_user, a, no_conflict=True, declaration=form.declaration.data or ""
     )
@@ -100,7 +105,9 @@ def decline(assignment_id: int):
     a = _my_assignment(assignment_id)
     form = forms.DeclineForm()
     if not form.validate_on_submit():
-        raise InvalidInput("Give a short reason for declining.")
+        if wants_json() or a.state != AssignmentState.INVITED:
+            raise InvalidInput("Give a short reason for declining.")
+        return _assignment_page(a, decline_form=form, status=400)
     operations.decline_invitation(current_user, a, form.reason.data)
     commit()
     return done(
@@ -117,7 +124,7 @@ def _review_form(a: ReviewAssignment) -> forms.ReviewForm:
         return forms.ReviewForm()
     by_criterion = {s.criterion_id: s for s in (review.scores if review else [])}
     data = {
-        "lock_version": review.lock_version if review else "",
+        "lock_version": review.lock_version if review else 0,
         "recommendation": review.recommendation.value if review and review.recommendation else "",
         "comments_to_provider": review.comments_to_provider if review else "",
         "confidential_comments": review.confidential_comments if review else "",
@@ -160,12 +167,21 @@ def review(assignment_id: int):
         a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
         or a.round.rubric is None
     ):
-        flash("The review opens once the panel is complete.", "info")
+        message = (
+            f"This assignment is {a.state.value}; there is no review to write."
+            if a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
+            else "The review opens once the panel is complete."
+        )
+        if request.method == "POST":
+            raise TransitionNotAllowed(message)
+        flash(message, "info")
         return redirect(url_for("reviews.assignment", assignment_id=a.id))
     form = _review_form(a)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
+            if wants_json():
+                raise InvalidInput("Not saved: " + _error_summary(form))
             status = 400
             flash("Not saved: please correct the fields marked below.", "error")
         else:
@@ -183,10 +199,14 @@ def review(assignment_id: int):
                 commit()
                 return done("Draft saved.", url_for("reviews.review", assignment_id=a.id))
             except DomainError as exc:
+                if wants_json():
+                    raise
                 db.session.rollback()
                 a = _my_assignment(assignment_id)
                 flash(exc.message, "error")
                 status = exc.status_code
+                if isinstance(exc, operations.IncompleteReview):
+                    _mark_missing(form)
     snapshot = a.round.version.snapshot
     previous = _previous_version(a)
     others = []
@@ -207,6 +227,32 @@ def review(assignment_id: int):
         previous=previous,
         readonly=a.state == AssignmentState.SUBMITTED,
     ), status
+
+
+def _field_messages(form):
+    for field in form:
+        if field.type == "FieldList":
+            for entry in field.entries:
+                yield from _field_messages(entry.form)
+        elif field.errors:
+            yield f"{field.label.text}: {' '.join(map(str, field.errors))}"
+
+
+def _error_summary(form) -> str:
+    """Every field error of ``form`` in one line, for JSON clients."""
+    return "; ".join(_field_messages(form))
+
+
+def _mark_missing(form: forms.ReviewForm) -> None:
+    """Put "required before submitting" next to each empty field the submission needs."""
+    needed = "Required before you submit."
+    for entry in form.scores.entries:
+        if not entry.form.score.data:
+            entry.form.score.errors = [*entry.form.score.errors, "Give a score before you submit."]
+    if not form.recommendation.data:
+        form.recommendation.errors = [*form.recommendation.errors, needed]
+    if not form.comments_to_provider.data:
+        form.comments_to_provider.errors = [*form.comments_to_provider.errors, needed]
 
 
 def _previous_version(a: ReviewAssignment):
@@ -249,22 +295,18 @@ def profile():
             form.affiliations.append_entry()
             return render_template("reviews/profile.html", form=form)
         if form.validate_on_submit():
-            try:
-                operations.save_reviewer_profile(
-                    current_user,
-                    current_user,
-                    bio=form.bio.data or "",
-                    isced_codes=form.isced_codes.data or [],
-                    keywords=(form.keywords.data or "").split(","),
-                    affiliations=[e.form.data for e in form.affiliations.entries],
-                )
-            except InvalidInput as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-            else:
-                commit()
-                flash("Your reviewer profile is saved.", "success")
-                return redirect(url_for("reviews.profile"))
+            operations.save_reviewer_profile(
+                current_user,
+                current_user,
+                bio=form.bio.data or "",
+                isced_codes=form.isced_codes.data or [],
+                keywords=(form.keywords.data or "").split(","),
+                affiliations=[e.form.data for e in form.affiliations.entries],
+            )
+            commit()
+            return done("Your reviewer profile is saved.", url_for("reviews.profile"))
+        if wants_json():
+            raise InvalidInput("Not saved: " + _error_summary(form))
         return render_template("reviews/profile.html", form=form), 400
     form = forms.ProfileForm(
         data={
@@ -440,28 +482,29 @@ def rubric():
             form.criteria.append_entry()
             return render_template("reviews/rubric.html", form=form, rubric=current)
         if form.validate_on_submit():
-            try:
-                new = revise_rubric(
-                    current_user, [e.form.data for e in form.criteria.entries], form.note.data
-                )
-            except InvalidInput as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-            else:
-                commit()
-                flash(
-                    f"Rubric version {new.number} saved; rounds already open keep the "
-                    "version they opened with.",
-                    "success",
-                )
-                return redirect(url_for("rubric.rubric"))
-        return render_template("reviews/rubric.html", form=form, rubric=current_rubric()), 400
+            new = revise_rubric(
+                current_user,
+                [e.form.data for e in form.criteria.entries],
+                form.note.data,
+                based_on=form.based_on.data,
+            )
+            commit()
+            return done(
+                f"Rubric version {new.number} saved; rounds already open keep the "
+                "version they opened with.",
+                url_for("rubric.rubric"),
+                number=new.number,
+            )
+        if wants_json():
+            raise InvalidInput("Not saved: " + _error_summary(form))
+        return render_template("reviews/rubric.html", form=form, rubric=current), 400
     form = forms.RubricForm(
         data={
+            "based_on": current.number,
             "criteria": [
                 {"title": c.title, "guidance": c.guidance, "weight": f"{c.weight:g}"}
                 for c in current.criteria
-            ]
+            ],
         }
     )
     commit()
