@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, Form, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -265,7 +265,8 @@ def queue_query(filters: QueueFilters, user_id: int, today: date) -> sa.Select:
     query = (
         sa.select(Dossier)
         .where(sa.exists().where(DossierVersion.dossier_id == Dossier.id))
-        .options(selectinload(Dossier.organisation), selectinload(Dossier.case_officer))
+        # joined, not selectin: one statement whoever the case officers are
+        .options(joinedload(Dossier.organisation), joinedload(Dossier.case_officer))
     )
     if filters.state in {s.value for s in DossierState}:
         query = query.where(Dossier.state == filters.state)
@@ -451,21 +452,20 @@ class ProviderActions:
 
 
 def provider_actions(dossiers: list[Dossier], today: date) -> ProviderActions:
-    """What the provider's members must do on ``dossiers`` (their organisation's), in at
-    most four statements."""
+    """What the provider's members must do on ``dossiers`` (their organisation's), in five
+    statements whatever their number."""
     actions = ProviderActions()
     by_id = {d.id: d for d in dossiers}
     if not by_id:
         return actions
     returned_ids = [d.id for d in dossiers if d.state == DossierState.RETURNED]
     notes: dict[int, ScreeningNote] = {}
-    if returned_ids:
-        for note in db.session.execute(
-            sa.select(ScreeningNote)
-            .where(ScreeningNote.dossier_id.in_(returned_ids))
-            .order_by(ScreeningNote.created_at, ScreeningNote.id)
-        ).scalars():
-            notes[note.dossier_id] = note  # the latest wins
+    for note in db.session.execute(
+        sa.select(ScreeningNote)
+        .where(ScreeningNote.dossier_id.in_(returned_ids))
+        .order_by(ScreeningNote.created_at, ScreeningNote.id)
+    ).scalars():
+        notes[note.dossier_id] = note  # the latest wins
     actions.returned = [(by_id[i], notes.get(i)) for i in returned_ids]
 
     # The decision in force on each dossier: the latest one not superseded on appeal.
