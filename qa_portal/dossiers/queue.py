@@ -208,7 +208,7 @@ class QueueFilterForm(Form):
     need = _Choice("Needs", default="")
     officer = _Choice("Case officer", default="")
     min_age = IntegerField(
-        "Waiting at least (days)",
+        "Days waiting (at least)",
         validators=[
             Optional(),
             NumberRange(min=0, max=3650, message="Give a number of days from 0 to 3650."),
