@@ -204,6 +204,8 @@ class _Choice(SelectField):
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string (a GET form: no CSRF token)."""
 
+    FIELDS = ("state", "need", "officer", "min_age", "overdue", "page")
+
     state = _Choice("State", default="")
     need = _Choice("Needs", default="")
     officer = _Choice("Case officer", default="")

@@ -70,7 +70,9 @@ def dashboard():
         # A provider account not attached to an organisation has no dossiers to show, and
         # must never fall through to the QA body's list of every submitted dossier.
         return render_template("dossiers/dashboard.html", rows=[], organisation=None)
-    return redirect(url_for("dossiers.queue", **request.args))
+    # Only the queue's own filters travel along (never url_for's options such as _scheme).
+    args = {k: v for k, v in request.args.items() if k in queue.QueueFilterForm.FIELDS}
+    return redirect(url_for("dossiers.queue", **args))
 
 
 @bp.get("/queue", endpoint="queue")

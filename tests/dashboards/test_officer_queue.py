@@ -153,6 +153,9 @@ def test_the_queue_is_the_home_of_the_qa_body_and_replaces_the_old_list(
     response = client.get("/dossiers/?state=submitted")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/dossiers/queue?state=submitted")
+    # only the queue's filters travel along, never options of the link builder
+    response = client.get("/dossiers/?_external=1&_scheme=javascript&_anchor=x&need=take_up")
+    assert response.headers["Location"] == "/dossiers/queue?need=take_up"
     page = client.get("/dossiers/queue")
     assert page.status_code == 200
     assert listed(page.text) == [dossier.id]
