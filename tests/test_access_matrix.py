@@ -31,6 +31,7 @@ VISITORS = ("anonymous", "provider_a", "provider_b", "reviewer", "officer", "adm
 LOGIN = "login"
 HOME = "/"
 DASHBOARD = "/dossiers/"
+QUEUE = "/dossiers/queue"
 SHOW = "/dossiers/{dossier_id}"
 SIX = 6  # visitors
 
@@ -64,7 +65,8 @@ PROVIDER_OR_STAFF = (404, 200, 404, 404, 200, 200)
 # Columns in the order of VISITORS: anonymous, provider A, provider B, reviewer, officer, admin.
 MATRIX: dict[tuple[str, str], tuple] = {
     ("static", "GET"): ANYONE_200,
-    ("core.index", "GET"): (200, DASHBOARD, DASHBOARD, 200, DASHBOARD, "/admin/users"),
+    # each role lands on what needs their action
+    ("core.index", "GET"): (200, DASHBOARD, DASHBOARD, "/reviews/", QUEUE, "/admin/"),
     ("core.healthz", "GET"): ANYONE_200,
     # -- accounts -------------------------------------------------------------------------
     ("accounts.login", "GET"): (200, HOME, HOME, HOME, HOME, HOME),
@@ -79,6 +81,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("accounts.account", "GET"): SIGNED_IN,
     ("accounts.account", "POST"): SIGNED_IN_400,
     # -- QA admin ---------------------------------------------------------------------------
+    ("core.admin_dashboard", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
     ("admin.user_new", "GET"): ADMIN_ONLY,
     ("admin.user_new", "POST"): ADMIN_ONLY_400,
@@ -97,7 +100,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("admin.registration_approve", "POST"): ADMIN_ONLY[:-1] + ("/admin/registrations",),
     ("admin.registration_reject", "POST"): ADMIN_ONLY_400,
     # -- dossiers ---------------------------------------------------------------------------
-    ("dossiers.dashboard", "GET"): (LOGIN, 200, 200, 403, 200, 200),
+    # QA staff are sent on to the queue (the QA body's list of every submitted dossier)
+    ("dossiers.dashboard", "GET"): (LOGIN, 200, 200, 403, QUEUE, QUEUE),
+    ("dossiers.queue", "GET"): (LOGIN, 403, 403, 403, 200, 200),
     ("dossiers.new", "GET"): (LOGIN, 200, 200, 403, 403, 403),
     ("dossiers.new", "POST"): (LOGIN, 400, 400, 403, 403, 403),
     ("dossiers.show", "GET"): MEMBER_OR_STAFF_READ,

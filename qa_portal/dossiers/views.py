@@ -1,4 +1,5 @@
-"""Dossier pages: dashboard, authoring, live completeness, files, submit, versions, diff."""
+"""Dossier pages: the provider's dashboard, the QA body's queue, authoring, live completeness,
+files, submit, versions, diff."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ from flask import (
 from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
+from qa_portal.accounts.queries import users_with_role
 from qa_portal.core import storage
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError, InvalidInput, StaleObject
+from qa_portal.core.models import utcnow
 from qa_portal.core.permissions import roles_required
-from qa_portal.dossiers import completeness, forms, operations, queries
+from qa_portal.dossiers import completeness, forms, operations, queries, queue
 from qa_portal.dossiers.diff import diff_snapshots
-from qa_portal.dossiers.models import Dossier, DossierState, EvidenceFile
+from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE, NEXT_ACTION
 from qa_portal.extensions import db
@@ -48,25 +51,64 @@ def _editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
 @bp.get("/")
 @roles_required(Role.PROVIDER, Role.QA_OFFICER, Role.QA_ADMIN)
 def dashboard():
+    """The provider's dossiers and what needs their action; QA staff go to the queue."""
     if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
         dossiers = queries.organisation_dossiers(current_user.organisation_id)
         rows = []
         for d in dossiers:
             findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
             rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
+        today = utcnow().date()
         return render_template(
-            "dossiers/dashboard.html", rows=rows, organisation=current_user.organisation
+            "dossiers/dashboard.html",
+            rows=rows,
+            organisation=current_user.organisation,
+            actions=queue.provider_actions(dossiers, today),
+            today=today,
         )
     if not current_user.is_staff:
         # A provider account not attached to an organisation has no dossiers to show, and
         # must never fall through to the QA body's list of every submitted dossier.
         return render_template("dossiers/dashboard.html", rows=[], organisation=None)
-    state = request.args.get("state", "")
+    # Only the queue's own filters travel along (never url_for's options such as _scheme).
+    args = {k: v for k, v in request.args.items() if k in queue.QueueFilterForm.FIELDS}
+    return redirect(url_for("dossiers.queue", **args))
+
+
+@bp.get("/queue", endpoint="queue")
+@roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
+def queue_page():
+    """The QA body's queue: filters, pagination, flags per row; for officers, what needs
+    their action, each count linking to the filtered queue."""
+    officers = users_with_role(Role.QA_OFFICER, active_only=False)
+    form = queue.QueueFilterForm(request.args, officers)
+    today = utcnow().date()
+    is_officer = current_user.has_role(Role.QA_OFFICER)
+    counts = queue.action_counts(current_user.id, today) if is_officer else None
+    if not form.validate():
+        return render_template(
+            "dossiers/queue.html",
+            form=form,
+            page=None,
+            rows=[],
+            counts=counts,
+            needs=queue.NEEDS,
+            need_help=queue.NEED_HELP,
+        ), 400
+    page = db.paginate(
+        queue.queue_query(form.filters(), current_user.id, today),
+        page=form.page.data or 1,
+        per_page=current_app.config.get("QUEUE_PAGE_SIZE", 25),
+        error_out=False,
+    )
     return render_template(
-        "dossiers/staff_list.html",
-        dossiers=queries.submitted_dossiers(state),
-        state=state,
-        states=list(DossierState),
+        "dossiers/queue.html",
+        form=form,
+        page=page,
+        rows=queue.queue_rows(list(page.items), current_user.id, today),
+        counts=counts,
+        needs=queue.NEEDS,
+        need_help=queue.NEED_HELP,
     )
 
 
