@@ -36,7 +36,8 @@ def _rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
 
 
-limiter.limit(_rate_limit)(bp)
+# One budget per visitor for the whole API (not one per address of it).
+limiter.shared_limit(_rate_limit, scope="api")(bp)
 
 
 @bp.after_request

@@ -25,12 +25,13 @@ PARTICIPATION = ("online", "in_person", "blended")
 LANGUAGES = (("en",), ("de", "en"), ("fr",), ("pt", "en"), ("fi", "sv"))
 
 
-def copy_listing(original: Listing, n: int, **changes) -> Listing:
+def copy_listing(original: Listing, n: int, organisation=None, **changes) -> Listing:
     """A new listing like ``original`` (same decision), on a new bare dossier of the same
-    provider: only the catalogue reads it, and publishing 30 through the workflow would take
-    a minute."""
+    provider (or of ``organisation``): only the catalogue reads it, and publishing 30 through
+    the workflow would take a minute."""
+    org_id = organisation.id if organisation else original.organisation_id
     dossier = Dossier(
-        organisation_id=original.organisation_id,
+        organisation_id=org_id,
         state=DossierState.APPROVED,
         title=changes.get("title") or f"{original.title} {n}",
     )
@@ -56,7 +57,7 @@ def copy_listing(original: Listing, n: int, **changes) -> Listing:
     )
     listing = Listing(
         dossier_id=dossier.id,
-        organisation_id=original.organisation_id,
+        organisation_id=org_id,
         decision_id=original.decision_id,
         state=original.state,
         conditions=original.conditions,
@@ -68,7 +69,7 @@ def copy_listing(original: Listing, n: int, **changes) -> Listing:
         description=original.description,
         outcomes_text=original.outcomes_text,
         keywords_text=original.keywords_text,
-        provider_name=original.provider_name,
+        provider_name=organisation.name if organisation else original.provider_name,
         isced_code=original.isced_code,
         isced_broad=original.isced_broad,
         languages=" ".join(languages),
