@@ -367,10 +367,11 @@ def _internal_keys(data) -> set[str]:
     return found
 
 
-def test_a_new_key_in_the_api_fails_the_allowlist(world, client, monkeypatch):
+def test_a_new_key_in_the_api_fails_the_allowlist(catalogue, client, monkeypatch):
     """The shape check is not vacuous: one more key (say, the dossier's id) is caught."""
     from qa_portal.catalogue import exports
 
+    catalogue(1)
     original = exports.listing_summary
 
     def leaky(listing, today):
