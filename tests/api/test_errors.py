@@ -3,6 +3,7 @@ parameter (naming it), 404 for an unknown id, 405 for a wrong method, 429 past t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,27 @@ def test_an_unknown_address_or_id_is_a_json_404(client):
         assert "nothing here" in body["message"].lower(), path
 
 
+def test_no_id_is_too_large_for_any_page(app, client):
+    """Ids are 32-bit; a larger number in any address is a 404, never a database overflow."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        url = re.sub(r"<int:[^>]+>", "99999999999999999999", rule.rule)
+        url = re.sub(r"<[^>]+>", "x", url)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+    assert checked > 20
+
+
 def test_an_unknown_listing_page_is_a_404_page(client):
-    for path in ("/catalogue/1", "/catalogue/99999999999999999999999"):
+    for path in (
+        "/catalogue/1",
+        "/catalogue/99999999999999999999999",
+        "/catalogue/providers/99999999999999999999999",
+    ):
         response = client.get(path)
         assert response.status_code == 404
         assert response.mimetype == "text/html"
