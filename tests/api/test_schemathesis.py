@@ -2,6 +2,9 @@
 (WSGI, no network), with valid and invalid inputs: no answer may be a server error, and every
 answer must be documented (status code, content type, headers) and match its JSON schema.
 
+Schemathesis leaves out the operation that serves the document itself (GET /openapi.json);
+test_openapi.py validates that one.
+
 The catalogue is seeded before each operation's run (the harness empties the database after
 every test): the first run publishes listings through the real workflow and keeps a copy of
 the rows, later runs put the rows back, which takes milliseconds.
