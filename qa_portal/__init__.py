@@ -8,11 +8,20 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from qa_portal.config import ensure_secret_key, load_config
 from qa_portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a URL names a database row: a number past the 32-bit ids matches no
+    route (a 404) instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     if config:

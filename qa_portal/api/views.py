@@ -1,33 +1,69 @@
 """The public JSON API, version 1: listings (search, filters, pagination), listing detail,
-organisations, and the Open Badges 3.0 and CTDL exports. Read-only, rate limited, CORS open.
+organisations, and the Open Badges 3.0 and CTDL exports. Read-only, rate limited, CORS open,
+described by the OpenAPI 3.1 document at ``/api/v1/openapi.json``.
+
+Every error is JSON ``{"error": ..., "message": ...}`` (the app's error handlers answer JSON
+under ``/api/``): 400 names the bad parameter, 404 an unknown id, 405 a wrong method, 429 the
+rate limit (with ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy.orm import joinedload, lazyload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
+from qa_portal.api import openapi
 from qa_portal.catalogue import exports, search
 from qa_portal.catalogue.models import Listing, ListingState
 from qa_portal.core.urls import external_url
+from qa_portal.decisions.models import Decision
 from qa_portal.extensions import db, limiter
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reviews.operations import today
 
+DEFAULT_RATE_LIMIT = "300 per minute"
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-limiter.limit("300 per minute")(bp)
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+
+
+# One budget per visitor for the whole API (not one per address of it).
+limiter.shared_limit(_rate_limit, scope="api")(bp)
 
 
 @bp.after_request
 def _public_headers(response):
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    if response.status_code == 429:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Retry-After"] = str(_retry_after())
+    else:
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
     return response
 
 
-def _listing_or_404(listing_id: int) -> Listing:
-    listing = db.session.get(Listing, listing_id)
+def _retry_after() -> int:
+    """Seconds until the visitor's window of the API rate limit resets (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _listing_or_404(listing_id: int, *options) -> Listing:
+    listing = db.session.execute(
+        sa.select(Listing)
+        .where(Listing.id == listing_id)
+        .options(lazyload(Listing.language_rows), *options)
+    ).scalar()
     if listing is None:
         abort(404)
     return listing
@@ -43,25 +79,38 @@ def _qa_body() -> dict:
     }
 
 
+def _page_numbers(args) -> tuple[int, int]:
+    """``page`` and ``per_page`` of a list (InvalidInput, 400, names the bad one)."""
+    filters = search.parse({k: args.get(k) for k in ("page", "per_page")})
+    return filters.page, filters.per_page
+
+
+def _page_links(endpoint: str, page: int, pages: int, args: dict) -> dict:
+    def link(number: int) -> str:
+        values = dict(args)
+        values.pop("page", None)
+        if number > 1:
+            values["page"] = number
+        return external_url(endpoint, **values)
+
+    links = {"self": link(page), "first": link(1), "last": link(pages)}
+    if page < pages:
+        links["next"] = link(page + 1)
+    if page > 1:
+        links["prev"] = link(min(page - 1, pages))
+    return links
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
 @bp.get("/listings")
 def listings():
     filters = search.parse(request.args)
-    page = search.search(filters, today())
-    args = filters.args()
-    links = {
-        "self": url_for("api.listings", _external=True, **args),
-        "first": url_for("api.listings", _external=True, **filters.args(page=1)),
-    }
-    if page.has_next:
-        links["next"] = url_for(
-            "api.listings", _external=True, **filters.args(page=filters.page + 1)
-        )
-    if page.has_prev:
-        links["prev"] = url_for(
-            "api.listings", _external=True, **filters.args(page=filters.page - 1)
-        )
-    links["last"] = url_for("api.listings", _external=True, **filters.args(page=page.pages))
     day = today()
+    page = search.search(filters, day)
     return jsonify(
         items=[exports.listing_summary(listing, day) for listing in page.items],
         total=page.total,
@@ -69,7 +118,7 @@ def listings():
         per_page=filters.per_page,
         pages=page.pages,
         sort=filters.effective_sort,
-        links=links,
+        links=_page_links("api.listings", filters.page, page.pages, filters.args()),
     )
 
 
@@ -88,7 +137,9 @@ def _public_report(listing: Listing) -> Report | None:
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int):
-    item = _listing_or_404(listing_id)
+    item = _listing_or_404(
+        listing_id, joinedload(Listing.decision).selectinload(Decision.conditions)
+    )
     return jsonify(exports.listing_detail(item, today(), _public_report(item)))
 
 
@@ -112,8 +163,8 @@ def _organisation_json(org: Organisation, count: int) -> dict:
     return {
         "id": org.id,
         "name": org.name,
-        "country": org.country,
-        "website": org.website,
+        "country": (org.country or "").upper() or None,
+        "website": org.website or None,
         "listings": count,
         "links": {
             "self": external_url("api.organisation", org_id=org.id),
@@ -124,6 +175,7 @@ def _organisation_json(org: Organisation, count: int) -> dict:
 
 
 def _listed_organisations():
+    """Active providers with at least one valid listing, and how many they have."""
     counts = (
         sa.select(Listing.organisation_id, sa.func.count().label("n"))
         .where(Listing.state == ListingState.VALID)
@@ -139,8 +191,31 @@ def _listed_organisations():
 
 @bp.get("/organisations")
 def organisations():
-    rows = db.session.execute(_listed_organisations().order_by(Organisation.name)).all()
-    return jsonify(items=[_organisation_json(org, n) for org, n in rows], total=len(rows))
+    page, per_page = _page_numbers(request.args)
+    total = sa.func.count().over().label("total")
+    rows = db.session.execute(
+        _listed_organisations()
+        .add_columns(total)
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        count = rows[0].total
+    else:  # past the end (or none at all): still report the total
+        count = db.session.execute(
+            sa.select(sa.func.count()).select_from(_listed_organisations().subquery())
+        ).scalar_one()
+    pages = max(1, -(-count // per_page))
+    args = {"per_page": per_page} if per_page != search.DEFAULT_PER_PAGE else {}
+    return jsonify(
+        items=[_organisation_json(org, n) for org, n, _ in rows],
+        total=count,
+        page=page,
+        per_page=per_page,
+        pages=pages,
+        links=_page_links("api.organisations", page, pages, args),
+    )
 
 
 @bp.get("/organisations/<int:org_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.catalogue import exports, operations, search
@@ -13,6 +14,7 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
+from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import isced, queries
 from qa_portal.extensions import db
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
@@ -49,7 +51,13 @@ def index():
 
 @bp.get("/catalogue/<int:listing_id>")
 def detail(listing_id: int):
-    listing = _listing_or_404(listing_id)
+    listing = db.session.execute(
+        sa.select(Listing)
+        .where(Listing.id == listing_id)
+        .options(joinedload(Listing.decision).selectinload(Decision.conditions))
+    ).scalar()
+    if listing is None:
+        abort(404)
     report = db.session.execute(
         sa.select(Report)
         .where(
