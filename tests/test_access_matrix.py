@@ -192,6 +192,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("api.ctdl", "GET"): ANYONE_200,
     ("api.organisations", "GET"): ANYONE_200,
     ("api.organisation", "GET"): ANYONE_200,
+    ("api.openapi_document", "GET"): ANYONE_200,
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
