@@ -339,7 +339,8 @@ def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
 
 
 def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) -> None:
-    """Uphold (the decision stands) or overturn (back to decision pending, another officer)."""
+    """Uphold (the decision stands) or overturn (back to decision pending, another officer;
+    an overturned desk rejection goes back to screening, to be reviewed)."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide appeals.")
     dossier = appeal.dossier
@@ -352,7 +353,15 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     if not rationale.strip():
         raise InvalidInput("An appeal decision needs a rationale.")
     action = "uphold" if uphold else "overturn"
+    if uphold:
+        dossier_action = UPHOLD_ACTION[decision.outcome]
+    elif decision.outcome == Outcome.DESK_REJECTED:
+        dossier_action = "overturn_desk_rejection"
+    else:
+        dossier_action = "overturn_appeal"
+    # Both tables are asked before anything changes.
     APPEAL_MACHINE.check(appeal, action, "qa_officer")
+    DOSSIER_MACHINE.check(dossier, dossier_action, "qa_officer")
     appeal.handled_by = actor
     appeal.decided_at = utcnow()
     appeal.rationale = rationale.strip()
@@ -366,32 +375,31 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     )
     if uphold:
         DOSSIER_MACHINE.fire(
-            dossier,
-            UPHOLD_ACTION[decision.outcome],
-            actor=actor,
-            role="qa_officer",
-            appeal_id=appeal.id,
+            dossier, dossier_action, actor=actor, role="qa_officer", appeal_id=appeal.id
         )
         title = f"Appeal on {dossier.reference}: the decision stands"
+        next_step = ""
     else:
         decision.superseded_at = utcnow()
         decision.round.decided_at = None
         dossier.case_officer = actor
         DOSSIER_MACHINE.fire(
             dossier,
-            "overturn_appeal",
+            dossier_action,
             actor=actor,
             role="qa_officer",
             appeal_id=appeal.id,
             superseded_decision_id=decision.id,
         )
         title = f"Appeal on {dossier.reference}: the decision is overturned"
+        next_step = (
+            "\n\nThe dossier goes back to screening and will be reviewed; a different QA "
+            "officer takes it over."
+            if dossier_action == "overturn_desk_rejection"
+            else "\n\nA different QA officer will now take a new decision."
+        )
     reviews.tell_providers(
-        dossier,
-        "appeal_decided",
-        title,
-        f"{title}.\n\n{appeal.rationale}"
-        + ("" if uphold else "\n\nA different QA officer will now take a new decision."),
+        dossier, "appeal_decided", title, f"{title}.\n\n{appeal.rationale}{next_step}"
     )
 
 
