@@ -69,6 +69,14 @@ def barred_deciders(dossier: Dossier) -> set[int]:
     return set(rows)
 
 
+def close_open_assignments(actor: User, round_, reason: str) -> None:
+    """Once a round is decided, reviews still invited or accepted are no longer needed:
+    cancel them (audited) and tell those reviewers, so they are not reminded any more."""
+    for assignment in round_.assignments:
+        if assignment.is_open:
+            reviews.cancel_assignment(actor, assignment, reason)
+
+
 def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tuple[str, date]]:
     parsed = []
     for row in rows:
@@ -132,11 +140,15 @@ def decide_round(
         decided_by=actor,
     )
     if result.is_approval:
-        years = validity_years or policy.validity_years
-        if not 1 <= int(years) <= 10:
+        years = policy.validity_years if validity_years in (None, "") else validity_years
+        try:
+            years = int(years)
+        except (TypeError, ValueError):
+            raise InvalidInput("The validity period is a whole number of years.") from None
+        if not 1 <= years <= 10:
             raise InvalidInput("The validity period goes from 1 to 10 years.")
         decision.valid_from = today
-        decision.valid_until = _add_years(today, int(years))
+        decision.valid_until = _add_years(today, years)
     parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
     if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
         raise InvalidInput("“Approved with conditions” needs at least one condition.")
@@ -160,6 +172,7 @@ def decide_round(
         valid_until=decision.valid_until,
         conditions=[t for t, _ in parsed],
     )
+    close_open_assignments(actor, round_, "The round has been decided without your review.")
     body = [
         f"The QA body decided on “{round_.version.snapshot.get('title')}”: {result.label.lower()}.",
         "",
@@ -287,23 +300,31 @@ def conditions_summary(decision: Decision | None, today: date | None = None) -> 
 
 
 # -- appeals ------------------------------------------------------------------------------
+def appealable_decision(dossier: Dossier) -> Decision:
+    """The decision the provider may appeal now, or the reason (409) why there is none:
+    only rejections, desk rejections and "revise and resubmit", once, within the period."""
+    DOSSIER_MACHINE.check(dossier, "appeal", "provider")
+    decision = latest_decision(dossier)
+    if decision is None or not decision.outcome.is_appealable:
+        raise TransitionNotAllowed("There is no decision that can be appealed.")
+    if decision.appeal_deadline is None:
+        raise TransitionNotAllowed("This decision cannot be appealed.")
+    if reviews.today() > decision.appeal_deadline:
+        raise TransitionNotAllowed(
+            f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}; the decision "
+            "can no longer be appealed."
+        )
+    if decision.appeals:
+        raise TransitionNotAllowed("This decision has already been appealed.")
+    return decision
+
+
 def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
     """The provider appeals a negative or "revise" decision within the appeal period."""
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may appeal.")
     reviews.lock_dossier(dossier)
-    DOSSIER_MACHINE.check(dossier, "appeal", "provider")
-    decision = latest_decision(dossier)
-    if decision is None or not decision.outcome.is_appealable:
-        raise TransitionNotAllowed("There is no decision that can be appealed.")
-    if decision.appeal_deadline is None or reviews.today() > decision.appeal_deadline:
-        raise TransitionNotAllowed(
-            f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}."
-            if decision.appeal_deadline
-            else "This decision cannot be appealed."
-        )
-    if decision.appeals:
-        raise TransitionNotAllowed("This decision has already been appealed.")
+    decision = appealable_decision(dossier)
     if len(grounds.strip()) < 20:
         raise InvalidInput("State the grounds of the appeal (at least a few sentences).")
     appeal = Appeal(

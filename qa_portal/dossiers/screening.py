@@ -36,28 +36,45 @@ def take_up(actor: User, dossier: Dossier) -> None:
     _officer(actor)
     reviews.lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "take_up", "qa_officer")
+    round_ = reviews.require_round(dossier)
     dossier.case_officer = actor
     DOSSIER_MACHINE.fire(
         dossier, "take_up", actor=actor, role="qa_officer", case_officer_id=actor.id
     )
-    round_ = reviews.require_round(dossier)
     if round_.number > 1 and not round_.assignments:
-        previous = dossier.rounds[-2]
-        for assignment in previous.assignments:
-            if assignment.state.value != "submitted":
-                continue
-            if reviews.conflict_reasons(assignment.reviewer, dossier):
-                continue
-            reviews.invite_reviewer(actor, dossier, assignment.reviewer)
+        for reviewer in previous_reviewers(dossier):
+            reviews.invite_reviewer(actor, dossier, reviewer)
+
+
+def previous_reviewers(dossier: Dossier) -> list[User]:
+    """The reviewers of the previous round who are invited again by default: those who
+    submitted a review, are still active reviewers and have no conflict of interest now."""
+    from qa_portal.accounts.models import AccountStatus
+    from qa_portal.reviews import operations as reviews
+
+    if len(dossier.rounds) < 2:
+        return []
+    chosen = []
+    for assignment in dossier.rounds[-2].assignments:
+        reviewer = assignment.reviewer
+        if assignment.state.value != "submitted":
+            continue
+        if reviewer.status != AccountStatus.ACTIVE or not reviewer.has_role(Role.REVIEWER):
+            continue
+        if reviews.conflict_reasons(reviewer, dossier):
+            continue
+        chosen.append(reviewer)
+    return chosen
 
 
 def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNote:
     """Send the dossier back for corrections; the provider resubmits in the same round."""
-    from qa_portal.reviews.operations import tell_providers
+    from qa_portal.reviews.operations import lock_dossier, tell_providers
 
     _officer(actor)
     if not note.strip():
         raise InvalidInput("Write the note telling the provider what to correct.")
+    lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "return", "qa_officer")
     screening_note = ScreeningNote(
         dossier_id=dossier.id, author=actor, text=note.strip(), version_id=dossier.latest_version.id
@@ -77,12 +94,19 @@ def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNot
 def desk_reject(actor: User, dossier: Dossier, reason: str):
     """Reject without review (appealable); recorded as a decision on the round."""
     from qa_portal.decisions.models import Decision, Outcome
+    from qa_portal.decisions.operations import barred_deciders, close_open_assignments
     from qa_portal.reviews import operations as reviews
 
     _officer(actor)
     if not reason.strip():
         raise InvalidInput("Give the reason for the desk rejection; the provider reads it.")
+    reviews.lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "desk_reject", "qa_officer")
+    if actor.id in barred_deciders(dossier):
+        raise NotPermitted(
+            "Your earlier decision on this dossier was overturned on appeal; "
+            "another QA officer must decide."
+        )
     round_ = reviews.require_round(dossier)
     policy = reviews.current_policy()
     decision = Decision(
@@ -104,6 +128,7 @@ def desk_reject(actor: User, dossier: Dossier, reason: str):
         reason=reason.strip(),
         decision_id=decision.id,
     )
+    close_open_assignments(actor, round_, "The dossier was desk-rejected during screening.")
     reviews.tell_providers(
         dossier,
         "decision",
@@ -116,7 +141,10 @@ def desk_reject(actor: User, dossier: Dossier, reason: str):
 
 def start_revision(actor: User, dossier: Dossier) -> None:
     """After "revise and resubmit": edit a new version, prefilled from the last one."""
+    from qa_portal.reviews import operations as reviews
+
     _member(actor, dossier)
+    reviews.lock_dossier(dossier)
     DOSSIER_MACHINE.fire(dossier, "start_revision", actor=actor, role="provider")
 
 
@@ -124,14 +152,19 @@ def start_renewal(actor: User, dossier: Dossier) -> None:
     """Before the approval expires: a new version goes through the same workflow while the
     current approval stays valid until the new decision."""
     from qa_portal.decisions.operations import latest_decision
+    from qa_portal.reviews import operations as reviews
 
     _member(actor, dossier)
+    reviews.lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "start_renewal", "provider")
     decision = latest_decision(dossier)
     if decision is None or decision.valid_until is None:
         raise TransitionNotAllowed("There is no approval to renew.")
-    if decision.valid_until < utcnow().date():
-        raise TransitionNotAllowed("The approval has expired; submit a new dossier instead.")
+    if decision.valid_until < reviews.today():
+        raise TransitionNotAllowed(
+            f"The approval expired on {decision.valid_until:%d %B %Y}; it can no longer be "
+            "renewed. Submit a new dossier instead."
+        )
     DOSSIER_MACHINE.fire(
         dossier, "start_renewal", actor=actor, role="provider", renewing_decision_id=decision.id
     )
