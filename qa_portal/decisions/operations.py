@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, storage
@@ -208,40 +209,65 @@ def _add_years(day: date, years: int) -> date:
 def submit_condition_evidence(
     actor: User, condition: Condition, note: str, files: list[tuple[str | None, bytes]]
 ) -> Condition:
-    """The provider answers a condition with a note and PDF evidence."""
+    """The provider answers a condition with a note and PDF evidence (checked like dossier
+    evidence: a real PDF by its content, within the size limit, stored under a generated
+    name with its SHA-256)."""
     dossier = condition.decision.dossier
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may submit evidence.")
     CONDITION_MACHINE.check(condition, "submit_evidence", "provider")
     if not note.strip() and not files:
         raise InvalidInput("Describe how the condition is met, or attach evidence.")
-    stored = []
-    for filename, data in files:
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    checked = []
+    for filename, data in files:  # every file is checked before any is stored
+        name = storage.display_name(filename)
         if not data:
-            continue
-        check_pdf(data)
-        saved = storage.save_bytes(data)
-        stored.append(saved)
-        condition.files.append(
-            ConditionFile(
-                original_name=storage.display_name(filename),
-                stored_name=saved.stored_name,
-                sha256=saved.sha256,
-                size=saved.size,
-                uploaded_by_id=actor.id,
+            raise InvalidInput(f"{name} is empty.")
+        if len(data) > limit:
+            raise InvalidInput(
+                f"{name} is larger than {storage.megabytes(limit)}, the limit for evidence "
+                "files; please compress the PDF or split it."
             )
+        try:
+            check_pdf(data)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{name}: {exc.message}") from None
+        if not name.lower().endswith(".pdf"):
+            name = (name.rsplit(".", 1)[0] if "." in name else name) + ".pdf"
+        checked.append((name, data))
+    stored: list[storage.StoredFile] = []
+    try:
+        for name, data in checked:
+            saved = storage.save_bytes(data, kind="uploads", extension="pdf")
+            stored.append(saved)
+            condition.files.append(
+                ConditionFile(
+                    original_name=name,
+                    stored_name=saved.stored_name,
+                    sha256=saved.sha256,
+                    size=saved.size,
+                    uploaded_by_id=actor.id,
+                )
+            )
+        condition.evidence_note = note.strip()
+        condition.evidence_submitted_at = utcnow()
+        CONDITION_MACHINE.fire(
+            condition,
+            "submit_evidence",
+            actor=actor,
+            role="provider",
+            dossier_id=dossier.id,
+            note=condition.evidence_note,
+            files=[
+                {"name": name, "sha256": saved.sha256}
+                for (name, _), saved in zip(checked, stored, strict=True)
+            ],
         )
-    condition.evidence_note = note.strip()
-    condition.evidence_submitted_at = utcnow()
-    CONDITION_MACHINE.fire(
-        condition,
-        "submit_evidence",
-        actor=actor,
-        role="provider",
-        dossier_id=dossier.id,
-        note=condition.evidence_note,
-        files=[s.sha256 for s in stored],
-    )
+    except Exception:
+        for saved in stored:  # no file without its row
+            storage.delete(saved.stored_name)
+        raise
     case = [dossier.case_officer] if dossier.case_officer else officers()
     notify(
         case,
