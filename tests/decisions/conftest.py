@@ -94,8 +94,8 @@ def reach(workflow, people, officer2, make_dossier, panel):
 
 
 def world(dossier: Dossier) -> dict:
-    """Everything an action on ``dossier`` could change: refused actions leave it equal."""
-    db.session.expire_all()
+    """Everything an action on ``dossier`` could change: refused actions leave it equal.
+    (Column queries read the database, not the objects the session holds.)"""
     d = dossier.id
     rounds = sa.select(ReviewRound.id).where(ReviewRound.dossier_id == d)
     decisions_ = sa.select(Decision.id).where(Decision.dossier_id == d)
