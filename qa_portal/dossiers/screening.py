@@ -168,3 +168,36 @@ def start_renewal(actor: User, dossier: Dossier) -> None:
     DOSSIER_MACHINE.fire(
         dossier, "start_renewal", actor=actor, role="provider", renewing_decision_id=decision.id
     )
+
+
+def after_withdrawal(actor: User, dossier: Dossier) -> None:
+    """A withdrawn dossier needs no more reviews: its open invitations and assignments are
+    cancelled (so reviewers are neither reminded nor left with work), and the case officer
+    is told. Reviewers and officers are told the dossier's reference, never the reason."""
+    from qa_portal.core.states import SYSTEM
+    from qa_portal.notifications.operations import notify
+    from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
+
+    round_ = dossier.current_round
+    for assignment in round_.assignments if round_ else []:
+        if not assignment.is_open:
+            continue
+        ASSIGNMENT_MACHINE.fire(
+            assignment, "cancel", actor=actor, role=SYSTEM, reason="dossier withdrawn"
+        )
+        notify(
+            assignment.reviewer,
+            "assignment_cancelled",
+            f"Review of {dossier.reference} cancelled",
+            f"The provider withdrew {dossier.reference}; your review is no longer needed.",
+            "reviews.dashboard",
+        )
+    if dossier.case_officer is not None:
+        notify(
+            dossier.case_officer,
+            "withdrawn",
+            f"{dossier.reference} withdrawn",
+            f"{dossier.organisation.name} withdrew {dossier.reference} (“{dossier.title}”).",
+            "dossiers.show",
+            dossier_id=dossier.id,
+        )

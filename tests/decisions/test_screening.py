@@ -19,7 +19,7 @@ from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState, ReviewerAffiliation
 
-from .conftest import GROUNDS, notified, outbox_to, page_text, world
+from .conftest import GROUNDS, full_scores, notified, outbox_to, page_text, world
 
 S = DossierState
 
@@ -177,3 +177,29 @@ def test_desk_reject_is_an_appealable_decision(client, login, workflow, people, 
     db.session.refresh(dossier)
     assert dossier.state == S.APPEAL
     assert decisions.latest_decision(dossier).appeals[0].grounds == GROUNDS
+
+
+def test_withdrawal_in_review_releases_the_panel(client, login, workflow, people, panel):
+    dossier, assignments = workflow.in_review()
+    reviews.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
+    late = reviews.invite_reviewer(people.officer, dossier, panel[2])
+    commit()
+    login(client, people.provider_a)
+    response = client.post(f"/dossiers/{dossier.id}/withdraw", data={"reason": "Course closed."})
+    assert response.status_code == 302
+    db.session.refresh(dossier)
+    assert dossier.state == S.WITHDRAWN
+    states = {a.id: a.state for a in dossier.current_round.assignments}
+    assert states[assignments[0].id] == AssignmentState.SUBMITTED
+    assert states[assignments[1].id] == AssignmentState.CANCELLED
+    assert states[late.id] == AssignmentState.CANCELLED
+    for reviewer in (assignments[1].reviewer, panel[2]):
+        (told,) = [n for n in notified(reviewer) if n.kind == "assignment_cancelled"]
+        assert "withdrew" in told.body and "Course closed." not in told.body
+    assert any(n.kind == "withdrawn" for n in notified(people.officer))
+    # the reviewer can no longer accept or score
+    login(client, panel[2])
+    assert (
+        client.post(f"/reviews/assignments/{late.id}/accept", data={"no_conflict": "y"}).status_code
+        == 409
+    )
