@@ -1,11 +1,13 @@
 """Decisions, conditions and appeals (product spec sections 3 and 4).
 
-Rules enforced here: a decision needs a rationale; approvals need a validity period;
-"approved with conditions" needs at least one condition with a due date; a divergent
-criterion blocks the decision until a moderation note exists; an appeal is lodged within
-the appeal period against a negative or "revise" decision, once; the officer who made a
+Rules enforced here: a decision needs a rationale; approvals need a validity period
+(1–10 years, policy default); "approved with conditions" needs at least one condition with
+a future due date, and only that outcome has conditions; a divergent criterion blocks the
+decision until a moderation note exists; deciding a round cancels the reviews it no longer
+needs; condition evidence is checked like dossier evidence; an appeal is lodged within the
+appeal period against a negative or "revise" decision, once; the officer who made a
 decision cannot decide its appeal, and after an overturned appeal cannot make the new
-decision either.
+decision either. Every check runs before anything changes.
 """
 
 from __future__ import annotations
@@ -279,6 +281,20 @@ def submit_condition_evidence(
         dossier_id=dossier.id,
     )
     return condition
+
+
+def record_condition_download(actor: User, condition: Condition, evidence: ConditionFile) -> None:
+    """Downloads of condition evidence by QA staff are sensitive actions: audit them."""
+    dossier = condition.decision.dossier
+    if actor.is_staff or not dossier.is_member(actor):
+        audit.record(
+            actor,
+            "condition.file_download",
+            condition,
+            dossier_id=dossier.id,
+            file_id=evidence.id,
+            sha256=evidence.sha256,
+        )
 
 
 def verify_condition(actor: User, condition: Condition, *, met: bool, note: str) -> None:

@@ -15,7 +15,6 @@ from qa_portal.decisions import forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
 from qa_portal.dossiers import queries, screening
 from qa_portal.dossiers.models import Dossier, DossierState
-from qa_portal.dossiers.operations import record_download
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
@@ -244,7 +243,7 @@ def condition_file(dossier_id: int, condition_id: int, file_id: int):
     if not path.is_file():
         current_app.logger.error("condition evidence %s is missing from storage", path.name)
         abort(404)
-    record_download(current_user, dossier, evidence)  # staff downloads are audited
+    operations.record_condition_download(current_user, condition, evidence)
     commit()
     response = send_file(
         path,

@@ -84,7 +84,7 @@ def test_provider_submits_evidence_and_downloads_it(client, login, approved, peo
         return db.session.scalar(
             sa.select(sa.func.count())
             .select_from(AuditEntry)
-            .where(AuditEntry.action == "dossier.file_download")
+            .where(AuditEntry.action == "condition.file_download")
         )
 
     assert downloads() == 0
