@@ -1,14 +1,19 @@
-"""Screening by the QA body: take up, return to the provider, desk-reject; and the
-provider's own moves back to draft (revision after "revise and resubmit", renewal).
+"""Screening by the QA body: take up, return to the provider, desk-reject; the provider's
+own moves back to draft (revision after "revise and resubmit", renewal); and what a
+withdrawal releases.
 
-Opening the review lives in ``reviews.operations`` (it checks the panel).
+Rules enforced here: from round 2 on, taking a dossier up invites the previous round's
+reviewers again unless they now have a conflict or left the pool; a return needs a note
+and keeps the round; a desk rejection needs a reason, is an appealable decision, and is
+barred to an officer whose decision on the dossier was overturned; a renewal starts only
+before the approval ends. Opening the review lives in ``reviews.operations``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from qa_portal.accounts.models import Role, User
+from qa_portal.accounts.models import AccountStatus, Role, User
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.dossiers.models import Dossier, ScreeningNote
@@ -49,7 +54,6 @@ def take_up(actor: User, dossier: Dossier) -> None:
 def previous_reviewers(dossier: Dossier) -> list[User]:
     """The reviewers of the previous round who are invited again by default: those who
     submitted a review, are still active reviewers and have no conflict of interest now."""
-    from qa_portal.accounts.models import AccountStatus
     from qa_portal.reviews import operations as reviews
 
     if len(dossier.rounds) < 2:
