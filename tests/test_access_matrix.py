@@ -124,8 +124,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("decisions.take_up", "POST"): officer_only(SHOW),
     ("decisions.return_dossier", "POST"): officer_only(400),
     ("decisions.desk_reject", "POST"): officer_only(400),
-    ("decisions.decide", "GET"): officer_only(200),
-    ("decisions.decide", "POST"): officer_only(400),
+    # the submitted dossier is not waiting for a decision: no decision form (409)
+    ("decisions.decide", "GET"): officer_only(409),
+    ("decisions.decide", "POST"): officer_only(409),
     # provider moves that the submitted dossier's state does not allow
     ("decisions.start_revision", "POST"): member_only(409),
     ("decisions.start_renewal", "POST"): member_only(409),
@@ -133,9 +134,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("decisions.condition_evidence", "POST"): member_only(400),
     ("decisions.condition_verify", "POST"): officer_only(400),
     ("decisions.condition_file", "GET"): MEMBER_OR_STAFF_READ,
-    # on the appealed dossier
-    ("decisions.appeal", "GET"): member_only(200),
-    ("decisions.appeal", "POST"): member_only(400),
+    # on the appealed dossier: already under appeal, so no second appeal (409)
+    ("decisions.appeal", "GET"): member_only(409),
+    ("decisions.appeal", "POST"): member_only(409),
     ("decisions.appeal_decide", "POST"): officer_only(400),
     # -- panel (QA officer) -----------------------------------------------------------------
     ("panel.suggestions", "GET"): officer_only(200),

@@ -38,6 +38,8 @@ class StateMachine:
     noun: str
     transitions: list[Transition]
     state_attr: str = "state"
+    # How a state reads in a sentence ("This dossier is under appeal"); default: its value.
+    phrases: dict[Any, str] = field(default_factory=dict)
     _index: dict[tuple[str, Any], Transition] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,19 @@ class StateMachine:
     def find(self, state: enum.Enum, action: str) -> Transition | None:
         return self._index.get((action, state))
 
+    def sources_of(self, action: str) -> tuple[enum.Enum, ...]:
+        """Every state ``action`` may be fired from, in table order."""
+        return tuple(s for t in self.transitions if t.action == action for s in t.sources)
+
+    def label_of(self, action: str) -> str:
+        return next(
+            (t.label for t in self.transitions if t.action == action and t.label),
+            action.replace("_", " "),
+        )
+
+    def describe(self, state: enum.Enum) -> str:
+        return self.phrases.get(state) or _words(state)
+
     def available(self, state: enum.Enum, roles: Iterable[str]) -> list[Transition]:
         roles = set(roles)
         return [t for t in self.transitions if state in t.sources and roles.intersection(t.roles)]
@@ -66,8 +81,8 @@ class StateMachine:
         transition = self.find(state, action)
         if transition is None:
             raise TransitionNotAllowed(
-                f"This {self.noun} is {_words(state)}; "
-                f"“{action.replace('_', ' ')}” is not possible in that state."
+                f"This {self.noun} is {self.describe(state)}; "
+                f"“{self.label_of(action)}” is not possible in that state."
             )
         if role not in transition.roles:
             raise NotPermitted(f"Only {_roles(transition.roles)} may do this.")
@@ -92,7 +107,8 @@ class StateMachine:
             db.session.refresh(obj)
             raise TransitionNotAllowed(
                 f"This {self.noun} was changed by someone else a moment ago (it is now "
-                f"{_words(getattr(obj, self.state_attr))}). Reload the page to see its state."
+                f"{self.describe(getattr(obj, self.state_attr))}). "
+                "Reload the page to see its state."
             )
         set_committed_value(obj, self.state_attr, transition.target)
         audit.record(

@@ -63,7 +63,14 @@ class VerifyForm(FlaskForm):
 class AppealForm(FlaskForm):
     grounds = TextAreaField(
         "Grounds of the appeal",
-        validators=[DataRequired(), Length(min=20, max=20000)],
+        validators=[
+            DataRequired(message="State the grounds of the appeal."),
+            Length(
+                min=20,
+                max=20000,
+                message="State the grounds in a few sentences (at least 20 characters).",
+            ),
+        ],
         filters=[strip_filter],
         render_kw={"rows": 8},
     )

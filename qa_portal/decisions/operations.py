@@ -1,11 +1,13 @@
 """Decisions, conditions and appeals (product spec sections 3 and 4).
 
-Rules enforced here: a decision needs a rationale; approvals need a validity period;
-"approved with conditions" needs at least one condition with a due date; a divergent
-criterion blocks the decision until a moderation note exists; an appeal is lodged within
-the appeal period against a negative or "revise" decision, once; the officer who made a
+Rules enforced here: a decision needs a rationale; approvals need a validity period
+(1–10 years, policy default); "approved with conditions" needs at least one condition with
+a future due date, and only that outcome has conditions; a divergent criterion blocks the
+decision until a moderation note exists; deciding a round cancels the reviews it no longer
+needs; condition evidence is checked like dossier evidence; an appeal is lodged within the
+appeal period against a negative or "revise" decision, once; the officer who made a
 decision cannot decide its appeal, and after an overturned appeal cannot make the new
-decision either.
+decision either. Every check runs before anything changes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, storage
@@ -67,6 +70,14 @@ def barred_deciders(dossier: Dossier) -> set[int]:
         .where(Decision.dossier_id == dossier.id, Appeal.state == AppealState.OVERTURNED)
     ).scalars()
     return set(rows)
+
+
+def close_open_assignments(actor: User, round_, reason: str) -> None:
+    """Once a round is decided, reviews still invited or accepted are no longer needed:
+    cancel them (audited) and tell those reviewers, so they are not reminded any more."""
+    for assignment in round_.assignments:
+        if assignment.is_open:
+            reviews.cancel_assignment(actor, assignment, reason)
 
 
 def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tuple[str, date]]:
@@ -132,11 +143,15 @@ def decide_round(
         decided_by=actor,
     )
     if result.is_approval:
-        years = validity_years or policy.validity_years
-        if not 1 <= int(years) <= 10:
+        years = policy.validity_years if validity_years in (None, "") else validity_years
+        try:
+            years = int(years)
+        except (TypeError, ValueError):
+            raise InvalidInput("The validity period is a whole number of years.") from None
+        if not 1 <= years <= 10:
             raise InvalidInput("The validity period goes from 1 to 10 years.")
         decision.valid_from = today
-        decision.valid_until = _add_years(today, int(years))
+        decision.valid_until = _add_years(today, years)
     parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
     if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
         raise InvalidInput("“Approved with conditions” needs at least one condition.")
@@ -160,6 +175,7 @@ def decide_round(
         valid_until=decision.valid_until,
         conditions=[t for t, _ in parsed],
     )
+    close_open_assignments(actor, round_, "The round has been decided without your review.")
     body = [
         f"The QA body decided on “{round_.version.snapshot.get('title')}”: {result.label.lower()}.",
         "",
@@ -195,40 +211,65 @@ def _add_years(day: date, years: int) -> date:
 def submit_condition_evidence(
     actor: User, condition: Condition, note: str, files: list[tuple[str | None, bytes]]
 ) -> Condition:
-    """The provider answers a condition with a note and PDF evidence."""
+    """The provider answers a condition with a note and PDF evidence (checked like dossier
+    evidence: a real PDF by its content, within the size limit, stored under a generated
+    name with its SHA-256)."""
     dossier = condition.decision.dossier
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may submit evidence.")
     CONDITION_MACHINE.check(condition, "submit_evidence", "provider")
     if not note.strip() and not files:
         raise InvalidInput("Describe how the condition is met, or attach evidence.")
-    stored = []
-    for filename, data in files:
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    checked = []
+    for filename, data in files:  # every file is checked before any is stored
+        name = storage.display_name(filename)
         if not data:
-            continue
-        check_pdf(data)
-        saved = storage.save_bytes(data)
-        stored.append(saved)
-        condition.files.append(
-            ConditionFile(
-                original_name=storage.display_name(filename),
-                stored_name=saved.stored_name,
-                sha256=saved.sha256,
-                size=saved.size,
-                uploaded_by_id=actor.id,
+            raise InvalidInput(f"{name} is empty.")
+        if len(data) > limit:
+            raise InvalidInput(
+                f"{name} is larger than {storage.megabytes(limit)}, the limit for evidence "
+                "files; please compress the PDF or split it."
             )
+        try:
+            check_pdf(data)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{name}: {exc.message}") from None
+        if not name.lower().endswith(".pdf"):
+            name = (name.rsplit(".", 1)[0] if "." in name else name) + ".pdf"
+        checked.append((name, data))
+    stored: list[storage.StoredFile] = []
+    try:
+        for name, data in checked:
+            saved = storage.save_bytes(data, kind="uploads", extension="pdf")
+            stored.append(saved)
+            condition.files.append(
+                ConditionFile(
+                    original_name=name,
+                    stored_name=saved.stored_name,
+                    sha256=saved.sha256,
+                    size=saved.size,
+                    uploaded_by_id=actor.id,
+                )
+            )
+        condition.evidence_note = note.strip()
+        condition.evidence_submitted_at = utcnow()
+        CONDITION_MACHINE.fire(
+            condition,
+            "submit_evidence",
+            actor=actor,
+            role="provider",
+            dossier_id=dossier.id,
+            note=condition.evidence_note,
+            files=[
+                {"name": name, "sha256": saved.sha256}
+                for (name, _), saved in zip(checked, stored, strict=True)
+            ],
         )
-    condition.evidence_note = note.strip()
-    condition.evidence_submitted_at = utcnow()
-    CONDITION_MACHINE.fire(
-        condition,
-        "submit_evidence",
-        actor=actor,
-        role="provider",
-        dossier_id=dossier.id,
-        note=condition.evidence_note,
-        files=[s.sha256 for s in stored],
-    )
+    except Exception:
+        for saved in stored:  # no file without its row
+            storage.delete(saved.stored_name)
+        raise
     case = [dossier.case_officer] if dossier.case_officer else officers()
     notify(
         case,
@@ -240,6 +281,20 @@ def submit_condition_evidence(
         dossier_id=dossier.id,
     )
     return condition
+
+
+def record_condition_download(actor: User, condition: Condition, evidence: ConditionFile) -> None:
+    """Downloads of condition evidence by QA staff are sensitive actions: audit them."""
+    dossier = condition.decision.dossier
+    if actor.is_staff or not dossier.is_member(actor):
+        audit.record(
+            actor,
+            "condition.file_download",
+            condition,
+            dossier_id=dossier.id,
+            file_id=evidence.id,
+            sha256=evidence.sha256,
+        )
 
 
 def verify_condition(actor: User, condition: Condition, *, met: bool, note: str) -> None:
@@ -287,23 +342,31 @@ def conditions_summary(decision: Decision | None, today: date | None = None) -> 
 
 
 # -- appeals ------------------------------------------------------------------------------
+def appealable_decision(dossier: Dossier) -> Decision:
+    """The decision the provider may appeal now, or the reason (409) why there is none:
+    only rejections, desk rejections and "revise and resubmit", once, within the period."""
+    DOSSIER_MACHINE.check(dossier, "appeal", "provider")
+    decision = latest_decision(dossier)
+    if decision is None or not decision.outcome.is_appealable:
+        raise TransitionNotAllowed("There is no decision that can be appealed.")
+    if decision.appeal_deadline is None:
+        raise TransitionNotAllowed("This decision cannot be appealed.")
+    if reviews.today() > decision.appeal_deadline:
+        raise TransitionNotAllowed(
+            f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}; the decision "
+            "can no longer be appealed."
+        )
+    if decision.appeals:
+        raise TransitionNotAllowed("This decision has already been appealed.")
+    return decision
+
+
 def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
     """The provider appeals a negative or "revise" decision within the appeal period."""
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may appeal.")
     reviews.lock_dossier(dossier)
-    DOSSIER_MACHINE.check(dossier, "appeal", "provider")
-    decision = latest_decision(dossier)
-    if decision is None or not decision.outcome.is_appealable:
-        raise TransitionNotAllowed("There is no decision that can be appealed.")
-    if decision.appeal_deadline is None or reviews.today() > decision.appeal_deadline:
-        raise TransitionNotAllowed(
-            f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}."
-            if decision.appeal_deadline
-            else "This decision cannot be appealed."
-        )
-    if decision.appeals:
-        raise TransitionNotAllowed("This decision has already been appealed.")
+    decision = appealable_decision(dossier)
     if len(grounds.strip()) < 20:
         raise InvalidInput("State the grounds of the appeal (at least a few sentences).")
     appeal = Appeal(
@@ -339,7 +402,8 @@ def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
 
 
 def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) -> None:
-    """Uphold (the decision stands) or overturn (back to decision pending, another officer)."""
+    """Uphold (the decision stands) or overturn (back to decision pending, another officer;
+    an overturned desk rejection goes back to screening, to be reviewed)."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide appeals.")
     dossier = appeal.dossier
@@ -352,7 +416,15 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     if not rationale.strip():
         raise InvalidInput("An appeal decision needs a rationale.")
     action = "uphold" if uphold else "overturn"
+    if uphold:
+        dossier_action = UPHOLD_ACTION[decision.outcome]
+    elif decision.outcome == Outcome.DESK_REJECTED:
+        dossier_action = "overturn_desk_rejection"
+    else:
+        dossier_action = "overturn_appeal"
+    # Both tables are asked before anything changes.
     APPEAL_MACHINE.check(appeal, action, "qa_officer")
+    DOSSIER_MACHINE.check(dossier, dossier_action, "qa_officer")
     appeal.handled_by = actor
     appeal.decided_at = utcnow()
     appeal.rationale = rationale.strip()
@@ -366,32 +438,31 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     )
     if uphold:
         DOSSIER_MACHINE.fire(
-            dossier,
-            UPHOLD_ACTION[decision.outcome],
-            actor=actor,
-            role="qa_officer",
-            appeal_id=appeal.id,
+            dossier, dossier_action, actor=actor, role="qa_officer", appeal_id=appeal.id
         )
         title = f"Appeal on {dossier.reference}: the decision stands"
+        next_step = ""
     else:
         decision.superseded_at = utcnow()
         decision.round.decided_at = None
         dossier.case_officer = actor
         DOSSIER_MACHINE.fire(
             dossier,
-            "overturn_appeal",
+            dossier_action,
             actor=actor,
             role="qa_officer",
             appeal_id=appeal.id,
             superseded_decision_id=decision.id,
         )
         title = f"Appeal on {dossier.reference}: the decision is overturned"
+        next_step = (
+            "\n\nThe dossier goes back to screening and will be reviewed; a different QA "
+            "officer takes it over."
+            if dossier_action == "overturn_desk_rejection"
+            else "\n\nA different QA officer will now take a new decision."
+        )
     reviews.tell_providers(
-        dossier,
-        "appeal_decided",
-        title,
-        f"{title}.\n\n{appeal.rationale}"
-        + ("" if uphold else "\n\nA different QA officer will now take a new decision."),
+        dossier, "appeal_decided", title, f"{title}.\n\n{appeal.rationale}{next_step}"
     )
 
 

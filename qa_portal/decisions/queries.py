@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from qa_portal.accounts.models import Role, User
 from qa_portal.decisions.models import Appeal, AppealState, Decision
 from qa_portal.decisions.operations import barred_deciders, conditions_summary
+from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
@@ -35,6 +36,9 @@ class CaseView:
     conditions: dict[str, Any] = field(default_factory=dict)
     policy: Any = None
     barred: bool = False
+    # The version reviewed in the previous round and what changed since (round 2 on).
+    previous_version: Any = None
+    changes: Any = None
 
     @property
     def reviews_visible(self) -> bool:
@@ -60,6 +64,18 @@ class CaseView:
             and not d.appeals
             and d.appeal_deadline is not None
             and self.today <= d.appeal_deadline
+        )
+
+    @property
+    def can_renew(self) -> bool:
+        """Before the approval ends the provider may start a renewal; not after."""
+        d = self.decision
+        return (
+            self.is_member
+            and "start_renewal" in self.actions
+            and d is not None
+            and d.valid_until is not None
+            and self.today <= d.valid_until
         )
 
     @property
@@ -118,5 +134,8 @@ def case_view(dossier: Dossier, user: User) -> CaseView:
     )
     if round_ is not None and round_.rubric is not None:
         view.stats = reviews.round_statistics(round_)
+    if round_ is not None and len(dossier.rounds) > 1:
+        view.previous_version = dossier.rounds[-2].version
+        view.changes = diff_snapshots(view.previous_version.snapshot, round_.version.snapshot)
     view.conditions = conditions_summary(view.decision, view.today)
     return view

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
 from qa_portal.core import storage
 from qa_portal.core.db import commit
-from qa_portal.core.errors import DomainError, InvalidInput
+from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
 from qa_portal.dossiers import queries, screening
-from qa_portal.dossiers.models import Dossier
+from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
 
@@ -95,12 +96,12 @@ def start_revision(dossier_id: int):
     dossier = _member_dossier(dossier_id)
     screening.start_revision(current_user, dossier)
     commit()
-    flash(
+    return done(
         "The dossier is a draft again, prefilled from your last version. Revise it and "
         "submit it for the next round.",
-        "success",
+        url_for("dossiers.edit", dossier_id=dossier.id),
+        state=dossier.state.value,
     )
-    return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
 
 
 @bp.post("/start-renewal")
@@ -109,19 +110,38 @@ def start_renewal(dossier_id: int):
     dossier = _member_dossier(dossier_id)
     screening.start_renewal(current_user, dossier)
     commit()
-    flash(
+    return done(
         "Renewal started: update the dossier and submit it. The current approval stays "
         "valid until the new decision.",
-        "success",
+        url_for("dossiers.edit", dossier_id=dossier.id),
+        state=dossier.state.value,
     )
-    return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
 
 
 # -- decision (QA officer) ----------------------------------------------------------------
+def _form_problem(form) -> InvalidInput:
+    """A form's field errors as one message (for JSON clients)."""
+    messages = [
+        f"{form[name].label.text}: {'; '.join(map(str, errs))}"
+        for name, errs in form.errors.items()
+        if name in form and errs
+    ]
+    return InvalidInput(" ".join(messages) or "The form is incomplete.")
+
+
+def _require_decision_pending(dossier: Dossier) -> None:
+    if dossier.state != DossierState.DECISION_PENDING:
+        raise TransitionNotAllowed(
+            f"This dossier is {DOSSIER_MACHINE.describe(dossier.state)}; it can be decided "
+            "only while it is waiting for a decision."
+        )
+
+
 @bp.route("/decide", methods=["GET", "POST"])
 @roles_required(Role.QA_OFFICER)
 def decide(dossier_id: int):
     dossier = _dossier(dossier_id)
+    _require_decision_pending(dossier)  # 409: no decision form for a dossier not ready for one
     form = forms.DecisionForm()
     status = 200
     if request.method == "POST":
@@ -138,6 +158,8 @@ def decide(dossier_id: int):
                     conditions=[e.form.data for e in form.conditions.entries],
                 )
             except DomainError as exc:
+                if wants_json():
+                    raise
                 db.session.rollback()
                 dossier = _dossier(dossier_id)
                 form.form_errors.append(exc.message)
@@ -149,8 +171,11 @@ def decide(dossier_id: int):
                     "provider has been told.",
                     _back(dossier, "decision"),
                     decision_id=decision.id,
+                    state=dossier.state.value,
                 )
         else:
+            if wants_json():
+                raise _form_problem(form)
             status = 400
     round_ = dossier.current_round
     stats = reviews.round_statistics(round_) if round_ else []
@@ -161,6 +186,7 @@ def decide(dossier_id: int):
         stats=stats,
         policy=reviews.current_policy(),
         unmoderated=[s for s in stats if s.divergent and not s.notes],
+        no_reviews=not any(a.state.value == "submitted" for a in round_.assignments),
         barred=current_user.id in operations.barred_deciders(dossier),
     ), status
 
@@ -213,14 +239,21 @@ def condition_file(dossier_id: int, condition_id: int, file_id: int):
     evidence = db.session.get(ConditionFile, file_id)
     if evidence is None or evidence.condition_id != condition.id:
         abort(404)
+    path = storage.path_of(evidence.stored_name)
+    if not path.is_file():
+        current_app.logger.error("condition evidence %s is missing from storage", path.name)
+        abort(404)
+    operations.record_condition_download(current_user, condition, evidence)
+    commit()
     response = send_file(
-        storage.path_of(evidence.stored_name),
+        path,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=evidence.original_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -229,13 +262,16 @@ def condition_file(dossier_id: int, condition_id: int, file_id: int):
 @login_required
 def appeal(dossier_id: int):
     dossier = _member_dossier(dossier_id)
+    # 409 with the reason (not appealable, period over, already appealed) before any form.
+    decision = operations.appealable_decision(dossier)
     form = forms.AppealForm()
-    decision = operations.latest_decision(dossier)
     status = 200
     if form.validate_on_submit():
         try:
             operations.lodge_appeal(current_user, dossier, form.grounds.data)
         except DomainError as exc:
+            if wants_json():
+                raise
             db.session.rollback()
             dossier = _member_dossier(dossier_id)
             decision = operations.latest_decision(dossier)
@@ -249,6 +285,8 @@ def appeal(dossier_id: int):
                 state=dossier.state.value,
             )
     elif request.method == "POST":
+        if wants_json():
+            raise _form_problem(form)
         status = 400
     return render_template(
         "decisions/appeal.html", dossier=dossier, form=form, decision=decision

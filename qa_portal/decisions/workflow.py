@@ -20,6 +20,11 @@ CONDITION_MACHINE = StateMachine(
             "mark_not_met", (C.EVIDENCE_SUBMITTED,), C.NOT_MET, (OFFICER,), "Mark as not met"
         ),
     ],
+    phrases={
+        C.EVIDENCE_SUBMITTED: "waiting for the QA body to verify the evidence",
+        C.NOT_MET: "marked not met",
+        C.MET: "marked met",
+    },
 )
 
 APPEAL_MACHINE = StateMachine(

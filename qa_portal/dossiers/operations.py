@@ -423,5 +423,8 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
 
 def withdraw_dossier(actor: User, dossier: Dossier, reason: str = "") -> None:
     """The provider withdraws a dossier before any decision."""
+    from qa_portal.dossiers.screening import after_withdrawal
+
     _require_member(actor, dossier)
     DOSSIER_MACHINE.fire(dossier, "withdraw", actor=actor, role="provider", reason=reason.strip())
+    after_withdrawal(actor, dossier)

@@ -1,4 +1,12 @@
-"""The dossier state machine (product spec section 3): the only transitions that exist."""
+"""The dossier state machine (product spec section 3): the only transitions that exist.
+
+One refinement of the spec's diagram: overturning a *desk rejection* on appeal sends the
+dossier back to screening (``overturn_desk_rejection``), not to ``decision_pending``. A desk
+rejection was decided without a review, so "decision pending" would leave the new officer
+nothing to decide on (a decision needs submitted reviews); overturning it means the dossier
+deserves the review it was refused. Every other overturned decision goes back to
+``decision_pending`` for a new officer, as the spec says.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +62,13 @@ DOSSIER_MACHINE = StateMachine(
             "overturn_appeal", (S.APPEAL,), S.DECISION_PENDING, (OFFICER,), "Overturn the decision"
         ),
         Transition(
+            "overturn_desk_rejection",
+            (S.APPEAL,),
+            S.SCREENING,
+            (OFFICER,),
+            "Overturn the desk rejection",
+        ),
+        Transition(
             "uphold_appeal_rejected", (S.APPEAL,), S.REJECTED, (OFFICER,), "Uphold the decision"
         ),
         Transition(
@@ -72,6 +87,14 @@ DOSSIER_MACHINE = StateMachine(
         ),
         Transition("withdraw", BEFORE_DECISION, S.WITHDRAWN, (PROVIDER,), "Withdraw"),
     ],
+    phrases={
+        S.IN_REVIEW: "in review",
+        S.DECISION_PENDING: "waiting for a decision",
+        S.DESK_REJECTED: "desk-rejected",
+        S.REVISE_AND_RESUBMIT: "to be revised and resubmitted",
+        S.APPROVED_WITH_CONDITIONS: "approved with conditions",
+        S.APPEAL: "under appeal",
+    },
 )
 
 NEXT_ACTION = {

@@ -14,7 +14,8 @@ ASSIGNMENT_MACHINE = StateMachine(
         Transition("accept", (A.INVITED,), A.ACCEPTED, (REVIEWER,), "Accept"),
         Transition("decline", (A.INVITED,), A.DECLINED, (REVIEWER,), "Decline"),
         Transition("expire", (A.INVITED,), A.EXPIRED, (SYSTEM,), "Expire"),
-        Transition("cancel", (A.INVITED, A.ACCEPTED), A.CANCELLED, (OFFICER,), "Cancel"),
+        # the system cancels the open assignments of a dossier its provider withdraws
+        Transition("cancel", (A.INVITED, A.ACCEPTED), A.CANCELLED, (OFFICER, SYSTEM), "Cancel"),
         Transition(
             "reinstate", (A.DECLINED, A.EXPIRED, A.CANCELLED), A.INVITED, (OFFICER,), "Reinstate"
         ),

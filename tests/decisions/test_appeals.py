@@ -1,0 +1,202 @@
+"""Appeals: against rejections, desk rejections and "revise and resubmit" only, within the
+appeal period, once per decision, with grounds; decided by an officer other than the one
+who decided (operation, page and crafted POST); upheld restores the decision, overturned
+sends it back to a new officer and tells the provider."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from qa_portal.core.db import commit
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from qa_portal.decisions import operations as decisions
+from qa_portal.decisions.models import Appeal, AppealState
+from qa_portal.dossiers import screening
+from qa_portal.dossiers.models import DossierState
+from qa_portal.extensions import db
+from qa_portal.reviews import operations as reviews
+
+from .conftest import GROUNDS, notified, page_text, world
+
+S = DossierState
+JSON = {"Accept": "application/json"}
+
+
+def _appeal(dossier) -> Appeal:
+    return db.session.execute(
+        db.select(Appeal).where(Appeal.dossier_id == dossier.id).order_by(Appeal.id.desc())
+    ).scalar()
+
+
+@pytest.mark.parametrize("outcome", ["approved", "approved_with_conditions"])
+def test_approvals_cannot_be_appealed(client, login, reach, people, outcome):
+    dossier = reach(S(outcome))
+    login(client, people.provider_a)
+    assert "Appeal…" not in page_text(client.get(f"/dossiers/{dossier.id}"))
+    response = client.get(f"/dossiers/{dossier.id}/appeal")
+    assert response.status_code == 409 and "“Appeal” is not possible" in page_text(response)
+
+
+@pytest.mark.parametrize(("day", "allowed"), [(30, True), (31, False)])
+def test_the_appeal_period_is_thirty_days(client, login, reach, people, monkeypatch, day, allowed):
+    dossier = reach(S.REJECTED)
+    decision = decisions.latest_decision(dossier)
+    decided_on = decision.decided_at.date()
+    assert decision.appeal_deadline == decided_on + timedelta(days=30)
+    monkeypatch.setattr(reviews, "today", lambda: decided_on + timedelta(days=day))
+    before = world(dossier)
+    login(client, people.provider_a)
+    page = page_text(client.get(f"/dossiers/{dossier.id}"))
+    assert ("Appeal…" in page) is allowed
+    response = client.post(f"/dossiers/{dossier.id}/appeal", data={"grounds": GROUNDS})
+    db.session.refresh(dossier)
+    if allowed:
+        assert response.status_code == 302
+        assert dossier.state == S.APPEAL
+    else:
+        assert response.status_code == 409
+        message = f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}"
+        assert message in page_text(response)
+        assert world(dossier) == before
+
+
+def test_the_appeal_period_follows_the_policy(workflow, people):
+    reviews.update_policy(people.admin, {"appeal_days": 14})
+    commit()
+    dossier, decision = workflow.decided("revise_and_resubmit")
+    assert decision.appeal_deadline == decision.decided_at.date() + timedelta(days=14)
+
+
+def test_an_appeal_needs_grounds(client, login, reach, people):
+    dossier = reach(S.REJECTED)
+    before = world(dossier)
+    with pytest.raises(InvalidInput, match="grounds"):
+        decisions.lodge_appeal(people.provider_a, dossier, "Unfair.")
+    commit()
+    login(client, people.provider_a)
+    page = client.get(f"/dossiers/{dossier.id}/appeal")
+    assert page.status_code == 200 and "Grounds of the appeal" in page_text(page)
+    response = client.post(f"/dossiers/{dossier.id}/appeal", data={"grounds": "Unfair."})
+    assert response.status_code == 400 and "at least 20 characters" in page_text(response)
+    answer = client.post(f"/dossiers/{dossier.id}/appeal", data={"grounds": ""}, headers=JSON)
+    assert answer.status_code == 400 and "Grounds" in answer.get_json()["message"]
+    assert world(dossier) == before
+
+
+def test_once_per_decision(reach, people, officer2):
+    dossier = reach(S.APPEAL, "rejected")
+    decisions.decide_appeal(officer2, _appeal(dossier), uphold=True, rationale="It stands.")
+    commit()
+    assert dossier.state == S.REJECTED
+    before = world(dossier)
+    with pytest.raises(TransitionNotAllowed, match="already been appealed"):
+        decisions.lodge_appeal(people.provider_a, dossier, GROUNDS)
+    commit()
+    assert world(dossier) == before
+
+
+def test_the_deciding_officer_cannot_decide_the_appeal(client, login, reach, people, officer2):
+    dossier = reach(S.APPEAL, "rejected")
+    appeal = _appeal(dossier)
+    assert appeal.decision.decided_by_id == people.officer.id
+    before = world(dossier)
+    # the operation
+    with pytest.raises(NotPermitted, match="another QA officer"):
+        decisions.decide_appeal(people.officer, appeal, uphold=False, rationale="I erred.")
+    commit()
+    # the page: a warning instead of the form
+    login(client, people.officer)
+    text = page_text(client.get(f"/dossiers/{dossier.id}"))
+    assert "You made the decision under appeal" in text
+    assert f"/appeals/{appeal.id}/decide" not in text
+    # a crafted POST
+    url = f"/dossiers/{dossier.id}/appeals/{appeal.id}/decide"
+    data = {"verdict": "overturn", "rationale": "I erred."}
+    assert client.post(url, data=data).status_code == 403
+    answer = client.post(url, data=data, headers=JSON)
+    assert answer.status_code == 403 and "another QA officer" in answer.get_json()["message"]
+    assert world(dossier) == before
+    # another officer sees the form
+    login(client, officer2)
+    assert f"/appeals/{appeal.id}/decide" in page_text(client.get(f"/dossiers/{dossier.id}"))
+
+
+@pytest.mark.parametrize("via", ["rejected", "desk_rejected", "revise_and_resubmit"])
+def test_upheld_the_original_decision_stands(client, login, reach, people, officer2, via):
+    dossier = reach(S.APPEAL, via)
+    original = decisions.latest_decision(dossier)
+    login(client, officer2)
+    response = client.post(
+        f"/dossiers/{dossier.id}/appeals/{_appeal(dossier).id}/decide",
+        data={"verdict": "uphold", "rationale": "The panel weighed the evidence correctly."},
+    )
+    assert response.status_code == 302
+    db.session.refresh(dossier)
+    assert dossier.state == S(via)
+    assert decisions.latest_decision(dossier).id == original.id
+    appeal = _appeal(dossier)
+    assert appeal.state == AppealState.UPHELD and appeal.handled_by_id == officer2.id
+    (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
+    assert "the decision stands" in told.title
+    assert "The panel weighed the evidence correctly." in told.body
+    login(client, people.provider_a)
+    text = page_text(client.get(f"/dossiers/{dossier.id}"))
+    assert "Upheld" in text and officer2.name not in text and "Appeal…" not in text
+
+
+def test_overturned_goes_to_a_new_officer(client, login, reach, people, officer2):
+    dossier = reach(S.APPEAL, "rejected")
+    original = decisions.latest_decision(dossier)
+    decisions.decide_appeal(officer2, _appeal(dossier), uphold=False, rationale="Misjudged.")
+    commit()
+    assert dossier.state == S.DECISION_PENDING
+    assert dossier.case_officer_id == officer2.id
+    db.session.refresh(original)
+    assert original.superseded_at is not None
+    (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
+    assert "overturned" in told.title and "different QA officer" in told.body
+
+    # the original decider may not take the new decision: operation, page, crafted POST
+    before = world(dossier)
+    with pytest.raises(NotPermitted, match="overturned on appeal"):
+        decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Fine.")
+    commit()
+    login(client, people.officer)
+    url = f"/dossiers/{dossier.id}/decide"
+    text = page_text(client.get(url))
+    assert "overturned on appeal" in text and "Record the decision" not in text
+    response = client.post(url, data={"outcome": "approved", "rationale": "Fine."})
+    assert response.status_code == 403 and "overturned on appeal" in page_text(response)
+    assert world(dossier) == before
+
+    # the new officer decides
+    login(client, officer2)
+    assert "Record the decision" in page_text(client.get(url))
+    response = client.post(url, data={"outcome": "approved", "rationale": "On reflection."})
+    assert response.status_code == 302
+    db.session.refresh(dossier)
+    assert dossier.state == S.APPROVED
+    new = decisions.latest_decision(dossier)
+    assert new.decided_by_id == officer2.id and new.round_id == original.round_id
+
+
+def test_overturned_desk_rejection_goes_back_to_screening(reach, people, officer2, panel):
+    dossier = reach(S.APPEAL, "desk_rejected")
+    decisions.decide_appeal(officer2, _appeal(dossier), uphold=False, rationale="In scope.")
+    commit()
+    assert dossier.state == S.SCREENING and dossier.case_officer_id == officer2.id
+    (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
+    assert "back to screening" in told.body
+    # the officer who desk-rejected it may not do so again
+    with pytest.raises(NotPermitted, match="overturned on appeal"):
+        screening.desk_reject(people.officer, dossier, "Still out of scope.")
+    commit()
+    # the new officer builds the panel and the dossier is reviewed in the same round
+    for reviewer in panel[:2]:
+        a = reviews.invite_reviewer(officer2, dossier, reviewer)
+        reviews.accept_invitation(reviewer, a, no_conflict=True)
+    reviews.open_review(officer2, dossier)
+    commit()
+    assert dossier.state == S.IN_REVIEW and dossier.current_round.number == 1
