@@ -64,6 +64,9 @@ def test_config(database_url: str, tmp: Path) -> dict:
         "CELERY_BROKER_URL": None,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Rendering two PDFs per decision would triple the suite's time; the report tests
+        # request their reports, and one test covers the automatic rendering.
+        "REPORTS_ON_DECISION": False,
         "SERVER_NAME": "qa.test",
         "PUBLIC_BASE_URL": "http://qa.test",
     }

@@ -197,6 +197,10 @@ def decide_round(
         f"Decision on {dossier.reference}: {result.label.lower()}",
         "\n".join(body),
     )
+    if current_app.config.get("REPORTS_ON_DECISION", True):
+        from qa_portal.reports.operations import request_both
+
+        request_both(actor, decision)  # rendered by a job once the decision is committed
     return decision
 
 
