@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import User
+from qa_portal.catalogue import operations as catalogue
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers import screening
@@ -187,6 +188,7 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
             priya, second, "Published on the programme page under 'Assessment'.", []
         )
         decisions.verify_condition(officer, second, met=True, note="Checked online.")
+        catalogue.publish_listing(officer, d)
 
     d = _submitted(dana, "Applied Statistics with R", pdfs, country="NL", isced_code="0542")
     if d:  # approved
@@ -199,6 +201,7 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
             outcome="approved",
             rationale="Meets every criterion; exemplary information for learners.",
         )
+        catalogue.publish_listing(officer2, d)
 
     d = _submitted(
         priya,
