@@ -538,7 +538,7 @@ def csv_rows(listings, today: date):
                     listing.country,
                     listing.eqf_level,
                     listing.isced_code,
-                    listing.ects,
+                    None if listing.ects is None else f"{float(listing.ects):g}",
                     listing.workload_hours,
                     listing.participation,
                     listing.languages,

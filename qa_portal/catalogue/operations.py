@@ -100,13 +100,13 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
     """
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers publish listings.")
-    from qa_portal.reviews.operations import lock_dossier
+    from qa_portal.reviews.operations import lock_dossier, today
 
     lock_dossier(dossier)  # two officers publishing at once: the second one waits, then sees it
     decision = publishable_decision(dossier)
     if decision is None:
         raise TransitionNotAllowed("Only an approved microcredential can be published.")
-    if decision.valid_until < utcnow().date():
+    if decision.valid_until < today():
         raise TransitionNotAllowed("The approval has expired; it cannot be published.")
     listing = listing_of(dossier)
     if listing is not None and listing.decision_id == decision.id:

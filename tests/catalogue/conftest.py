@@ -38,9 +38,12 @@ def published(workflow, people):  # noqa: F811 - the imported fixture
 
 def decide(people, panel, dossier, outcome="approved", conditions=None, **kwargs):  # noqa: F811
     """Take a submitted dossier through screening and review to a decision."""
-    screening.take_up(people.officer, dossier)
+    screening.take_up(people.officer, dossier)  # from round 2, re-invites the last panel
+    invited = {a.reviewer_id: a for a in reviews.require_round(dossier).assignments}
     for reviewer in panel[:2]:
-        assignment = reviews.invite_reviewer(people.officer, dossier, reviewer)
+        assignment = invited.get(reviewer.id) or reviews.invite_reviewer(
+            people.officer, dossier, reviewer
+        )
         reviews.accept_invitation(reviewer, assignment, no_conflict=True)
     reviews.open_review(people.officer, dossier)
     commit()
