@@ -150,7 +150,14 @@ def test_results_sort_by_relevance_date_or_title_and_come_in_pages(client, four)
     assert set(relevant[:2]) == {"Cloud Operations", "Security Operations Centre"}
     page = get(client, "/catalogue?q=security+operations")
     assert result_titles(page)[0] == "Security Operations Centre"
-    assert page.by_id("sort").find("option", selected="").attrs["value"] == "relevance"
+    # Words typed after browsing: the form's order is "best match", i.e. relevance.
+    assert page.by_id("sort").find("option", selected="").attrs["value"] == ""
+    browsing = get(client, "/catalogue")
+    assert browsing.by_id("sort").find("option", selected="").attrs["value"] == ""
+    assert (
+        get(client, "/catalogue?sort=date").by_id("sort").find("option", selected="").attrs["value"]
+        == "date"
+    )
 
     first = get(client, "/catalogue?sort=title&per_page=3")
     assert result_titles(first) == ["Cloud Operations", "Digital Marketing", "Leadership Lab"]
