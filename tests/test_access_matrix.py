@@ -161,6 +161,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
     # provider A's notification opens its page; nobody else may open it
     ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
+    # -- public catalogue (provider A's published listing) ----------------------------------
+    ("catalogue.index", "GET"): ANYONE_200,
+    ("catalogue.detail", "GET"): ANYONE_200,
+    ("catalogue.provider", "GET"): ANYONE_200,
+    ("catalogue.csv", "GET"): ANYONE_200,
+    ("catalogue.feed", "GET"): ANYONE_200,
+    # the submitted dossier is not approved: the officer is refused by the state
+    ("catalogue.publish", "POST"): officer_only(409),
+    # the reason is optional: provider A withdraws it; nobody else may
+    ("catalogue.withdraw", "POST"): (LOGIN, "/catalogue/{listing_id}", 403, 403, 403, 403),
+    ("catalogue.revoke", "POST"): officer_only(400),  # the reason is required
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
@@ -206,6 +217,8 @@ def test_every_route_is_in_the_matrix(app):
 # Routes that need the review world (decided and appealed dossiers, an assignment, a
 # notification); building it for the others only costs time.
 NEEDS_REVIEW_WORLD = ("decisions.", "panel.", "reviews.", "inbox.open_notification")
+# Routes about a published listing (of provider A, org_id).
+NEEDS_LISTING = ("catalogue.",)
 
 
 @pytest.fixture
@@ -215,9 +228,12 @@ def world(people, make_org, make_user, make_dossier):
     six visitors."""
 
     def build(endpoint: str):
-        return _world(
+        visitors, values = _world(
             people, make_org, make_user, make_dossier, endpoint.startswith(NEEDS_REVIEW_WORLD)
         )
+        if endpoint.startswith(NEEDS_LISTING):
+            values["listing_id"] = _listing(people, make_user, make_dossier)
+        return visitors, values
 
     return build
 
@@ -321,6 +337,29 @@ def _review_world(people, make_user, make_dossier, submitted):
     decided["review_file"] = decided_file
     appealed = {"dossier_id": d2.id, "appeal_id": appeal.id}
     return decided, appealed, assignment, notification
+
+
+def _listing(people, make_user, make_dossier) -> int:
+    """Provider A's approved and published microcredential."""
+    from qa_portal.catalogue import operations as catalogue
+    from qa_portal.decisions import operations as decisions
+    from qa_portal.dossiers import screening
+    from qa_portal.reviews import operations as reviews
+
+    from .workflow.conftest import full_scores
+
+    dossier = make_dossier(people.provider_a, submit=True, title="Listed")
+    screening.take_up(people.officer, dossier)
+    for reviewer in (people.reviewer, make_user(Role.REVIEWER, email="r2@reviewers-3.example")):
+        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
+        reviews.accept_invitation(reviewer, a, no_conflict=True)
+    reviews.open_review(people.officer, dossier)
+    for a in dossier.current_round.assignments:
+        reviews.submit_review(a.reviewer, a, **full_scores(a))
+    decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Reasons.")
+    listing = catalogue.publish_listing(people.officer, dossier)
+    commit()
+    return listing.id
 
 
 def _url(app, endpoint: str, values: dict) -> str:
