@@ -22,9 +22,9 @@ from qa_portal.core.models import Base, enum_column, utcnow
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers.models import Dossier, DossierState
 
-# A listed dossier back in one of these states is being renewed: start_renewal (allowed only
-# before the approval expires) is the only way back from an approval, and the renewal lasts
-# until the new decision.
+# A listed dossier back in one of these states, with no decision after the listed one, is
+# being renewed: start_renewal (allowed only before the approval expires) is the only way back
+# from an approval, and the renewal lasts until the new decision (whatever it is).
 RENEWING_STATES = (
     DossierState.DRAFT,
     DossierState.SUBMITTED,
@@ -115,7 +115,14 @@ class Listing(Base):
     public_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
     # The current approval stays valid past its date while a renewal awaits its decision.
     renewal_pending: Mapped[bool] = column_property(
-        sa.exists().where(Dossier.id == dossier_id, Dossier.state.in_(RENEWING_STATES))
+        sa.and_(
+            sa.exists()
+            .where(Dossier.id == dossier_id, Dossier.state.in_(RENEWING_STATES))
+            .correlate_except(Dossier),
+            ~sa.exists()
+            .where(Decision.dossier_id == dossier_id, Decision.id > decision_id)
+            .correlate_except(Decision),
+        )
     )
 
     dossier: Mapped[Dossier] = relationship()

@@ -299,16 +299,20 @@ def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishe
     audit_ok()
 
 
-def test_a_refused_renewal_leaves_the_old_approval_to_run_out(
+def test_a_renewal_sent_back_leaves_the_old_approval_to_run_out(
     client, people, panel, make_listing, travel
 ):
     listing = make_listing("Cloud-Native Operations")
     dossier = listing.dossier
     renew(people, dossier, title="Renamed")
-    decide(people, panel, dossier, "rejected")
+    decide(people, panel, dossier, "revise_and_resubmit")
     text = page_text(client, listing)
-    assert "Valid" in text and "Renamed" not in text  # the current approval runs on
+    assert "badge-valid" in text and "Renamed" not in text  # the current approval runs on
     travel((listing.valid_until - today()).days + 1)
+    assert "The approval expired on" in page_text(client, listing)
+    # Revising the renewal after that decision does not bring the old approval back.
+    screening.start_revision(people.provider_a, dossier)
+    commit()
     assert "The approval expired on" in page_text(client, listing)
     db.session.refresh(listing)
     assert listing.public_status(today()) == PublicStatus.EXPIRED
