@@ -172,6 +172,13 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # the reason is optional: provider A withdraws it; nobody else may
     ("catalogue.withdraw", "POST"): (LOGIN, "/catalogue/{listing_id}", 403, 403, 403, 403),
     ("catalogue.revoke", "POST"): officer_only(400),  # the reason is required
+    # -- public JSON API, version 1 (the same listing) --------------------------------------
+    ("api.listings", "GET"): ANYONE_200,
+    ("api.listing", "GET"): ANYONE_200,
+    ("api.achievement", "GET"): ANYONE_200,
+    ("api.ctdl", "GET"): ANYONE_200,
+    ("api.organisations", "GET"): ANYONE_200,
+    ("api.organisation", "GET"): ANYONE_200,
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
@@ -218,7 +225,7 @@ def test_every_route_is_in_the_matrix(app):
 # notification); building it for the others only costs time.
 NEEDS_REVIEW_WORLD = ("decisions.", "panel.", "reviews.", "inbox.open_notification")
 # Routes about a published listing (of provider A, org_id).
-NEEDS_LISTING = ("catalogue.",)
+NEEDS_LISTING = ("catalogue.", "api.")
 
 
 @pytest.fixture
