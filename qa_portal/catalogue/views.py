@@ -136,10 +136,17 @@ def csv():
         .where(*search.conditions(filters, day))
         .order_by(*search.ordering(filters))
     )
-    rows = db.session.execute(query.execution_options(yield_per=500)).scalars()
-    response = Response(
-        stream_with_context(exports.csv_rows(rows, day)), content_type="text/csv; charset=utf-8"
-    )
+
+    def rows():
+        # Streamed in batches (a server-side cursor on PostgreSQL), closed even when the
+        # download is cut short.
+        result = db.session.execute(query.execution_options(yield_per=500))
+        try:
+            yield from exports.csv_rows(result.scalars(), day)
+        finally:
+            result.close()
+
+    response = Response(stream_with_context(rows()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="catalogue-{day.isoformat()}.csv"'
     )

@@ -108,3 +108,14 @@ def test_a_bad_filter_is_refused_with_its_reason(client):
     response = client.get("/catalogue.csv?eqf=12")
     assert response.status_code == 400
     assert "EQF level must be between 1 and 8" in response.get_data(as_text=True)
+
+
+def test_a_download_cut_short_leaves_no_open_cursor(client, make_listing, people):
+    for title in ("First", "Second", "Third"):
+        make_listing(title)
+    response = client.get("/catalogue.csv?per_page=1")
+    chunks = iter(response.response)
+    assert next(chunks).decode("utf-8-sig").startswith("id,reference,title")
+    assert next(chunks)  # the first listing; the visitor then goes away
+    response.close()  # on PostgreSQL an unclosed server-side cursor would warn (an error here)
+    assert client.get("/catalogue.csv").get_data().count(b"\n") == 4
