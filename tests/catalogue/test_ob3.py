@@ -17,8 +17,6 @@ from qa_portal.demo import complete_dossier_data
 
 from .conftest import load_schema
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 DRAFT_2019_09 = "https://json-schema.org/draft/2019-09/schema"
 
 

@@ -4,6 +4,8 @@ the organisation pages; accessible markup."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from qa_portal.catalogue.public import PUBLIC_FIELDS
@@ -274,8 +276,6 @@ def test_only_web_addresses_become_links(client, make_listing):
     listing = make_listing("Cloud-Native Operations")
     data = dict(listing.public, web_page="javascript:alert(1)")
     data["outcomes"][0]["framework_url"] = "javascript:alert(2)"
-    import json
-
     listing.public_json = json.dumps(data)
     commit()
     page = get(client, f"/catalogue/{listing.id}")
