@@ -256,9 +256,10 @@ def world(people, make_org, make_user, make_dossier):
     six visitors."""
 
     def build(endpoint: str):
-        return _world(
+        visitors, values = _world(
             people, make_org, make_user, make_dossier, endpoint.startswith(NEEDS_REVIEW_WORLD)
         )
+        return visitors, values
 
     return build
 

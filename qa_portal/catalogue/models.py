@@ -15,12 +15,24 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from qa_portal.accounts.models import Organisation, User
 from qa_portal.core.models import Base, enum_column, utcnow
 from qa_portal.decisions.models import Decision
-from qa_portal.dossiers.models import Dossier
+from qa_portal.dossiers.models import Dossier, DossierState
+
+# A listed dossier back in one of these states, with no decision after the listed one, is
+# being renewed: start_renewal (allowed only before the approval expires) is the only way back
+# from an approval, and the renewal lasts until the new decision (whatever it is).
+RENEWING_STATES = (
+    DossierState.DRAFT,
+    DossierState.SUBMITTED,
+    DossierState.SCREENING,
+    DossierState.RETURNED,
+    DossierState.IN_REVIEW,
+    DossierState.DECISION_PENDING,
+)
 
 
 class ListingState(enum.StrEnum):
@@ -101,6 +113,17 @@ class Listing(Base):
     )
     workload_hours: Mapped[int | None] = mapped_column(nullable=True)
     public_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # The current approval stays valid past its date while a renewal awaits its decision.
+    renewal_pending: Mapped[bool] = column_property(
+        sa.and_(
+            sa.exists()
+            .where(Dossier.id == dossier_id, Dossier.state.in_(RENEWING_STATES))
+            .correlate_except(Dossier),
+            ~sa.exists()
+            .where(Decision.dossier_id == dossier_id, Decision.id > decision_id)
+            .correlate_except(Decision),
+        )
+    )
 
     dossier: Mapped[Dossier] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -123,7 +146,7 @@ class Listing(Base):
             return PublicStatus.WITHDRAWN
         if self.state == ListingState.REVOKED:
             return PublicStatus.REVOKED
-        if self.valid_until < today:
+        if self.valid_until < today and not self.renewal_pending:
             return PublicStatus.EXPIRED
         if self.conditions == ConditionsStatus.OPEN:
             return PublicStatus.CONDITIONS_OPEN

@@ -1,8 +1,14 @@
 """Publishing approved microcredentials and the listing lifecycle.
 
-valid → expired (computed from the validity date) · valid → withdrawn (provider) ·
-valid → revoked (QA body, with a reason). Publishing again after a renewal decision keeps
-the same listing (and its address) and replaces its content and validity.
+Rules: only QA officers publish, only an approval ("approved" or "approved with
+conditions") that has not expired, and each decision once; publishing again after a
+renewal decision keeps the same listing (its id and address) and replaces its content and
+validity. valid → expired is computed from the validity date (no job), except while a
+renewal started before that date awaits its decision; valid → withdrawn (the provider's
+members, with an optional public reason); valid → revoked (QA officers, with a required
+public reason). A revoked listing is never published again. The listing follows its
+decision's conditions ("conditions open" until every condition is met). Every change is
+audited; a refused action changes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.catalogue.models import ConditionsStatus, Listing, ListingLanguage, ListingState
@@ -86,13 +93,20 @@ def publishable_decision(dossier: Dossier) -> Decision | None:
 
 
 def publish_listing(actor: User, dossier: Dossier) -> Listing:
-    """Publish (or, after a renewal decision, republish) an approved microcredential."""
+    """Publish (or, after a renewal decision, republish) an approved microcredential.
+
+    Refused (nothing changes) unless the actor is a QA officer and the decision in force is
+    an unexpired approval that is not yet published; a revoked listing stays revoked.
+    """
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers publish listings.")
+    from qa_portal.reviews.operations import lock_dossier, today
+
+    lock_dossier(dossier)  # two officers publishing at once: the second one waits, then sees it
     decision = publishable_decision(dossier)
     if decision is None:
         raise TransitionNotAllowed("Only an approved microcredential can be published.")
-    if decision.valid_until < utcnow().date():
+    if decision.valid_until < today():
         raise TransitionNotAllowed("The approval has expired; it cannot be published.")
     listing = listing_of(dossier)
     if listing is not None and listing.decision_id == decision.id:
@@ -110,7 +124,11 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
         with db.session.no_autoflush:  # stored only once every column is filled
             _fill(listing, decision)
             listing.dossier = dossier
-            db.session.add(listing)
+        try:
+            with db.session.begin_nested():
+                db.session.add(listing)
+        except IntegrityError:  # published by someone else a moment ago
+            raise TransitionNotAllowed("This microcredential is already published.") from None
     else:
         listing.state = ListingState.VALID
         listing.ended_at = None
@@ -138,13 +156,27 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
 
 
 def withdraw_listing(actor: User, listing: Listing, reason: str = "") -> None:
-    """The provider takes its microcredential out of the catalogue."""
+    """The provider takes its microcredential out of the catalogue (the page stays as the
+    public record, with the reason if one is given); the QA officers are told."""
     if not listing.dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may withdraw it.")
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise InvalidInput("Keep the reason under 2,000 characters.")
+    LISTING_MACHINE.check(listing, "withdraw", "provider")
     listing.ended_at = utcnow()
-    listing.ended_reason = reason.strip()
-    LISTING_MACHINE.fire(
-        listing, "withdraw", actor=actor, role="provider", reason=listing.ended_reason
+    listing.ended_reason = reason
+    LISTING_MACHINE.fire(listing, "withdraw", actor=actor, role="provider", reason=reason)
+    from qa_portal.notifications.operations import notify, officers
+
+    notify(
+        officers(),
+        "listing_withdrawn",
+        f"{listing.dossier.reference} withdrawn from the catalogue",
+        f"{listing.provider_name} withdrew “{listing.title}” from the public catalogue."
+        + (f"\n\nReason: {reason}" if reason else ""),
+        "catalogue.detail",
+        listing_id=listing.id,
     )
 
 
@@ -154,6 +186,9 @@ def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
         raise NotPermitted("Only QA officers revoke listings.")
     if not reason.strip():
         raise InvalidInput("Give the reason for the revocation; it is published.")
+    if len(reason.strip()) > 2000:
+        raise InvalidInput("Keep the reason under 2,000 characters.")
+    LISTING_MACHINE.check(listing, "revoke", "qa_officer")
     listing.ended_at = utcnow()
     listing.ended_reason = reason.strip()
     LISTING_MACHINE.fire(
@@ -170,11 +205,19 @@ def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
 
 
 def refresh_conditions(dossier: Dossier) -> None:
-    """Keep the listing's "conditions open / met" in step with its decision's conditions."""
+    """Keep the listing's "conditions open / met" in step with its decision's conditions
+    (called when a QA officer verifies a condition)."""
     listing = listing_of(dossier)
     if listing is None:
         return
     status = conditions_status(listing.decision)
     if listing.conditions != status:
+        audit.record(
+            None,
+            "listing.conditions",
+            listing,
+            from_state=listing.conditions.value,
+            to_state=status.value,
+        )
         listing.conditions = status
         listing.updated_at = utcnow()

@@ -160,7 +160,10 @@ def status_expression(today: date):
     return sa.case(
         (Listing.state == ListingState.WITHDRAWN, PublicStatus.WITHDRAWN.value),
         (Listing.state == ListingState.REVOKED, PublicStatus.REVOKED.value),
-        (Listing.valid_until < today, PublicStatus.EXPIRED.value),
+        (
+            sa.and_(Listing.valid_until < today, sa.not_(Listing.renewal_pending)),
+            PublicStatus.EXPIRED.value,
+        ),
         (Listing.conditions == ConditionsStatus.OPEN, PublicStatus.CONDITIONS_OPEN.value),
         else_=PublicStatus.VALID.value,
     )

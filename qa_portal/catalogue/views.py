@@ -1,6 +1,9 @@
-"""Public catalogue pages, and the publish / withdraw / revoke actions."""
+"""Public catalogue pages (search with filter counts, detail, organisation pages), the CSV
+download and the Atom feed, and the publish / withdraw / revoke actions."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
@@ -17,7 +20,8 @@ from qa_portal.core.responses import done
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import isced, queries
 from qa_portal.extensions import db
-from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from qa_portal.reports.models import ReportVariant
+from qa_portal.reports.operations import latest_ready
 from qa_portal.reviews.operations import today
 
 bp = Blueprint("catalogue", __name__)
@@ -45,8 +49,47 @@ def index():
         f=filters,
         error=error,
         isced=isced,
+        ects_ranges=ects_counts(filters, today()),
         current_day=today(),
     ), status
+
+
+# ECTS ranges offered as filter choices: (minimum, maximum, label); both ends inclusive,
+# credits have one decimal.
+ECTS_RANGES = (
+    (None, 5.0, "Up to 5 ECTS"),
+    (5.1, 10.0, "More than 5, up to 10 ECTS"),
+    (10.1, 30.0, "More than 10, up to 30 ECTS"),
+    (30.1, None, "More than 30 ECTS"),
+)
+
+
+def ects_counts(filters: search.Filters, day) -> list[tuple[float | None, float | None, str, int]]:
+    """How many listings each ECTS range would give with the other filters (one query)."""
+    base = replace(filters, ects_min=None, ects_max=None)
+    whens = []
+    for i, (low, high, _label) in enumerate(ECTS_RANGES):
+        bounds = []
+        if low is not None:
+            bounds.append(Listing.ects >= low)
+        if high is not None:
+            bounds.append(Listing.ects <= high)
+        whens.append((sa.and_(*bounds), i))
+    ranged = (
+        sa.select(sa.case(*whens, else_=-1).label("bucket"))
+        .where(*search.conditions(base, day), Listing.ects.is_not(None))
+        .subquery()
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(ranged.c.bucket, sa.func.count()).group_by(ranged.c.bucket)
+        ).all()
+    )
+    return [
+        (low, high, label, counts.get(i, 0))
+        for i, (low, high, label) in enumerate(ECTS_RANGES)
+        if counts.get(i, 0)
+    ]
 
 
 @bp.get("/catalogue/<int:listing_id>")
@@ -58,16 +101,7 @@ def detail(listing_id: int):
     ).scalar()
     if listing is None:
         abort(404)
-    report = db.session.execute(
-        sa.select(Report)
-        .where(
-            Report.decision_id == listing.decision_id,
-            Report.variant == ReportVariant.PUBLIC,
-            Report.status == ReportStatus.READY,
-        )
-        .order_by(Report.revision.desc())
-        .limit(1)
-    ).scalar()
+    report = latest_ready(listing.decision, ReportVariant.PUBLIC)
     return render_template(
         "catalogue/detail.html",
         listing=listing,
@@ -75,6 +109,7 @@ def detail(listing_id: int):
         status=listing.public_status(today()),
         report=report,
         decision=listing.decision,
+        current_day=today(),
     )
 
 
@@ -83,11 +118,17 @@ def provider(org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind != OrgKind.PROVIDER or org.status != AccountStatus.ACTIVE:
         abort(404)
-    filters = search.Filters(provider=org.id, per_page=100)
+    try:
+        number = search.parse({"page": request.args.get("page", "")}).page
+    except InvalidInput as exc:
+        abort(400, exc.message)
+    filters = search.Filters(provider=org.id, sort="title", page=number)
     page = search.search(filters, today())
     if page.total == 0:
         abort(404)  # organisations appear once they have a published microcredential
-    return render_template("catalogue/provider.html", org=org, page=page, current_day=today())
+    return render_template(
+        "catalogue/provider.html", org=org, page=page, f=filters, current_day=today()
+    )
 
 
 @bp.get("/catalogue.csv")
@@ -102,19 +143,33 @@ def csv():
         .where(*search.conditions(filters, day))
         .order_by(*search.ordering(filters))
     )
-    rows = db.session.execute(query.execution_options(yield_per=500)).scalars()
-    response = Response(stream_with_context(exports.csv_rows(rows, day)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="catalogue.csv"'
+
+    def rows():
+        # Streamed in batches (a server-side cursor on PostgreSQL), closed even when the
+        # download is cut short.
+        result = db.session.execute(query.execution_options(yield_per=500))
+        try:
+            yield from exports.csv_rows(result.scalars(), day)
+        finally:
+            result.close()
+
+    response = Response(stream_with_context(rows()), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="catalogue-{day.isoformat()}.csv"'
+    )
     return response
 
 
 @bp.get("/catalogue/feed.atom")
 def feed():
+    """The 50 newest approvals still standing (not withdrawn, revoked or expired)."""
+    day = today()
     listings = (
         db.session.execute(
             sa.select(Listing)
-            .where(Listing.state == ListingState.VALID)
-            .order_by(Listing.published_at.desc())
+            .join(Decision, Decision.id == Listing.decision_id)
+            .where(Listing.state == ListingState.VALID, search.status_expression(day) != "expired")
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
             .limit(50)
         )
         .scalars()
@@ -123,8 +178,8 @@ def feed():
     from qa_portal.accounts.queries import qa_body
 
     body = qa_body()
-    xml = exports.atom_feed(listings, body.name if body else "QA Portal", today())
-    return Response(xml, mimetype="application/atom+xml")
+    xml = exports.atom_feed(listings, body.name if body else "QA Portal", day)
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
 
 @bp.post("/dossiers/<int:dossier_id>/publish")
@@ -146,8 +201,6 @@ def publish(dossier_id: int):
 @login_required
 def withdraw(listing_id: int):
     listing = _listing_or_404(listing_id)
-    if not listing.dossier.is_member(current_user):
-        abort(403)
     operations.withdraw_listing(current_user, listing, request.form.get("reason", ""))
     commit()
     return done(

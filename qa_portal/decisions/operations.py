@@ -321,6 +321,9 @@ def verify_condition(actor: User, condition: Condition, *, met: bool, note: str)
         dossier_id=dossier.id,
         note=condition.verification_note,
     )
+    from qa_portal.catalogue.operations import refresh_conditions  # "conditions met" listing
+
+    refresh_conditions(dossier)
     verdict = "met" if met else "not met"
     reviews.tell_providers(
         dossier,
