@@ -21,7 +21,8 @@ def score_chart(criteria: list[dict], aliases: list[str]) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="10">',
+        f'viewBox="0 0 {width} {height}" '
+        'font-family="Report Sans, DejaVu Sans, sans-serif" font-size="10">',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     for score, label in (
