@@ -133,6 +133,43 @@ def column_text(data: bytes, header: str, next_header: str | None) -> tuple[str,
     return "\n".join(parts), pages
 
 
+def overlapping_text(data: bytes) -> list[tuple[int, str, str]]:
+    """Pairs of characters printed over each other: (page number, one, the other). A block
+    laid over another (a cover element under the title, a cell under its neighbour) shows
+    here; neighbouring letters of a word only touch (or, kerned, overlap a little: letters
+    that follow each other in the page's text are not compared)."""
+    found = []
+    for number, page in enumerate(pdf_pages(data), start=1):
+        chars = sorted(
+            ({**c, "i": i} for i, c in enumerate(page.chars) if c["text"].strip()),
+            key=lambda c: c["x0"],
+        )
+        active: list[dict] = []
+        for c in chars:
+            active = [a for a in active if a["x1"] > c["x0"]]
+            for a in active:
+                if abs(a["i"] - c["i"]) == 1:
+                    continue
+                width = min(a["x1"] - a["x0"], c["x1"] - c["x0"])
+                height = min(a["bottom"] - a["top"], c["bottom"] - c["top"])
+                dx = min(a["x1"], c["x1"]) - max(a["x0"], c["x0"])
+                dy = min(a["bottom"], c["bottom"]) - max(a["top"], c["top"])
+                if dx > 0.3 * width and dy > 0.3 * height:
+                    found.append((number, a["text"], c["text"]))
+            active.append(c)
+    return found
+
+
+def outside_the_page(data: bytes) -> list[tuple[int, str]]:
+    """Characters not wholly inside their page box: (page number, character)."""
+    return [
+        (number, c["text"])
+        for number, page in enumerate(pdf_pages(data), start=1)
+        for c in page.chars
+        if c["x0"] < 0 or c["top"] < 0 or c["x1"] > page.width or c["bottom"] > page.height
+    ]
+
+
 def pdf_metadata(data: bytes) -> dict[str, str]:
     """The document information dictionary, plus the XMP packet as text if there is one."""
     reader = PdfReader(io.BytesIO(data))
@@ -170,6 +207,8 @@ __all__ = [
     "pdf_pages",
     "full_scores",
     "normalised",
+    "outside_the_page",
+    "overlapping_text",
     "page_texts",
     "pdf_metadata",
     "pdf_text",
