@@ -58,8 +58,12 @@ def report_number(decision: Decision) -> str:
     )
 
 
-def request_report(actor: User | None, decision: Decision, variant: ReportVariant) -> Report:
-    """Queue a new revision of the report on ``decision``; rendered after the commit."""
+def request_report(
+    actor: User | None, decision: Decision, variant: ReportVariant, *, dispatch: bool = True
+) -> Report:
+    """Queue a new revision of the report on ``decision``; rendered by a job after the commit
+    (``dispatch=False``: the caller renders it itself, as the CLI does). Only the QA body
+    generates reports, and only on reviewed rounds."""
     if actor is not None and not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
         raise NotPermitted("Only the QA body generates reports.")
     if decision.outcome not in REVIEWED:
@@ -95,9 +99,24 @@ def request_report(actor: User | None, decision: Decision, variant: ReportVarian
         revision=revision,
         code=report.code,
     )
+    if dispatch:
+        report_id = report.id
+        after_commit(lambda: _dispatch(report_id))
+    return report
+
+
+def retry_report(actor: User, report: Report) -> None:
+    """Queue a report whose rendering failed again; the job runs after the commit."""
+    if not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
+        raise NotPermitted("Only the QA body generates reports.")
+    if report.status != ReportStatus.FAILED:
+        raise TransitionNotAllowed("Only a report whose rendering failed can be tried again.")
+    report.status = ReportStatus.QUEUED
+    report.error = ""
+    db.session.flush()
+    audit.record(actor, "report.retry", report, revision=report.revision)
     report_id = report.id
     after_commit(lambda: _dispatch(report_id))
-    return report
 
 
 def request_both(actor: User | None, decision: Decision) -> list[Report]:
@@ -183,17 +202,22 @@ def by_code(code: str) -> Report | None:
     return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
 
 
-def can_download(user, report: Report) -> bool:
-    """Internal: QA staff only. Public: QA staff and the provider's members, and everyone
-    once the microcredential is published in the catalogue."""
-    if not report.is_ready:
-        return False
+def can_view(user, report: Report) -> bool:
+    """Who may see a report (its page, status and file). Internal: QA staff only. Public:
+    QA staff and the provider's members, and everyone once the microcredential is published
+    in the catalogue; never the reviewers or other providers before that."""
     staff = bool(user and user.is_authenticated and user.is_staff)
-    if report.variant == ReportVariant.INTERNAL:
-        return staff
-    if staff or (user and user.is_authenticated and report.dossier.is_member(user)):
+    if staff:
+        return True
+    if report.variant != ReportVariant.PUBLIC:
+        return False
+    if user and user.is_authenticated and report.dossier.is_member(user):
         return True
     return is_public(report)
+
+
+def can_download(user, report: Report) -> bool:
+    return report.is_ready and can_view(user, report)
 
 
 def is_public(report: Report) -> bool:

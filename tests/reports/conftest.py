@@ -181,6 +181,23 @@ def pdf_metadata(data: bytes) -> dict[str, str]:
 
 
 @pytest.fixture
+def decided(workflow):  # noqa: F811 - the imported fixture
+    """Provider A's dossier, reviewed by two reviewers and approved: (dossier, decision)."""
+    return workflow.decided("approved")
+
+
+def issue(actor, decision, variant=ReportVariant.PUBLIC):
+    """Request a report and let the in-process job render it: (report, PDF bytes)."""
+    from qa_portal.extensions import db
+
+    report = reports.request_report(actor, decision, variant)
+    commit()
+    db.session.refresh(report)
+    assert report.is_ready, report.error
+    return report, reports.read(report)
+
+
+@pytest.fixture
 def rendered(workflow, people):  # noqa: F811 - the imported fixture
     """Render the report of a freshly decided dossier; returns (dossier, decision, {variant:
     (report, bytes)})."""
@@ -204,6 +221,7 @@ def rendered(workflow, people):  # noqa: F811 - the imported fixture
 __all__ = [
     "column_text",
     "header_cell",
+    "issue",
     "pdf_pages",
     "full_scores",
     "normalised",
