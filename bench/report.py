@@ -9,16 +9,19 @@ Renders a report of about ten pages from plain data (no database: the data has t
   WeasyPrint's default fetcher, the stylesheet and fonts addressed as ``file:`` URLs of the
   very same files, so both runs lay out identical documents.
 
-Prints the median and spread of N runs of each, the ratio portal / bare, and the peak
-resident memory of the process; exits with status 1 when a target is missed (ratio ≤ 1.2,
-median ≤ 2 s, peak RSS ≤ 300 MB). ``--pages DIR`` also writes the PDF and PNG images of the
-cover, the first scores page and the matrix page (``pdftoppm`` from poppler-utils).
+Prints the median and spread of N runs of each (wall-clock and CPU time: on a busy machine
+the wall clock also counts the time other processes had the CPU), the ratio portal / bare,
+and the peak resident memory of the process. Exits with status 1 when a target is missed
+(ratio ≤ 1.2, median ≤ 2 s, peak RSS ≤ 300 MB), unless ``--report-only``. ``--pages DIR``
+also writes the PDF and PNG images of the cover, the first scores page and the matrix page
+(``pdftoppm`` from poppler-utils).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import statistics
 import subprocess
@@ -252,14 +255,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def timed(fn, runs: int) -> tuple[list[float], bytes]:
-    times, result = [], b""
+def timed(fn, runs: int) -> tuple[list[float], list[float], bytes]:
+    """Wall-clock and CPU seconds of each run, and the last result."""
+    wall, cpu, result = [], [], b""
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall, cpu, result
 
 
 def page_count(pdf: bytes) -> int:
@@ -318,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each renderer (5)")
     parser.add_argument("--pages", type=Path, help="write the PDF and page images here")
+    parser.add_argument(
+        "--report-only", action="store_true", help="exit 0 even when a target is missed"
+    )
     args = parser.parse_args(argv)
 
     from weasyprint import HTML
@@ -349,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             # warm up both (font loading, imports) before measuring
             first = portal()
             bare()
-            portal_times, pdf = timed(portal, args.runs)
-            bare_times, bare_pdf = timed(bare, args.runs)
+            portal_times, portal_cpu, pdf = timed(portal, args.runs)
+            bare_times, bare_cpu, bare_pdf = timed(bare, args.runs)
             pages = page_count(first)
             if args.pages:
                 args.pages.mkdir(parents=True, exist_ok=True)
@@ -361,17 +369,21 @@ def main(argv: list[str] | None = None) -> int:
     portal_median = statistics.median(portal_times)
     bare_median = statistics.median(bare_times)
     ratio = portal_median / bare_median
+    cpu_ratio = statistics.median(portal_cpu) / statistics.median(bare_cpu)
     rss = peak_rss_mb()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Report: {pages} pages, {len(pdf) / 1024:.0f} KB ({page_count(bare_pdf)} pages bare)")
-    print(
-        f"portal (core/pdf.py): median {portal_median:.3f} s over {args.runs} runs "
-        f"(min {min(portal_times):.3f}, max {max(portal_times):.3f})"
-    )
-    print(
-        f"bare WeasyPrint:      median {bare_median:.3f} s over {args.runs} runs "
-        f"(min {min(bare_times):.3f}, max {max(bare_times):.3f})"
-    )
-    print(f"ratio portal / bare:  {ratio:.3f} (target ≤ {TARGET_RATIO})")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load}")
+    for name, wall, cpu in (
+        ("portal (core/pdf.py)", portal_times, portal_cpu),
+        ("bare WeasyPrint", bare_times, bare_cpu),
+    ):
+        print(
+            f"{name + ':':22}median {statistics.median(wall):.3f} s wall, "
+            f"{statistics.median(cpu):.3f} s CPU over {args.runs} runs "
+            f"(wall min {min(wall):.3f}, max {max(wall):.3f})"
+        )
+    print(f"ratio portal / bare:  {ratio:.3f} wall, {cpu_ratio:.3f} CPU (target ≤ {TARGET_RATIO})")
     print(f"peak RSS:             {rss:.0f} MB (target ≤ {TARGET_RSS_MB} MB)")
     for image in images:
         print(f"page image:           {image}")
@@ -385,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     if pages < 10:
         missed.append(f"only {pages} pages (the benchmark is meant for about 10)")
     print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
-    return 1 if missed else 0
+    return 1 if missed and not args.report_only else 0
 
 
 if __name__ == "__main__":

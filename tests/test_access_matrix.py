@@ -161,6 +161,15 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
     # provider A's notification opens its page; nobody else may open it
     ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
+    # -- review reports: the decided dossier's public report (not yet published) ------------
+    ("reports.generate", "POST"): (LOGIN, 403, 403, 403, 400, 400),
+    ("reports.show", "GET"): (404, 200, 404, 404, 200, 200),
+    ("reports.status", "GET"): (404, 200, 404, 404, 200, 200),
+    ("reports.download", "GET"): (404, 200, 404, 404, 200, 200),
+    ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 409, 409),  # it did not fail
+    ("reports.verify_start", "GET"): ANYONE_200,
+    ("reports.verify", "GET"): ANYONE_200,
+    ("reports.verify", "POST"): (400,) * SIX,  # no file chosen
 }
 
 # A POST with no field filled in (a browser always sends at least the CSRF token, so the
@@ -205,7 +214,13 @@ def test_every_route_is_in_the_matrix(app):
 
 # Routes that need the review world (decided and appealed dossiers, an assignment, a
 # notification); building it for the others only costs time.
-NEEDS_REVIEW_WORLD = ("decisions.", "panel.", "reviews.", "inbox.open_notification")
+NEEDS_REVIEW_WORLD = (
+    "decisions.",
+    "panel.",
+    "reviews.",
+    "inbox.open_notification",
+    "reports.",
+)
 
 
 @pytest.fixture
@@ -258,6 +273,8 @@ def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
                 "appeal_id": appealed["appeal_id"],
                 "decided": decided,
                 "appealed": appealed,
+                "report_id": decided["report_id"],
+                "code": decided["code"],
             }
         )
     return visitors, values
@@ -319,8 +336,27 @@ def _review_world(people, make_user, make_dossier, submitted):
     # reviews.file names an evidence file of the version under review
     decided_file = d1.versions[0].snapshot["files"][0]["id"]
     decided["review_file"] = decided_file
+    report = _issued_report(decision)
+    decided.update(report_id=report.id, code=report.code)
     appealed = {"dossier_id": d2.id, "appeal_id": appeal.id}
     return decided, appealed, assignment, notification
+
+
+def _issued_report(decision):
+    """The decision's public report, as issued (a stand-in file: rendering is tested in
+    tests/reports/)."""
+    from qa_portal.core import storage
+    from qa_portal.reports import operations as reports
+    from qa_portal.reports.models import ReportStatus, ReportVariant
+
+    from .conftest import pdf_bytes
+
+    report = reports.request_report(None, decision, ReportVariant.PUBLIC, dispatch=False)
+    stored = storage.save_bytes(pdf_bytes("Report"), kind="reports")
+    report.stored_name, report.sha256, report.size = stored.stored_name, stored.sha256, stored.size
+    report.pages, report.rendered_at, report.status = 1, utcnow(), ReportStatus.READY
+    commit()
+    return report
 
 
 def _url(app, endpoint: str, values: dict) -> str:

@@ -58,13 +58,16 @@ def report_number(decision: Decision) -> str:
     )
 
 
+GENERATORS = (Role.QA_OFFICER, Role.QA_ADMIN)
+
+
 def request_report(
     actor: User | None, decision: Decision, variant: ReportVariant, *, dispatch: bool = True
 ) -> Report:
     """Queue a new revision of the report on ``decision``; rendered by a job after the commit
     (``dispatch=False``: the caller renders it itself, as the CLI does). Only the QA body
     generates reports, and only on reviewed rounds."""
-    if actor is not None and not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
+    if actor is not None and not actor.has_role(*GENERATORS):
         raise NotPermitted("Only the QA body generates reports.")
     if decision.outcome not in REVIEWED:
         raise TransitionNotAllowed(
@@ -107,7 +110,7 @@ def request_report(
 
 def retry_report(actor: User, report: Report) -> None:
     """Queue a report whose rendering failed again; the job runs after the commit."""
-    if not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
+    if not actor.has_role(*GENERATORS):
         raise NotPermitted("Only the QA body generates reports.")
     if report.status != ReportStatus.FAILED:
         raise TransitionNotAllowed("Only a report whose rendering failed can be tried again.")
@@ -183,6 +186,27 @@ def reports_for(decision_ids: list[int]) -> list[Report]:
             .order_by(Report.decision_id, Report.variant, Report.revision.desc())
         ).scalars()
     )
+
+
+def panel_for(user, dossier) -> dict:
+    """The dossier's reviewed decisions, newest first, each with the reports ``user`` may see
+    (newest revision first); ``can_generate`` for QA staff."""
+    staff = bool(user and user.is_authenticated and user.is_staff)
+    decisions = list(
+        db.session.execute(
+            sa.select(Decision)
+            .where(Decision.dossier_id == dossier.id, Decision.outcome.in_(REVIEWED))
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        ).scalars()
+    )
+    by_decision: dict[int, list[Report]] = {}
+    for report in reports_for([d.id for d in decisions]):
+        if can_view(user, report) and (staff or report.is_ready):
+            by_decision.setdefault(report.decision_id, []).append(report)
+    items = [{"decision": d, "reports": by_decision.get(d.id, [])} for d in decisions]
+    if not staff:
+        items = [item for item in items if item["reports"]]
+    return {"decisions": items, "can_generate": staff and user.has_role(*GENERATORS)}
 
 
 def latest_ready(decision: Decision, variant: ReportVariant) -> Report | None:

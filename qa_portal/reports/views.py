@@ -29,6 +29,13 @@ from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 bp = Blueprint("reports", __name__)
 
 
+@bp.app_template_global()
+def report_panel(dossier) -> dict:
+    """For ``templates/reports/_panel.html`` on the dossier page: the dossier's reviewed
+    decisions with the reports the current user may see, and whether they may generate."""
+    return operations.panel_for(current_user, dossier)
+
+
 def _report_or_404(report_id: int) -> Report:
     report = db.session.get(Report, report_id)
     if report is None or not operations.can_view(current_user, report):

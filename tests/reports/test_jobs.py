@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from qa_portal.core.audit import AuditEntry
+from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
@@ -154,3 +155,31 @@ def test_the_command_line_renders_a_report_to_a_file(app, decided, people, tmp_p
     assert missing.exit_code != 0
     assert "has no decided, reviewed round" in missing.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_dossier_page_lists_reports_and_lets_the_qa_body_generate_them(
+    client, login, decided, people, no_dispatch
+):
+    dossier, decision = decided
+    login(client, people.officer)
+    html = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Review reports" in html and "No report generated yet." in html
+    assert "Generate the public report" in html and "Generate the internal report" in html
+    _generate(client, decision, variant="internal")
+    queued = db.session.execute(sa.select(Report)).scalar_one()
+    html = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "New revision of the internal report" in html and "Queued" in html
+    assert f"/reports/{queued.id}" in html
+
+    # the provider sees issued public reports only
+    login(client, people.provider_a)
+    assert "Review reports" not in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    reports.render(queued.id)
+    db.session.expire_all()
+    public = reports.request_report(people.officer, decision, ReportVariant.PUBLIC)
+    commit()
+    reports.render(public.id)
+    html = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Review reports" in html and "Public report" in html
+    assert "Internal report" not in html and "Generate" not in html
+    assert f"/reports/{public.id}/download" in html
