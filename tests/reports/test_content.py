@@ -7,9 +7,24 @@ import re
 
 import pytest
 
+from qa_portal.core.db import commit
+from qa_portal.decisions import operations as decisions
+from qa_portal.dossiers import operations as dossiers
+from qa_portal.dossiers import screening
+from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.reports.models import ReportVariant
+from qa_portal.reviews import operations as reviews
 
-from .conftest import column_text, normalised, pdf_metadata, pdf_text, squeezed
+from ..workflow.conftest import full_scores
+from .conftest import (
+    column_text,
+    issue,
+    normalised,
+    page_texts,
+    pdf_metadata,
+    pdf_text,
+    squeezed,
+)
 from .world import Spec, render_world
 
 PUBLIC, INTERNAL = ReportVariant.PUBLIC, ReportVariant.INTERNAL
@@ -161,3 +176,38 @@ def test_bench_data_has_the_shape_of_real_report_data(sample):
         return None
 
     assert shape(made_up) == shape(real)
+
+
+def test_a_second_round_report_gives_the_history_and_what_changed(workflow, people):
+    """Revise and resubmit, then approval: the round-2 report lists both rounds and the
+    outcome the provider reworded (the diff against version 1)."""
+    dossier, _ = workflow.decided("revise_and_resubmit")
+    screening.start_revision(people.provider_a, dossier)
+    data = dossier_to_dict(dossier)
+    data["outcomes"][0]["statement"] = "Operate a containerised application in production."
+    dossiers.save_dossier(people.provider_a, dossier, data, dossier.lock_version)
+    dossiers.submit_dossier(people.provider_a, dossier)
+    screening.take_up(people.officer, dossier)  # invites round 1's reviewers again
+    assignments = dossier.current_round.assignments
+    assert len(assignments) == 2
+    for a in assignments:
+        reviews.accept_invitation(a.reviewer, a, no_conflict=True)
+    reviews.open_review(people.officer, dossier)
+    for a in assignments:
+        reviews.submit_review(a.reviewer, a, **full_scores(a))
+    decision = decisions.decide_round(
+        people.officer, dossier, outcome="approved", rationale="Now meets the standards."
+    )
+    commit()
+    _, pdf = issue(people.officer, decision)
+    text = normalised(pdf_text(pdf))
+    assert "9. Round history" in text and "Changes since version 1" in text
+    assert "Revise and resubmit" in text and "Approved" in text
+    assert "1 outcome reworded" in text
+    assert "“Operate a containerised application in production.”" in text
+    assert "review round 2" in text
+    # page numbers and the running header and footer on every page after the cover
+    pages = page_texts(pdf)
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Verification code" in page and "revision 1" in page
