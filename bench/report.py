@@ -64,7 +64,7 @@ COMMENT = (
 )
 
 
-def sample_context(outcomes: int = 16, reviewers: int = 3, conditions: int = 4) -> dict:
+def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) -> dict:
     """Report data of a realistic decided dossier, in the shape of ``data.build``."""
     import segno
 
@@ -101,7 +101,11 @@ def sample_context(outcomes: int = 16, reviewers: int = 3, conditions: int = 4) 
     aliases = [f"Reviewer {i + 1}" for i in range(reviewers)]
     criteria = []
     for position, title in enumerate(CRITERIA, start=1):
-        scores = [(a, 2 + (position + j) % 3) for j, a in enumerate(aliases)]
+        # mostly "meets", some "exceeds"; criterion 2 divergent (1 against 3)
+        scores = [
+            (a, 1 if (position == 2 and j == 0) else 3 + ((position + j) % 4 == 0))
+            for j, a in enumerate(aliases)
+        ]
         values = [s for _, s in scores]
         spread = max(values) - min(values)
         criteria.append(

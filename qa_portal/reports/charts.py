@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 PALETTE = ["#1d4e89", "#c2410c", "#15803d", "#7c3aed", "#b45309", "#0e7490", "#be123c", "#4d7c0f"]
 WIDTH = 520
-LEFT, RIGHT, TOP, ROW_H = 58, 40, 34, 26
+LEFT, RIGHT, TOP, ROW_H = 58, 40, 34, 23
 CHAR_W = 6.4  # a generous average advance of the 10-unit font, to lay the legend out
 LEGEND_ROW = 16
 
