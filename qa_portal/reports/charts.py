@@ -21,7 +21,7 @@ def _legend(aliases: list[str]) -> list[tuple[float, int, str, str]]:
     items = [("dot", alias) for alias in aliases] + [("mean", "mean"), ("spread", "divergent")]
     placed, cursor, row = [], float(LEFT), 0
     for kind, label in items:
-        width = 14 + CHAR_W * len(label) + 12
+        width = 14 + CHAR_W * len(label) + 18
         if cursor + width > WIDTH - 8 and cursor > LEFT:
             cursor, row = float(LEFT), row + 1
         placed.append((cursor, row, kind, label))

@@ -138,25 +138,33 @@ def overlapping_text(data: bytes) -> list[tuple[int, str, str]]:
     laid over another (a cover element under the title, a cell under its neighbour) shows
     here; neighbouring letters of a word only touch (or, kerned, overlap a little: letters
     that follow each other in the page's text are not compared)."""
+    cell = 8.0  # points: characters are only compared with those in the grid cells they touch
     found = []
     for number, page in enumerate(pdf_pages(data), start=1):
-        chars = sorted(
-            ({**c, "i": i} for i, c in enumerate(page.chars) if c["text"].strip()),
-            key=lambda c: c["x0"],
-        )
-        active: list[dict] = []
-        for c in chars:
-            active = [a for a in active if a["x1"] > c["x0"]]
-            for a in active:
-                if abs(a["i"] - c["i"]) == 1:
-                    continue
-                width = min(a["x1"] - a["x0"], c["x1"] - c["x0"])
-                height = min(a["bottom"] - a["top"], c["bottom"] - c["top"])
-                dx = min(a["x1"], c["x1"]) - max(a["x0"], c["x0"])
-                dy = min(a["bottom"], c["bottom"]) - max(a["top"], c["top"])
-                if dx > 0.3 * width and dy > 0.3 * height:
-                    found.append((number, a["text"], c["text"]))
-            active.append(c)
+        grid: dict[tuple[int, int], list[dict]] = {}
+        for i, c in enumerate(page.chars):
+            if not c["text"].strip():
+                continue
+            c = {**c, "i": i}
+            cells = [
+                (gx, gy)
+                for gx in range(int(c["x0"] // cell), int(c["x1"] // cell) + 1)
+                for gy in range(int(c["top"] // cell), int(c["bottom"] // cell) + 1)
+            ]
+            seen = set()
+            for key in cells:
+                for a in grid.get(key, ()):
+                    if a["i"] in seen or abs(a["i"] - c["i"]) == 1:
+                        continue
+                    seen.add(a["i"])
+                    width = min(a["x1"] - a["x0"], c["x1"] - c["x0"])
+                    height = min(a["bottom"] - a["top"], c["bottom"] - c["top"])
+                    dx = min(a["x1"], c["x1"]) - max(a["x0"], c["x0"])
+                    dy = min(a["bottom"], c["bottom"]) - max(a["top"], c["top"])
+                    if dx > 0.3 * width and dy > 0.3 * height:
+                        found.append((number, a["text"], c["text"]))
+            for key in cells:
+                grid.setdefault(key, []).append(c)
     return found
 
 

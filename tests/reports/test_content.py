@@ -145,7 +145,7 @@ def test_internal_report_names_the_panel_and_keeps_confidential_comments(sample)
     assert "INTERNAL" in text
     for name, _ in SPEC.reviewers:
         assert name in text
-    emails, pages = column_text(data, "E-mail", "Recommendation")
+    emails, pages = column_text(data, "Name and e-mail", "Recommendation")
     assert pages
     for _, email in SPEC.reviewers:
         assert email in squeezed(emails)

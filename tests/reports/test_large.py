@@ -159,6 +159,6 @@ def test_all_conditions_and_six_reviewers_are_reported(large):
     assert "6 independent experts" in header
     scores, pages = column_text(data, "R6", "Mean")
     assert pages and len(re.findall(r"\b[1-4]\b", scores)) >= 8
-    internal = normalised(column_text(large.pdfs[INTERNAL], "Name", "E-mail")[0])
+    internal = normalised(column_text(large.pdfs[INTERNAL], "Name and e-mail", "Recommendation")[0])
     for name, _ in large.spec.reviewers:
         assert name in internal
