@@ -174,7 +174,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.show", "GET"): PROVIDER_OR_STAFF,
     ("reports.status", "GET"): PROVIDER_OR_STAFF,
     ("reports.download", "GET"): PROVIDER_OR_STAFF,
-    ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 400, 400),  # it did not fail
+    ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 409, 409),  # it did not fail
     ("reports.verify_start", "GET"): ANYONE_200,
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent

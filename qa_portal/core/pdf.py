@@ -13,7 +13,7 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -54,7 +54,8 @@ def static_url(path: str) -> str:
 
 
 def render_html(template: str, **context: Any) -> str:
-    return render_template(template, static_url=static_url, **context)
+    """The template rendered with ``context`` only (no request globals, no database)."""
+    return current_app.jinja_env.get_template(template).render(static_url=static_url, **context)
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -49,9 +49,9 @@ def render_command(dossier_id: int, variant: str, output: str) -> None:
     if decision is None:
         raise click.ClickException(f"Dossier {dossier_id} has no decided, reviewed round.")
     try:
-        report = operations.request_report(None, decision, ReportVariant(variant))
+        report = operations.request_report(None, decision, ReportVariant(variant), dispatch=False)
         report_id = report.id
-        db.session.commit()  # stored first; rendered here rather than by a worker
+        commit()  # the queued revision is stored first; rendered here rather than by a job
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc

@@ -68,7 +68,7 @@ def eu_elements(d: dict[str, Any]) -> list[tuple[str, str]]:
     participation = label_of(d.get("participation"))
     if d.get("pacing"):
         participation += f", {label_of(d['pacing']).lower()}"
-    rows = [
+    return [
         ("Title of the micro-credential", d.get("title", "")),
         (
             "Country / region of the issuer",
@@ -83,19 +83,12 @@ def eu_elements(d: dict[str, Any]) -> list[tuple[str, str]]:
         ("Type of quality assurance", d.get("internal_qa", "")),
         (
             "Prerequisites",
-            "; ".join(
-                f"{label_of(p.get('kind'))}: {p.get('description', '')}".strip(": ")
-                for p in d.get("prerequisites", [])
-            )
-            or "None",
+            "; ".join(_prerequisite(p) for p in d.get("prerequisites", [])) or "None",
         ),
         ("Supervision and identity verification", ", ".join(supervision)),
         (
             "Integration / stackability",
-            "; ".join(
-                f"{s.get('qualification')} ({s.get('awarding_body')})"
-                for s in d.get("stackability", [])
-            )
+            "; ".join(_stackability(s) for s in d.get("stackability", []))
             or d.get("recognition_arrangements", ""),
         ),
         ("Languages", _languages(d.get("languages_instruction", []))),
@@ -104,7 +97,48 @@ def eu_elements(d: dict[str, Any]) -> list[tuple[str, str]]:
             f"{d.get('isced_code', '')} {isced.name_of(d.get('isced_code'))}".strip(),
         ),
     ]
-    return rows
+
+
+def _prerequisite(p: dict[str, Any]) -> str:
+    text = ": ".join(part for part in (label_of(p.get("kind")), p.get("description", "")) if part)
+    if p.get("related_reference"):
+        text += f" (see {p['related_reference']})"
+    return text
+
+
+def _stackability(s: dict[str, Any]) -> str:
+    text = s.get("qualification") or ""
+    if s.get("awarding_body"):
+        text += f" ({s['awarding_body']})"
+    if s.get("credits"):
+        text += f", {s['credits']:g} ECTS recognised"
+    return text
+
+
+def further_information(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """The other elements the provider submitted, as (label, text); empty ones left out."""
+    from qa_portal.dossiers.models import ISSUANCE_STANDARDS
+
+    issuance = label_of(d.get("issuance"))
+    standards = [ISSUANCE_STANDARDS.get(s, s) for s in d.get("issuance_standards") or []]
+    if standards:
+        issuance = f"{issuance} ({', '.join(standards)})" if issuance else ", ".join(standards)
+    rows = [
+        ("Summary", d.get("summary")),
+        ("Description", d.get("description")),
+        ("Programme web page", d.get("web_page")),
+        ("Partner organisations", "; ".join(d.get("partners") or [])),
+        ("Language(s) of assessment", _languages(d.get("languages_assessment") or [])),
+        ("Keywords", ", ".join(d.get("keywords") or [])),
+        ("Credit transfer and recognition", d.get("recognition_arrangements")),
+        ("External decision requested", label_of(d.get("external_decision"))),
+        ("Earlier external reviews", d.get("earlier_reviews")),
+        ("Target audience", d.get("target_audience")),
+        ("Cost", d.get("cost")),
+        ("Grading scheme", d.get("grading_scheme")),
+        ("Issuance of the credential", issuance),
+    ]
+    return [(label, value) for label, value in rows if value]
 
 
 def _round_history(decision: Decision) -> list[dict[str, Any]]:
@@ -224,6 +258,7 @@ def build(report: Report) -> dict[str, Any]:
         "dossier": {
             "reference": decision.dossier.reference,
             "title": snapshot.get("title"),
+            "summary": snapshot.get("summary", ""),
             "provider": snapshot.get("awarding_body", {}).get("name", ""),
             "round": round_.number,
             "version": round_.version.number,
@@ -247,6 +282,7 @@ def build(report: Report) -> dict[str, Any]:
             for c in decision.conditions
         ],
         "elements": eu_elements(snapshot),
+        "further": further_information(snapshot),
         "outcomes": [
             {
                 "label": f"LO{i + 1}",

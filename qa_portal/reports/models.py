@@ -96,19 +96,25 @@ FROZEN = (
 )
 
 
+def _stored_status(connection, report_id: int) -> str | None:
+    table = Report.__table__
+    return connection.execute(sa.select(table.c.status).where(table.c.id == report_id)).scalar()
+
+
 @event.listens_for(Report, "before_update")
 def _ready_reports_are_immutable(mapper, connection, target):
-    """Once rendered, a report never changes; regenerating makes a new revision."""
+    """Once rendered, a report never changes; regenerating makes a new revision.
+
+    The stored status is read from the database: the object's own history does not know
+    the old value of an attribute that was expired (after a commit) and then set."""
     state = sa.inspect(target)
-    status = state.attrs["status"].history
-    was_ready = (status.deleted and status.deleted[0] == ReportStatus.READY) or (
-        not status.has_changes() and target.status == ReportStatus.READY
-    )
-    if was_ready and any(state.attrs[name].history.has_changes() for name in FROZEN + ("status",)):
+    if not any(state.attrs[name].history.has_changes() for name in FROZEN + ("status",)):
+        return
+    if _stored_status(connection, target.id) == ReportStatus.READY.value:
         raise RuntimeError("a rendered report is immutable; generate a new revision")
 
 
 @event.listens_for(Report, "before_delete")
 def _reports_are_kept(mapper, connection, target):
-    if target.status == ReportStatus.READY:
+    if _stored_status(connection, target.id) == ReportStatus.READY.value:
         raise RuntimeError("a rendered report is kept; generate a new revision instead")

@@ -58,9 +58,16 @@ def report_number(decision: Decision) -> str:
     )
 
 
-def request_report(actor: User | None, decision: Decision, variant: ReportVariant) -> Report:
-    """Queue a new revision of the report on ``decision``; rendered after the commit."""
-    if actor is not None and not actor.has_role(Role.QA_OFFICER, Role.QA_ADMIN):
+GENERATORS = (Role.QA_OFFICER, Role.QA_ADMIN)
+
+
+def request_report(
+    actor: User | None, decision: Decision, variant: ReportVariant, *, dispatch: bool = True
+) -> Report:
+    """Queue a new revision of the report on ``decision``; rendered by a job after the commit
+    (``dispatch=False``: the caller renders it itself, as the CLI does). Only the QA body
+    generates reports, and only on reviewed rounds."""
+    if actor is not None and not actor.has_role(*GENERATORS):
         raise NotPermitted("Only the QA body generates reports.")
     if decision.outcome not in REVIEWED:
         raise TransitionNotAllowed(
@@ -95,9 +102,24 @@ def request_report(actor: User | None, decision: Decision, variant: ReportVarian
         revision=revision,
         code=report.code,
     )
+    if dispatch:
+        report_id = report.id
+        after_commit(lambda: _dispatch(report_id))
+    return report
+
+
+def retry_report(actor: User, report: Report) -> None:
+    """Queue a report whose rendering failed again; the job runs after the commit."""
+    if not actor.has_role(*GENERATORS):
+        raise NotPermitted("Only the QA body generates reports.")
+    if report.status != ReportStatus.FAILED:
+        raise TransitionNotAllowed("Only a report whose rendering failed can be tried again.")
+    report.status = ReportStatus.QUEUED
+    report.error = ""
+    db.session.flush()
+    audit.record(actor, "report.retry", report, revision=report.revision)
     report_id = report.id
     after_commit(lambda: _dispatch(report_id))
-    return report
 
 
 def request_both(actor: User | None, decision: Decision) -> list[Report]:
@@ -166,6 +188,27 @@ def reports_for(decision_ids: list[int]) -> list[Report]:
     )
 
 
+def panel_for(user, dossier) -> dict:
+    """The dossier's reviewed decisions, newest first, each with the reports ``user`` may see
+    (newest revision first); ``can_generate`` for QA staff."""
+    staff = bool(user and user.is_authenticated and user.is_staff)
+    decisions = list(
+        db.session.execute(
+            sa.select(Decision)
+            .where(Decision.dossier_id == dossier.id, Decision.outcome.in_(REVIEWED))
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        ).scalars()
+    )
+    by_decision: dict[int, list[Report]] = {}
+    for report in reports_for([d.id for d in decisions]):
+        if can_view(user, report) and (staff or report.is_ready):
+            by_decision.setdefault(report.decision_id, []).append(report)
+    items = [{"decision": d, "reports": by_decision.get(d.id, [])} for d in decisions]
+    if not staff:
+        items = [item for item in items if item["reports"]]
+    return {"decisions": items, "can_generate": staff and user.has_role(*GENERATORS)}
+
+
 def latest_ready(decision: Decision, variant: ReportVariant) -> Report | None:
     return db.session.execute(
         sa.select(Report)
@@ -183,17 +226,22 @@ def by_code(code: str) -> Report | None:
     return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
 
 
-def can_download(user, report: Report) -> bool:
-    """Internal: QA staff only. Public: QA staff and the provider's members, and everyone
-    once the microcredential is published in the catalogue."""
-    if not report.is_ready:
-        return False
+def can_view(user, report: Report) -> bool:
+    """Who may see a report (its page, status and file). Internal: QA staff only. Public:
+    QA staff and the provider's members, and everyone once the microcredential is published
+    in the catalogue; never the reviewers or other providers before that."""
     staff = bool(user and user.is_authenticated and user.is_staff)
-    if report.variant == ReportVariant.INTERNAL:
-        return staff
-    if staff or (user and user.is_authenticated and report.dossier.is_member(user)):
+    if staff:
+        return True
+    if report.variant != ReportVariant.PUBLIC:
+        return False
+    if user and user.is_authenticated and report.dossier.is_member(user):
         return True
     return is_public(report)
+
+
+def can_download(user, report: Report) -> bool:
+    return report.is_ready and can_view(user, report)
 
 
 def is_public(report: Report) -> bool:

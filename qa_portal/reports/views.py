@@ -12,7 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from qa_portal.accounts.models import Role
 from qa_portal.core import audit, storage
@@ -29,16 +29,16 @@ from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 bp = Blueprint("reports", __name__)
 
 
+@bp.app_template_global()
+def report_panel(dossier) -> dict:
+    """For ``templates/reports/_panel.html`` on the dossier page: the dossier's reviewed
+    decisions with the reports the current user may see, and whether they may generate."""
+    return operations.panel_for(current_user, dossier)
+
+
 def _report_or_404(report_id: int) -> Report:
     report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    staff = current_user.is_authenticated and current_user.is_staff
-    member = current_user.is_authenticated and report.dossier.is_member(current_user)
-    allowed = staff or (
-        report.variant == ReportVariant.PUBLIC and (member or operations.is_public(report))
-    )
-    if not allowed:
+    if report is None or not operations.can_view(current_user, report):
         abort(404)
     return report
 
@@ -75,6 +75,12 @@ def show(report_id: int):
 def status(report_id: int):
     report = _report_or_404(report_id)
     body = {"status": report.status.value, "ready": report.is_ready}
+    if (
+        report.status == ReportStatus.FAILED
+        and current_user.is_authenticated
+        and current_user.is_staff
+    ):
+        body["error"] = report.error
     if report.is_ready:
         body.update(
             download=url_for("reports.download", report_id=report.id),
@@ -106,16 +112,9 @@ def download(report_id: int):
 
 @bp.post("/reports/<int:report_id>/retry")
 @roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
-@login_required
 def retry(report_id: int):
     report = _report_or_404(report_id)
-    if report.status != ReportStatus.FAILED:
-        raise InvalidInput("Only a report whose rendering failed can be tried again.")
-    audit.record(current_user, "report.retry", report)
-    report_id = report.id
-    from qa_portal.core.db import after_commit
-
-    after_commit(lambda: operations._dispatch(report_id))
+    operations.retry_report(current_user, report)
     commit()
     return done("Rendering again.", url_for("reports.show", report_id=report_id))
 
