@@ -32,7 +32,8 @@ def test_the_table_is_the_one_the_spec_describes():
         "accept": ({"invited"}, "accepted", ("reviewer",)),
         "decline": ({"invited"}, "declined", ("reviewer",)),
         "expire": ({"invited"}, "expired", ("system",)),
-        "cancel": ({"invited", "accepted"}, "cancelled", ("qa_officer",)),
+        # the system cancels open assignments when the round is decided or withdrawn
+        "cancel": ({"invited", "accepted"}, "cancelled", ("qa_officer", "system")),
         "reinstate": ({"declined", "expired", "cancelled"}, "invited", ("qa_officer",)),
         "submit": ({"accepted"}, "submitted", ("reviewer",)),
         "reopen": ({"submitted"}, "accepted", ("qa_officer",)),
