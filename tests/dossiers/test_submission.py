@@ -23,7 +23,9 @@ from tests.dossiers.helpers import form_fields
 def versions_of(dossier_id: int) -> list[DossierVersion]:
     return list(
         db.session.execute(
-            sa.select(DossierVersion).where(DossierVersion.dossier_id == dossier_id)
+            sa.select(DossierVersion)
+            .where(DossierVersion.dossier_id == dossier_id)
+            .order_by(DossierVersion.number)
         ).scalars()
     )
 

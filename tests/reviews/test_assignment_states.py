@@ -316,6 +316,8 @@ def test_reopen(client, login, people, workflow, unchanged):
     assert a.state == A.ACCEPTED and a.submitted_at is None
     assert audit_actions()[-1] == "review_assignment.reopen"
     note = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == a.reviewer_id)
+        sa.select(Notification)
+        .where(Notification.user_id == a.reviewer_id)
+        .order_by(Notification.id)
     ).all()[-1]
     assert "reopened" in note.title and reason["reason"] in note.body
