@@ -113,7 +113,7 @@ def listing_summary(listing: Listing, today: date) -> dict[str, Any]:
     """The listing as one item of a result list (allowlisted public fields)."""
     return {
         "id": listing.id,
-        "reference": listing.public.get("reference"),
+        "reference": listing.reference,
         "title": listing.title,
         "summary": listing.summary,
         "provider": {"id": listing.organisation_id, "name": listing.provider_name},
@@ -595,7 +595,7 @@ def csv_rows(listings, today: date):
                 neutralise(v)
                 for v in (
                     listing.id,
-                    listing.public.get("reference"),
+                    listing.reference,
                     listing.title,
                     listing.provider_name,
                     listing.country,

@@ -45,6 +45,13 @@ _VECTOR = (
 POSTGRES_UP = [
     f"ALTER TABLE listing ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_VECTOR}) STORED",
     "CREATE INDEX ix_listing_search_vector ON listing USING gin (search_vector)",
+    # Keep the rows that a search reads narrow: the long texts (read only for one listing's
+    # page and exports) go out of line early, the vector (ranked for every match) stays in.
+    "ALTER TABLE listing ALTER COLUMN public_json SET STORAGE EXTERNAL",
+    "ALTER TABLE listing ALTER COLUMN description SET STORAGE EXTERNAL",
+    "ALTER TABLE listing ALTER COLUMN outcomes_text SET STORAGE EXTERNAL",
+    "ALTER TABLE listing ALTER COLUMN search_vector SET STORAGE MAIN",
+    "ALTER TABLE listing SET (toast_tuple_target = 256)",
 ]
 POSTGRES_DOWN = [
     "DROP INDEX IF EXISTS ix_listing_search_vector",

@@ -93,13 +93,8 @@ class Listing(Base):
     ended_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     valid_from: Mapped[date] = mapped_column(nullable=False)
     valid_until: Mapped[date] = mapped_column(nullable=False, index=True)
-    # Public, searchable copies of the decided version's allowlisted fields.
-    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
-    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    outcomes_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    keywords_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    provider_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # Public, searchable copies of the decided version's allowlisted fields: the short ones
+    # (the filters) first, so that they stay in a row's first page on SQLite.
     country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="", index=True)
     eqf_level: Mapped[int | None] = mapped_column(nullable=True, index=True)
     isced_code: Mapped[str] = mapped_column(sa.String(4), nullable=False, default="", index=True)
@@ -112,6 +107,12 @@ class Listing(Base):
         sa.Numeric(5, 1, asdecimal=False), nullable=True, index=True
     )
     workload_hours: Mapped[int | None] = mapped_column(nullable=True)
+    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    outcomes_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    keywords_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    provider_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     public_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
     # The current approval stays valid past its date while a renewal awaits its decision.
     renewal_pending: Mapped[bool] = column_property(
@@ -132,6 +133,11 @@ class Listing(Base):
     language_rows: Mapped[list[ListingLanguage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def reference(self) -> str:
+        """The dossier's reference (as in the public document, without reading it)."""
+        return f"MC-{self.dossier_id:05d}"
 
     @property
     def public(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from qa_portal.catalogue.models import (
     ConditionsStatus,
@@ -140,18 +141,29 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _fts5_expression(words: list[str]) -> str:
+    """Each word as a quoted FTS5 string (a prefix from three characters): never syntax."""
+    return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+
+
+def _tsquery(words: list[str]):
+    """Each word (word characters only) as a ``to_tsquery`` term, a prefix from three."""
+    terms = " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
+    return sa.func.to_tsquery(sa.literal_column("'simple'"), terms)
+
+
+SEARCH_VECTOR = sa.literal_column("listing.search_vector")
+LONG_COLUMNS = (Listing.description, Listing.outcomes_text, Listing.public_json)
+
+
 def _match(words: list[str]):
     """The full-text condition for ``words`` (already reduced to word characters)."""
     if _dialect() == "postgresql":
-        terms = " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
-        return sa.literal_column("listing.search_vector").op("@@")(
-            sa.func.to_tsquery(sa.literal_column("'simple'"), terms)
-        )
-    expression = " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+        return SEARCH_VECTOR.op("@@")(_tsquery(words))
     fts = sa.table("listing_fts", sa.column("rowid"))
     return Listing.id.in_(
         sa.select(fts.c.rowid).where(
-            sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=expression)
+            sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(words))
         )
     )
 
@@ -169,9 +181,11 @@ def status_expression(today: date):
     )
 
 
-def conditions(f: Filters, today: date, skip: str = "") -> list:
+def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -> list:
+    """The WHERE conditions of ``f`` (``skip``: leave one filter out, for its counts;
+    ``fulltext=False``: leave the words out, for a query that joins the matches itself)."""
     where = []
-    if f.words:
+    if f.words and fulltext:
         where.append(_match(f.words))
     if skip != "status":
         if f.status:
@@ -204,31 +218,56 @@ def conditions(f: Filters, today: date, skip: str = "") -> list:
     return where
 
 
-def ordering(f: Filters):
+@dataclass
+class Ranked:
+    """The listings matching some filters: where they come from, the conditions, and the
+    sort keys as (expression, descending) pairs."""
+
+    source: Any
+    where: list
+    keys: list[tuple[Any, bool]]
+
+    def order_by(self, keys=None) -> list:
+        return [k.desc() if descending else k for k, descending in (keys or self.keys)]
+
+    def select(self, *columns):
+        return sa.select(*columns).select_from(self.source).where(*self.where)
+
+
+def ranked(f: Filters, today: date) -> Ranked:
+    """The matching listings in the order asked for. With words, SQLite joins the FTS5
+    matches once (their BM25 rank computed in the same pass); PostgreSQL ranks with
+    ``ts_rank`` over the GIN index's matches."""
+    source = Listing.__table__
+    where = conditions(f, today, fulltext=False)
     sort = f.effective_sort
-    if sort == "title":
-        return [sa.func.lower(Listing.title), Listing.id]
-    if sort == "relevance":
+    rank = None
+    if f.words:
         if _dialect() == "postgresql":
-            terms = " & ".join(f"{w}:*" if len(w) >= 3 else w for w in f.words)
-            rank = sa.func.ts_rank(
-                sa.literal_column("listing.search_vector"),
-                sa.func.to_tsquery(sa.literal_column("'simple'"), terms),
+            query = _tsquery(f.words)
+            where.insert(0, SEARCH_VECTOR.op("@@")(query))
+            rank = (sa.func.ts_rank(SEARCH_VECTOR, query), True)
+        else:
+            fts = sa.table("listing_fts", sa.column("rowid"))
+            hits = (
+                sa.select(fts.c.rowid.label("id"), sa.literal_column(BM25).label("rank"))
+                .select_from(fts)
+                .where(
+                    sa.text("listing_fts MATCH :fts_query").bindparams(
+                        fts_query=_fts5_expression(f.words)
+                    )
+                )
+                .subquery("hits")
             )
-            return [rank.desc(), Listing.published_at.desc(), Listing.id]
-        expression = " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in f.words)
-        fts = sa.table("listing_fts", sa.column("rowid"))
-        rank = (
-            sa.select(sa.literal_column(BM25))
-            .select_from(fts)
-            .where(
-                sa.text("listing_fts MATCH :rank_query").bindparams(rank_query=expression),
-                fts.c.rowid == Listing.id,
-            )
-            .scalar_subquery()
-        )
-        return [rank, Listing.published_at.desc(), Listing.id]
-    return [Listing.published_at.desc(), Listing.id.desc()]
+            source = source.join(hits, hits.c.id == Listing.id)
+            rank = (hits.c.rank, False)  # BM25: lower is better
+    if sort == "title":
+        keys = [(sa.func.lower(Listing.title), False), (Listing.id, False)]
+    elif sort == "relevance" and rank is not None:
+        keys = [rank, (Listing.published_at, True), (Listing.id, False)]
+    else:
+        keys = [(Listing.published_at, True), (Listing.id, True)]
+    return Ranked(source, where, keys)
 
 
 @dataclass
@@ -252,14 +291,39 @@ class Page:
 
 
 def search(f: Filters, today: date, *, facets: bool = False) -> Page:
-    """One page of listings (one statement), and optionally the filter counts (one more)."""
-    total = sa.func.count().over().label("total")
-    query = (
-        sa.select(Listing, total)
-        .where(*conditions(f, today))
-        .order_by(*ordering(f))
+    """One page of listings with the total (one statement), and optionally the filter
+    counts (one more).
+
+    The statement first picks the page's ids from narrow rows (id and sort keys), then
+    reads the full rows of those ids only. The total is a window count over the matches
+    when words are searched (they are all ranked anyway), otherwise a separate count in the
+    same statement (answered from the indexes, while the page stops after its rows)."""
+    r = ranked(f, today)
+    keys = [(key.label(f"k{i}"), descending) for i, (key, descending) in enumerate(r.keys)]
+    columns = [Listing.id.label("id"), *(key for key, _ in keys)]
+    if f.words:
+        columns.append(sa.func.count().over().label("total"))
+    narrow = (
+        r.select(*columns)
+        .order_by(*r.order_by())
         .limit(f.per_page)
         .offset((f.page - 1) * f.per_page)
+        .subquery("page_ids")
+    )
+    if f.words:
+        total = narrow.c.total
+    else:
+        total = (
+            sa.select(sa.func.count())
+            .select_from(Listing)
+            .where(*conditions(f, today))
+            .scalar_subquery()
+        )
+    query = (
+        sa.select(Listing, total.label("total"))
+        .join(narrow, narrow.c.id == Listing.id)
+        .options(*(defer(column) for column in LONG_COLUMNS))  # lists show title and summary
+        .order_by(*r.order_by([(narrow.c[f"k{i}"], d) for i, (_, d) in enumerate(keys)]))
     )
     rows = db.session.execute(query).all()
     count = rows[0].total if rows else 0

@@ -138,11 +138,8 @@ def csv():
     except InvalidInput as exc:
         abort(400, exc.message)
     day = today()
-    query = (
-        sa.select(Listing)
-        .where(*search.conditions(filters, day))
-        .order_by(*search.ordering(filters))
-    )
+    matches = search.ranked(filters, day)
+    query = matches.select(Listing).order_by(*matches.order_by())
 
     def rows():
         # Streamed in batches (a server-side cursor on PostgreSQL), closed even when the

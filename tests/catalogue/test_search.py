@@ -1,0 +1,149 @@
+"""Full-text search underneath the catalogue: the index follows every change of a listing
+(FTS5 triggers on SQLite, the generated column on PostgreSQL), ranking prefers the title and
+keywords to the description, words match as prefixes from three characters, and on
+PostgreSQL the search statement can use the GIN index."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from qa_portal.catalogue import search
+from qa_portal.catalogue.models import Listing
+from qa_portal.core.db import commit
+from qa_portal.dossiers.models import Dossier
+from qa_portal.extensions import db
+
+from ..api.conftest import catalogue, copy_listing  # noqa: F401
+from ..workflow.conftest import full_scores, panel, workflow  # noqa: F401
+
+
+def found(q: str, **filters) -> list[int]:
+    page = search.search(search.Filters(q=q, per_page=100, **filters), search.date.today())
+    assert page.total == len(page.items)
+    return [listing.id for listing in page.items]
+
+
+def test_index_follows_inserts_updates_and_deletes(catalogue):  # noqa: F811
+    first, second = catalogue(2)
+    assert found("zeppelin") == []
+
+    listing = db.session.get(Listing, second.id)
+    listing.title = "Zeppelin Maintenance"
+    listing.outcomes_text = "Inspect an envelope for helium leaks."
+    commit()
+    assert found("zeppelin") == [second.id]
+    assert found("helium") == [second.id]
+    assert found(first.title.split()[0])  # the other listing is still found by its words
+
+    listing = db.session.get(Listing, second.id)
+    listing.title = "Airship Maintenance"
+    commit()
+    assert found("zeppelin") == []  # the old words are gone from the index
+    assert found("airship") == [second.id]
+
+    copy = copy_listing(db.session.get(Listing, first.id), 7, title="Hovercraft Pilot")
+    commit()
+    assert found("hovercraft") == [copy.id]
+    db.session.delete(db.session.get(Listing, copy.id))
+    commit()
+    assert found("hovercraft") == []
+
+
+def test_title_and_keywords_rank_above_the_description(catalogue):  # noqa: F811
+    listings = catalogue(3)
+    in_description, in_title, in_keywords = (db.session.get(Listing, x.id) for x in listings)
+    in_description.description += " Includes a short unit on tidal energy."
+    in_title.title = "Tidal Energy Systems"
+    in_keywords.keywords_text = "tidal, marine"
+    commit()
+    ranked = found("tidal")
+    assert set(ranked) == {in_description.id, in_title.id, in_keywords.id}
+    assert ranked[-1] == in_description.id
+    # Date order ignores the rank: newest first.
+    by_date = search.search(
+        search.Filters(q="tidal", sort="date", per_page=10), search.date.today()
+    ).items
+    assert [x.published_at for x in by_date] == sorted(
+        (x.published_at for x in by_date), reverse=True
+    )
+
+
+def test_words_are_prefixes_from_three_characters_and_all_must_match(catalogue):  # noqa: F811
+    first, second = catalogue(2)
+    listing = db.session.get(Listing, second.id)
+    listing.title = "Geothermal Heat Pumps in Practice"
+    commit()
+    assert found("geotherm") == [second.id]
+    assert found("ge heat") == []  # two letters are a whole word, not a prefix
+    assert found("geo heat") == [second.id]
+    assert found("geothermal pumps") == [second.id]
+    assert found("geothermal nonsenseword") == []  # every word must match
+    assert found("GEOTHERMAL") == [second.id]
+
+
+def test_pages_of_results_keep_the_total_and_order(catalogue):  # noqa: F811
+    listings = catalogue(7)
+    word = listings[0].title.split()[0]
+    seen = []
+    for number in (1, 2, 3, 4):
+        page = search.search(
+            search.Filters(q=word, sort="title", page=number, per_page=2), search.date.today()
+        )
+        assert page.total == 7
+        seen += [x.title.lower() for x in page.items]
+    assert len(seen) == 7 and seen == sorted(seen)
+    past_end = search.search(search.Filters(q=word, page=9, per_page=2), search.date.today())
+    assert past_end.items == [] and past_end.total == 7
+
+
+@pytest.fixture
+def postgres(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the GIN index exists on PostgreSQL")
+
+
+def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
+    """With 20,000 listings, a search for a rare word is planned through
+    ``ix_listing_search_vector``; had the statement computed its ``tsvector`` on the fly (or
+    with another configuration), no plan could use the index."""
+    first, rare = catalogue(2)
+    listing = db.session.get(Listing, rare.id)
+    listing.title = "Zeppelin Maintenance"
+    commit()
+    columns = [c.name for c in Listing.__table__.columns if c.name not in ("id", "dossier_id")]
+    dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
+    connection = db.session.connection()
+    before = connection.execute(sa.select(sa.func.max(Dossier.id))).scalar_one()
+    connection.exec_driver_sql(  # 20,000 copies of the first listing, each on its own dossier
+        f"INSERT INTO dossier ({', '.join(dossier_columns)}) "  # noqa: S608 - column names
+        f"SELECT {', '.join(dossier_columns)} FROM dossier, generate_series(1, 20000) "
+        f"WHERE id = {first.dossier_id}"
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO listing (dossier_id, {', '.join(columns)}) "  # noqa: S608
+        f"SELECT d.id, {', '.join('l.' + c for c in columns)} FROM listing l, dossier d "
+        f"WHERE l.id = {first.id} AND d.id > {before}"
+    )
+    connection.exec_driver_sql("ANALYZE listing")
+    commit()
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = search.search(search.Filters(q="zeppelin"), search.date.today())
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert [x.id for x in page.items] == [rare.id] and page.total == 1
+    statement, parameters = next(s for s in statements if "search_vector" in s[0])
+    raw = db.session.connection().connection.dbapi_connection.cursor()
+    raw.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+    plan = json.dumps(raw.fetchone()[0])
+    db.session.rollback()
+    assert '"Index Name": "ix_listing_search_vector"' in plan, plan
