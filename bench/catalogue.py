@@ -677,7 +677,7 @@ def capture(app, path: str) -> list[tuple[str, object]]:
     return statements
 
 
-def measure(app, queries: list[str], runs: int, prefix: str) -> dict:
+def measure(app, queries: list[str], runs: int, prefix: str, detail: bool = False) -> dict:
     """Interleaved runs of app and bare SQL for each query; samples in milliseconds."""
     from qa_portal.extensions import db
 
@@ -699,15 +699,24 @@ def measure(app, queries: list[str], runs: int, prefix: str) -> dict:
 
             client.get(path)
             bare()
+            app_ms, bare_ms = [], []
             for _ in range(runs):
                 t = time.perf_counter()
                 response = client.get(path)
-                samples["app"].append((time.perf_counter() - t) * 1000)
+                app_ms.append((time.perf_counter() - t) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
                 t = time.perf_counter()
                 bare()
-                samples["bare"].append((time.perf_counter() - t) * 1000)
+                bare_ms.append((time.perf_counter() - t) * 1000)
             raw.rollback()
+            samples["app"] += app_ms
+            samples["bare"] += bare_ms
+            if detail:
+                total = response.get_json()["total"] if prefix.startswith("/api") else "-"
+                print(
+                    f"    {query:<55} app p50 {statistics.median(app_ms):6.1f} ms | "
+                    f"bare {statistics.median(bare_ms):6.1f} ms | {total} results"
+                )
     finally:
         raw.close()
     return samples
@@ -725,7 +734,9 @@ def summary(name: str, samples: dict) -> tuple[str, float, float]:
     return line, app95, ratio
 
 
-def run_database(label: str, url: str, count: int, runs: int) -> list[tuple[str, float, float]]:
+def run_database(
+    label: str, url: str, count: int, runs: int, detail: bool = False
+) -> list[tuple[str, float, float]]:
     import sqlalchemy as sa
 
     from qa_portal.catalogue.models import Listing
@@ -746,7 +757,7 @@ def run_database(label: str, url: str, count: int, runs: int) -> list[tuple[str,
             ("search page (HTML)", SEARCH, "/catalogue", False),
             ("filtered page (HTML)", FILTERED, "/catalogue", False),
         ):
-            samples = measure(app, queries, runs, prefix)
+            samples = measure(app, queries, runs, prefix, detail)
             line, p95, ratio = summary(name, samples)
             print(line)
             if target:
@@ -783,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="runs of each query (default 15)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--report-only", action="store_true", help="exit 0 even on a miss")
+    parser.add_argument("--detail", action="store_true", help="print each query's medians")
     args = parser.parse_args(argv)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPUs, load average {load}")
@@ -794,11 +806,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-            results += run_database("SQLite", url, args.listings, args.runs)
+            results += run_database("SQLite", url, args.listings, args.runs, args.detail)
     if args.db in ("postgresql", "both"):
         url, drop = postgres_database()
         try:
-            results += run_database("PostgreSQL", url, args.listings, args.runs)
+            results += run_database("PostgreSQL", url, args.listings, args.runs, args.detail)
         finally:
             drop()
     missed = [

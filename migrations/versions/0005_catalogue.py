@@ -59,6 +59,7 @@ def upgrade():
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_listing_country'), ['country'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_ects'), ['ects'], unique=False)
+        batch_op.create_index('ix_listing_filters', ['state', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'conditions', 'valid_until', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_eqf_level'), ['eqf_level'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_isced_broad'), ['isced_broad'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_isced_code'), ['isced_code'], unique=False)
@@ -102,6 +103,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_listing_isced_broad'))
         batch_op.drop_index(batch_op.f('ix_listing_eqf_level'))
         batch_op.drop_index(batch_op.f('ix_listing_ects'))
+        batch_op.drop_index('ix_listing_filters')
         batch_op.drop_index(batch_op.f('ix_listing_country'))
 
     op.drop_table('listing')

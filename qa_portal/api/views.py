@@ -14,7 +14,7 @@ import time
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
 from qa_portal.api import openapi
@@ -60,9 +60,7 @@ def _retry_after() -> int:
 
 def _listing_or_404(listing_id: int, *options) -> Listing:
     listing = db.session.execute(
-        sa.select(Listing)
-        .where(Listing.id == listing_id)
-        .options(lazyload(Listing.language_rows), *options)
+        sa.select(Listing).where(Listing.id == listing_id).options(*options)
     ).scalar()
     if listing is None:
         abort(404)

@@ -130,8 +130,27 @@ class Listing(Base):
     organisation: Mapped[Organisation] = relationship()
     decision: Mapped[Decision] = relationship()
     published_by: Mapped[User | None] = relationship()
-    language_rows: Mapped[list[ListingLanguage]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
+    # Written at publication, read only by the language filter (in SQL): never loaded with
+    # a listing.
+    language_rows: Mapped[list[ListingLanguage]] = relationship(cascade="all, delete-orphan")
+
+    # Every filter and sort column after the state: counts and filter choices are answered
+    # from this index alone (no visit to the wide rows).
+    __table_args__ = (
+        sa.Index(
+            "ix_listing_filters",
+            "state",
+            "country",
+            "eqf_level",
+            "isced_broad",
+            "isced_code",
+            "participation",
+            "ects",
+            "organisation_id",
+            "conditions",
+            "valid_until",
+            "published_at",
+        ),
     )
 
     @property

@@ -16,9 +16,10 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from qa_portal.catalogue.models import (
+    RENEWING_STATES,
     ConditionsStatus,
     Listing,
     ListingLanguage,
@@ -26,8 +27,9 @@ from qa_portal.catalogue.models import (
     PublicStatus,
 )
 from qa_portal.core.errors import InvalidInput
+from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import isced
-from qa_portal.dossiers.models import Participation
+from qa_portal.dossiers.models import Dossier, Participation
 from qa_portal.extensions import db
 
 MAX_WORDS = 12
@@ -168,17 +170,50 @@ def _match(words: list[str]):
     )
 
 
+def _renewing():
+    """``Listing.renewal_pending`` as a set: the (few) listings whose dossier is being
+    renewed, computed once per statement instead of twice per listing."""
+    other = aliased(Listing)
+    return Listing.id.in_(
+        sa.select(other.id)
+        .join(Dossier, Dossier.id == other.dossier_id)
+        .where(
+            Dossier.state.in_(RENEWING_STATES),
+            ~sa.exists().where(
+                Decision.dossier_id == other.dossier_id, Decision.id > other.decision_id
+            ),
+        )
+    )
+
+
 def status_expression(today: date):
     return sa.case(
         (Listing.state == ListingState.WITHDRAWN, PublicStatus.WITHDRAWN.value),
         (Listing.state == ListingState.REVOKED, PublicStatus.REVOKED.value),
         (
-            sa.and_(Listing.valid_until < today, sa.not_(Listing.renewal_pending)),
+            sa.and_(Listing.valid_until < today, sa.not_(_renewing())),
             PublicStatus.EXPIRED.value,
         ),
         (Listing.conditions == ConditionsStatus.OPEN, PublicStatus.CONDITIONS_OPEN.value),
         else_=PublicStatus.VALID.value,
     )
+
+
+def status_condition(status: str, today: date):
+    """``status_expression(today) == status`` written so that indexes can answer it (the
+    renewal check runs only for listings past their date)."""
+    expired = sa.and_(Listing.valid_until < today, sa.not_(_renewing()))
+    current = sa.or_(Listing.valid_until >= today, _renewing())
+    valid = Listing.state == ListingState.VALID
+    return {
+        PublicStatus.WITHDRAWN: Listing.state == ListingState.WITHDRAWN,
+        PublicStatus.REVOKED: Listing.state == ListingState.REVOKED,
+        PublicStatus.EXPIRED: sa.and_(valid, expired),
+        PublicStatus.CONDITIONS_OPEN: sa.and_(
+            valid, current, Listing.conditions == ConditionsStatus.OPEN
+        ),
+        PublicStatus.VALID: sa.and_(valid, current, Listing.conditions != ConditionsStatus.OPEN),
+    }[PublicStatus(status)]
 
 
 def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -> list:
@@ -189,7 +224,7 @@ def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -
         where.append(_match(f.words))
     if skip != "status":
         if f.status:
-            where.append(status_expression(today) == f.status)
+            where.append(status_condition(f.status, today))
         else:
             where.append(Listing.state == ListingState.VALID)
     elif not f.status:
@@ -206,9 +241,9 @@ def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -
     if f.participation and skip != "participation":
         where.append(Listing.participation == f.participation)
     if f.language and skip != "language":
-        where.append(
-            Listing.id.in_(
-                sa.select(ListingLanguage.listing_id).where(ListingLanguage.code == f.language)
+        where.append(  # probed per listing (primary key), not read for the whole language
+            sa.exists().where(
+                ListingLanguage.listing_id == Listing.id, ListingLanguage.code == f.language
             )
         )
     if f.ects_min is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.catalogue import exports, operations, search
-from qa_portal.catalogue.models import Listing, ListingState
+from qa_portal.catalogue.models import Listing
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
@@ -165,7 +165,12 @@ def feed():
         db.session.execute(
             sa.select(Listing)
             .join(Decision, Decision.id == Listing.decision_id)
-            .where(Listing.state == ListingState.VALID, search.status_expression(day) != "expired")
+            .where(
+                sa.or_(
+                    search.status_condition("valid", day),
+                    search.status_condition("conditions_open", day),
+                )
+            )
             .order_by(Decision.decided_at.desc(), Decision.id.desc())
             .limit(50)
         )

@@ -147,3 +147,25 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     plan = json.dumps(raw.fetchone()[0])
     db.session.rollback()
     assert '"Index Name": "ix_listing_search_vector"' in plan, plan
+
+
+def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa: F811
+    from datetime import timedelta
+
+    from qa_portal.catalogue.models import ConditionsStatus, ListingState
+
+    listings = [db.session.get(Listing, x.id) for x in catalogue(6)]
+    day = search.date.today()
+    past = day - timedelta(days=1)
+    listings[1].conditions = ConditionsStatus.OPEN
+    listings[2].valid_until = past
+    listings[3].valid_until, listings[3].conditions = past, ConditionsStatus.OPEN
+    listings[4].state = ListingState.WITHDRAWN
+    listings[5].state = ListingState.REVOKED
+    commit()
+    for status in ("valid", "conditions_open", "expired", "withdrawn", "revoked"):
+        expected = {
+            x.id for x in listings if db.session.get(Listing, x.id).public_status(day) == status
+        }
+        assert set(found("", status=status)) == expected, status
+    assert set(found("", status="expired")) == {listings[2].id, listings[3].id}
