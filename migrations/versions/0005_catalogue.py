@@ -57,17 +57,9 @@ def upgrade():
     sa.UniqueConstraint('dossier_id', name=op.f('uq_listing_dossier_id'))
     )
     with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_listing_country'), ['country'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_ects'), ['ects'], unique=False)
         batch_op.create_index('ix_listing_filters', ['state', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'conditions', 'valid_until', 'published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_eqf_level'), ['eqf_level'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_isced_broad'), ['isced_broad'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_isced_code'), ['isced_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_participation'), ['participation'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_published_at'), ['published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listing_valid_until'), ['valid_until'], unique=False)
 
     op.create_table('listing_language',
     sa.Column('listing_id', sa.Integer(), nullable=False),
@@ -94,17 +86,9 @@ def downgrade():
 
     op.drop_table('listing_language')
     with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_listing_valid_until'))
-        batch_op.drop_index(batch_op.f('ix_listing_state'))
         batch_op.drop_index(batch_op.f('ix_listing_published_at'))
-        batch_op.drop_index(batch_op.f('ix_listing_participation'))
         batch_op.drop_index(batch_op.f('ix_listing_organisation_id'))
-        batch_op.drop_index(batch_op.f('ix_listing_isced_code'))
-        batch_op.drop_index(batch_op.f('ix_listing_isced_broad'))
-        batch_op.drop_index(batch_op.f('ix_listing_eqf_level'))
-        batch_op.drop_index(batch_op.f('ix_listing_ects'))
         batch_op.drop_index('ix_listing_filters')
-        batch_op.drop_index(batch_op.f('ix_listing_country'))
 
     op.drop_table('listing')
     # ### end Alembic commands ###

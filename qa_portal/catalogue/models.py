@@ -79,7 +79,7 @@ class Listing(Base):
     )
     decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decision.id"), nullable=False)
     state: Mapped[ListingState] = mapped_column(
-        enum_column(ListingState), nullable=False, default=ListingState.VALID, index=True
+        enum_column(ListingState), nullable=False, default=ListingState.VALID
     )
     conditions: Mapped[ConditionsStatus] = mapped_column(
         enum_column(ConditionsStatus), nullable=False, default=ConditionsStatus.NONE
@@ -92,20 +92,17 @@ class Listing(Base):
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     ended_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     valid_from: Mapped[date] = mapped_column(nullable=False)
-    valid_until: Mapped[date] = mapped_column(nullable=False, index=True)
+    valid_until: Mapped[date] = mapped_column(nullable=False)
     # Public, searchable copies of the decided version's allowlisted fields: the short ones
-    # (the filters) first, so that they stay in a row's first page on SQLite.
-    country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="", index=True)
-    eqf_level: Mapped[int | None] = mapped_column(nullable=True, index=True)
-    isced_code: Mapped[str] = mapped_column(sa.String(4), nullable=False, default="", index=True)
-    isced_broad: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="", index=True)
-    participation: Mapped[str] = mapped_column(
-        sa.String(20), nullable=False, default="", index=True
-    )
+    # (the filters) first, so that they stay in a row's first page on SQLite. The filters
+    # are indexed together (ix_listing_filters, below).
+    country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="")
+    eqf_level: Mapped[int | None] = mapped_column(nullable=True)
+    isced_code: Mapped[str] = mapped_column(sa.String(4), nullable=False, default="")
+    isced_broad: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="")
+    participation: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
     languages: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
-    ects: Mapped[float | None] = mapped_column(
-        sa.Numeric(5, 1, asdecimal=False), nullable=True, index=True
-    )
+    ects: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False), nullable=True)
     workload_hours: Mapped[int | None] = mapped_column(nullable=True)
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")

@@ -18,6 +18,7 @@ import pycountry
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer
 
+from qa_portal.accounts.models import Organisation
 from qa_portal.catalogue.models import (
     RENEWING_STATES,
     ConditionsStatus,
@@ -393,7 +394,21 @@ def facet_counts(f: Filters, today: date) -> dict[str, list[tuple[str, str, int]
         branches.append(query)
 
     branch("status", status, status)
-    branch("provider", Listing.organisation_id, Listing.provider_name)
+    # Providers: counted from the index by id (a subquery), named from the organisation.
+    by_provider = (
+        sa.select(Listing.organisation_id.label("id"), sa.func.count().label("n"))
+        .where(*conditions(f, today, skip="provider"))
+        .group_by(Listing.organisation_id)
+        .subquery("by_provider")
+    )
+    branches.append(
+        sa.select(
+            sa.literal("provider").label("facet"),
+            sa.cast(by_provider.c.id, sa.String).label("value"),
+            sa.cast(Organisation.name, sa.String).label("label"),
+            by_provider.c.n,
+        ).join_from(by_provider, Organisation, Organisation.id == by_provider.c.id)
+    )
     branch("country", Listing.country, Listing.country, Listing.country != "")
     branch("eqf", Listing.eqf_level, Listing.eqf_level, Listing.eqf_level.is_not(None))
     branch("field", Listing.isced_broad, Listing.isced_broad, Listing.isced_broad != "")
