@@ -46,336 +46,153 @@ TARGET_P95_MS = 30.0
 TARGET_RATIO = 3.0
 
 # -- realistic text -----------------------------------------------------------------------
-# Subject areas: (ISCED-F detailed code, title nouns, domain words). Listings of an area
-# draw their vocabulary from it and from the common words of course descriptions.
-AREAS = [
-    (
-        "0613",
-        ["Software Development", "Web Applications", "Python Programming"],
-        "python software code testing git api framework debugging refactoring web javascript "
-        "database backend frontend deployment containers",
-    ),
-    (
-        "0612",
-        ["Cloud Operations", "Database Administration", "Network Engineering"],
-        "cloud kubernetes infrastructure network server linux monitoring backup database sql "
-        "availability incident automation terraform",
-    ),
-    (
-        "0611",
-        ["Data Analytics", "Machine Learning", "Business Intelligence"],
-        "data analysis statistics regression visualisation dashboards machine learning models "
-        "python pandas prediction datasets classification clustering",
-    ),
-    (
-        "0688",
-        ["Cybersecurity", "Information Security Management", "Digital Forensics"],
-        "security cyber threats vulnerabilities encryption risk incident forensics malware "
-        "penetration compliance iso 27001 firewall identity",
-    ),
-    (
-        "0413",
-        ["Project Management", "Agile Leadership", "Change Management"],
-        "project agile scrum stakeholders planning risk budget leadership teams change kanban "
-        "portfolio governance delivery",
-    ),
-    (
-        "0414",
-        ["Digital Marketing", "Brand Strategy", "Content Marketing"],
-        "marketing digital social media campaigns brand content seo analytics customers "
-        "advertising segmentation conversion",
-    ),
-    (
-        "0411",
-        ["Financial Accounting", "Management Accounting", "Auditing"],
-        "accounting financial statements ifrs audit budgeting costing reporting tax ledger "
-        "controls reconciliation",
-    ),
-    (
-        "0412",
-        ["Sustainable Finance", "Corporate Finance", "FinTech"],
-        "finance investment esg sustainable risk capital markets banking fintech payments "
-        "valuation portfolio",
-    ),
-    (
-        "0913",
-        ["Nursing Practice", "Palliative Care", "Critical Care Nursing"],
-        "nursing patient care clinical safety medication assessment palliative wound "
-        "infection documentation ethics",
-    ),
-    (
-        "0912",
-        ["Clinical Research", "Health Data", "Telemedicine"],
-        "clinical health patients trials research medicine diagnosis telemedicine records "
-        "evidence protocols",
-    ),
-    (
-        "0923",
-        ["Social Work Practice", "Youth Work", "Community Development"],
-        "social community youth families wellbeing inclusion safeguarding casework advocacy "
-        "services",
-    ),
-    (
-        "0111",
-        ["Teaching with Technology", "Inclusive Education", "Assessment Design"],
-        "teaching learners classroom pedagogy assessment inclusive curriculum feedback "
-        "digital tools differentiation",
-    ),
-    (
-        "0114",
-        ["Early Childhood Education", "Primary Mathematics Teaching", "Language Teaching"],
-        "children teaching early literacy numeracy play development language classroom curriculum",
-    ),
-    (
-        "0521",
-        ["Environmental Monitoring", "Climate Adaptation", "Biodiversity"],
-        "environment climate biodiversity monitoring ecosystems pollution adaptation "
-        "sampling conservation water",
-    ),
-    (
-        "0713",
-        ["Renewable Energy Systems", "Solar Installation", "Energy Efficiency"],
-        "energy solar wind renewable grid storage efficiency batteries electrical "
-        "installation heat pumps transition",
-    ),
-    (
-        "0714",
-        ["Industrial Automation", "Robotics", "Embedded Systems"],
-        "automation robotics plc sensors control embedded systems industrial electronics "
-        "programming maintenance",
-    ),
-    (
-        "0715",
-        ["Additive Manufacturing", "Mechanical Design", "Maintenance Engineering"],
-        "manufacturing cad design mechanical 3d printing materials maintenance tolerances "
-        "production lean",
-    ),
-    (
-        "0732",
-        ["Building Information Modelling", "Sustainable Construction", "Site Safety"],
-        "construction building bim site safety materials sustainable renovation structures "
-        "planning photogrammetry",
-    ),
-    (
-        "0731",
-        ["Urban Planning", "Landscape Design", "Smart Cities"],
-        "urban planning cities mobility landscape housing spatial gis smart public participation",
-    ),
-    (
-        "0811",
-        ["Precision Agriculture", "Sustainable Farming", "Agri-food Supply Chains"],
-        "agriculture farming soil crops precision drones sustainable food supply livestock "
-        "irrigation",
-    ),
-    (
-        "0721",
-        ["Food Safety", "Food Innovation", "Quality Control in Food Production"],
-        "food safety haccp hygiene quality production innovation nutrition processing packaging",
-    ),
-    (
-        "1015",
-        ["Sustainable Tourism", "Hospitality Management", "Event Management"],
-        "tourism hospitality events guests destinations sustainable service revenue operations",
-    ),
-    (
-        "1041",
-        ["Logistics", "Supply Chain Analytics", "Warehouse Operations"],
-        "logistics supply chain transport warehouse inventory procurement routing "
-        "operations forecasting",
-    ),
-    (
-        "0421",
-        ["Data Protection Law", "European Union Law", "Contract Law"],
-        "law legal gdpr data protection contracts compliance regulation rights european union",
-    ),
-    (
-        "0313",
-        ["Behavioural Science", "Organisational Psychology", "Coaching"],
-        "psychology behaviour coaching motivation wellbeing organisations interviews "
-        "research methods",
-    ),
-    (
-        "0232",
-        ["Academic Writing", "Technical Communication", "Intercultural Communication"],
-        "writing communication intercultural presentation english academic technical "
-        "audiences editing",
-    ),
-    (
-        "0288",
-        ["Digital Humanities", "Heritage Management", "Museum Studies"],
-        "heritage digital humanities archives museums collections curation history culture",
-    ),
-    (
-        "0211",
-        ["Game Design", "Video Production", "User Experience Design"],
-        "design ux users prototypes games video interaction interfaces usability storytelling",
-    ),
-    (
-        "0542",
-        ["Applied Statistics", "Survey Methods", "Biostatistics"],
-        "statistics surveys sampling inference probability regression r bayesian experiments data",
-    ),
-    (
-        "0588",
-        ["Quantum Computing", "Artificial Intelligence Ethics", "Computational Science"],
-        "quantum computing algorithms ai ethics simulation computational models responsible bias",
-    ),
+# Subject areas: an ISCED-F detailed code and title nouns, then (indented) domain words.
+# Listings of an area draw their vocabulary from it and from the common words of course
+# descriptions.
+AREAS_TABLE = """
+0613 | Software Development; Web Applications; Python Programming
+    python software code testing git api framework debugging refactoring web javascript
+    database backend frontend deployment containers
+0612 | Cloud Operations; Database Administration; Network Engineering
+    cloud kubernetes infrastructure network server linux monitoring backup database sql
+    availability incident automation terraform
+0611 | Data Analytics; Machine Learning; Business Intelligence
+    data analysis statistics regression visualisation dashboards machine learning models
+    python pandas prediction datasets classification clustering
+0688 | Cybersecurity; Information Security Management; Digital Forensics
+    security cyber threats vulnerabilities encryption risk incident forensics malware
+    penetration compliance iso 27001 firewall identity
+0413 | Project Management; Agile Leadership; Change Management
+    project agile scrum stakeholders planning risk budget leadership teams change kanban
+    portfolio governance delivery
+0414 | Digital Marketing; Brand Strategy; Content Marketing
+    marketing digital social media campaigns brand content seo analytics customers
+    advertising segmentation conversion
+0411 | Financial Accounting; Management Accounting; Auditing
+    accounting financial statements ifrs audit budgeting costing reporting tax ledger
+    controls reconciliation
+0412 | Sustainable Finance; Corporate Finance; FinTech
+    finance investment esg sustainable risk capital markets banking fintech payments
+    valuation portfolio
+0913 | Nursing Practice; Palliative Care; Critical Care Nursing
+    nursing patient care clinical safety medication assessment palliative wound infection
+    documentation ethics
+0912 | Clinical Research; Health Data; Telemedicine
+    clinical health patients trials research medicine diagnosis telemedicine records
+    evidence protocols
+0923 | Social Work Practice; Youth Work; Community Development
+    social community youth families wellbeing inclusion safeguarding casework advocacy
+    services
+0111 | Teaching with Technology; Inclusive Education; Assessment Design
+    teaching learners classroom pedagogy assessment inclusive curriculum feedback digital
+    tools differentiation
+0114 | Early Childhood Education; Primary Mathematics Teaching; Language Teaching
+    children teaching early literacy numeracy play development language classroom curriculum
+0521 | Environmental Monitoring; Climate Adaptation; Biodiversity
+    environment climate biodiversity monitoring ecosystems pollution adaptation sampling
+    conservation water
+0713 | Renewable Energy Systems; Solar Installation; Energy Efficiency
+    energy solar wind renewable grid storage efficiency batteries electrical installation
+    heat pumps transition
+0714 | Industrial Automation; Robotics; Embedded Systems
+    automation robotics plc sensors control embedded systems industrial electronics
+    programming maintenance
+0715 | Additive Manufacturing; Mechanical Design; Maintenance Engineering
+    manufacturing cad design mechanical 3d printing materials maintenance tolerances
+    production lean
+0732 | Building Information Modelling; Sustainable Construction; Site Safety
+    construction building bim site safety materials sustainable renovation structures
+    planning photogrammetry
+0731 | Urban Planning; Landscape Design; Smart Cities
+    urban planning cities mobility landscape housing spatial gis smart public participation
+0811 | Precision Agriculture; Sustainable Farming; Agri-food Supply Chains
+    agriculture farming soil crops precision drones sustainable food supply livestock
+    irrigation
+0721 | Food Safety; Food Innovation; Quality Control in Food Production
+    food safety haccp hygiene quality production innovation nutrition processing packaging
+1015 | Sustainable Tourism; Hospitality Management; Event Management
+    tourism hospitality events guests destinations sustainable service revenue operations
+1041 | Logistics; Supply Chain Analytics; Warehouse Operations
+    logistics supply chain transport warehouse inventory procurement routing operations
+    forecasting
+0421 | Data Protection Law; European Union Law; Contract Law
+    law legal gdpr data protection contracts compliance regulation rights european union
+0313 | Behavioural Science; Organisational Psychology; Coaching
+    psychology behaviour coaching motivation wellbeing organisations interviews research
+    methods
+0232 | Academic Writing; Technical Communication; Intercultural Communication
+    writing communication intercultural presentation english academic technical audiences
+    editing
+0288 | Digital Humanities; Heritage Management; Museum Studies
+    heritage digital humanities archives museums collections curation history culture
+0211 | Game Design; Video Production; User Experience Design
+    design ux users prototypes games video interaction interfaces usability storytelling
+0542 | Applied Statistics; Survey Methods; Biostatistics
+    statistics surveys sampling inference probability regression r bayesian experiments data
+0588 | Quantum Computing; Artificial Intelligence Ethics; Computational Science
+    quantum computing algorithms ai ethics simulation computational models responsible bias
+"""
+
+
+def _areas(table: str) -> list[tuple[str, list[str], str]]:
+    areas = []
+    for line in table.strip().splitlines():
+        if line.startswith(" "):
+            code, nouns, words = areas[-1]
+            areas[-1] = (code, nouns, f"{words} {line.strip()}".strip())
+        else:
+            code, nouns = line.split(" | ")
+            areas.append((code, nouns.split("; "), ""))
+    return areas
+
+
+def _items(text: str) -> list[str]:
+    """Items separated by "|" (lines wrap anywhere)."""
+    return [item.strip() for item in " ".join(text.split()).split("|")]
+
+
+AREAS = _areas(AREAS_TABLE)
+COMMON = _items("""
+learners | will | develop | practical | skills | knowledge | competences | apply | evaluate
+| analyse | design | plan | implement | assess | report | professional | context |
+work-based | project | case | studies | online | sessions | workshops | assignments |
+portfolio | reflective | practice | tools | methods | standards | quality | team |
+communication | problem | solving | critical | thinking | sustainability | digital |
+european | labour | market | employers | sector | industry | partners | evidence | feedback
+| module | course | programme | microcredential | credit | level
+""")
+PREFIXES = _items("""
+Introduction to | Foundations of | Applied | Advanced | Professional | Practical |
+Essentials of | Certificate in | Leading | Strategic
+""")
+AUDIENCES = ["", "", ""] + [
+    " " + audience
+    for audience in _items("""
+for Public Servants | for SMEs | for Teachers | for Healthcare Professionals | for Engineers
+| for Managers | in Practice | at Work
+""")
 ]
-COMMON = [
-    "learners",
-    "will",
-    "develop",
-    "practical",
-    "skills",
-    "knowledge",
-    "competences",
-    "apply",
-    "evaluate",
-    "analyse",
-    "design",
-    "plan",
-    "implement",
-    "assess",
-    "report",
-    "professional",
-    "context",
-    "work-based",
-    "project",
-    "case",
-    "studies",
-    "online",
-    "sessions",
-    "workshops",
-    "assignments",
-    "portfolio",
-    "reflective",
-    "practice",
-    "tools",
-    "methods",
-    "standards",
-    "quality",
-    "team",
-    "communication",
-    "problem",
-    "solving",
-    "critical",
-    "thinking",
-    "sustainability",
-    "digital",
-    "european",
-    "labour",
-    "market",
-    "employers",
-    "sector",
-    "industry",
-    "partners",
-    "evidence",
-    "feedback",
-    "module",
-    "course",
-    "programme",
-    "microcredential",
-    "credit",
-    "level",
-]
-PREFIXES = [
-    "Introduction to",
-    "Foundations of",
-    "Applied",
-    "Advanced",
-    "Professional",
-    "Practical",
-    "Essentials of",
-    "Certificate in",
-    "Leading",
-    "Strategic",
-]
-AUDIENCES = [
-    "",
-    "",
-    "",
-    " for Public Servants",
-    " for SMEs",
-    " for Teachers",
-    " for Healthcare Professionals",
-    " for Engineers",
-    " for Managers",
-    " in Practice",
-    " at Work",
-]
-VERBS = [
-    "Apply",
-    "Analyse",
-    "Evaluate",
-    "Design",
-    "Explain",
-    "Implement",
-    "Assess",
-    "Compare",
-    "Plan",
-    "Justify",
-    "Communicate",
-    "Monitor",
-    "Critically reflect on",
-]
-COUNTRIES = "DE FR IT ES NL BE PL PT SE AT IE FI DK CZ GR HU RO BG HR SK SI LT LV EE LU MT CY"
-COUNTRIES = COUNTRIES.split()
-LANGUAGES = {
-    "DE": "de",
-    "FR": "fr",
-    "IT": "it",
-    "ES": "es",
-    "NL": "nl",
-    "BE": "nl",
-    "PL": "pl",
-    "PT": "pt",
-    "SE": "sv",
-    "AT": "de",
-    "IE": "en",
-    "FI": "fi",
-    "DK": "da",
-    "CZ": "cs",
-    "GR": "el",
-    "HU": "hu",
-    "RO": "ro",
-    "BG": "bg",
-    "HR": "hr",
-    "SK": "sk",
-    "SI": "sl",
-    "LT": "lt",
-    "LV": "lv",
-    "EE": "et",
-    "LU": "fr",
-    "MT": "en",
-    "CY": "el",
-}
-PLACES = [
-    "North",
-    "South",
-    "East",
-    "West",
-    "Central",
-    "Coastal",
-    "Alpine",
-    "Lakeside",
-    "Riverside",
-    "Metropolitan",
-    "Royal",
-    "Technical",
-    "Open",
-    "Applied",
-    "Free",
-]
-KINDS = [
-    "University",
-    "University of Applied Sciences",
-    "Academy",
-    "Institute",
-    "Training Centre",
-    "College",
-    "Business School",
-    "Polytechnic",
-]
+VERBS = _items("""
+Apply | Analyse | Evaluate | Design | Explain | Implement | Assess | Compare | Plan |
+Justify | Communicate | Monitor | Critically reflect on
+""")
+LANGUAGES = dict(
+    pair.split(":")
+    for pair in _items("""
+DE:de | FR:fr | IT:it | ES:es | NL:nl | BE:nl | PL:pl | PT:pt | SE:sv | AT:de | IE:en |
+FI:fi | DK:da | CZ:cs | GR:el | HU:hu | RO:ro | BG:bg | HR:hr | SK:sk | SI:sl | LT:lt |
+LV:lv | EE:et | LU:fr | MT:en | CY:el
+""")
+)
+COUNTRIES = list(LANGUAGES)
+PLACES = _items("""
+North | South | East | West | Central | Coastal | Alpine | Lakeside | Riverside |
+Metropolitan | Royal | Technical | Open | Applied | Free
+""")
+KINDS = _items("""
+University | University of Applied Sciences | Academy | Institute | Training Centre |
+College | Business School | Polytechnic
+""")
 
 
 class TextMaker:

@@ -203,8 +203,9 @@ def status_expression(today: date):
 def status_condition(status: str, today: date):
     """``status_expression(today) == status`` written so that indexes can answer it (the
     renewal check runs only for listings past their date)."""
-    expired = sa.and_(Listing.valid_until < today, sa.not_(_renewing()))
-    current = sa.or_(Listing.valid_until >= today, _renewing())
+    renewing = _renewing()
+    expired = sa.and_(Listing.valid_until < today, sa.not_(renewing))
+    current = sa.or_(Listing.valid_until >= today, renewing)
     valid = Listing.state == ListingState.VALID
     return {
         PublicStatus.WITHDRAWN: Listing.state == ListingState.WITHDRAWN,
