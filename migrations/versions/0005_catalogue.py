@@ -59,6 +59,10 @@ def upgrade():
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.create_index('ix_listing_filters', ['state', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'conditions', 'valid_until', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_listing_field', ['state', 'isced_broad', 'isced_code'], unique=False)
+        batch_op.create_index('ix_listing_provider', ['state', 'organisation_id'], unique=False)
+        batch_op.create_index('ix_listing_participation', ['state', 'participation', 'ects', 'published_at'], unique=False)
+        batch_op.create_index('ix_listing_validity', ['state', 'valid_until', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_published_at'), ['published_at'], unique=False)
 
     op.create_table('listing_language',
@@ -88,6 +92,10 @@ def downgrade():
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_listing_published_at'))
         batch_op.drop_index(batch_op.f('ix_listing_organisation_id'))
+        batch_op.drop_index('ix_listing_validity')
+        batch_op.drop_index('ix_listing_participation')
+        batch_op.drop_index('ix_listing_provider')
+        batch_op.drop_index('ix_listing_field')
         batch_op.drop_index('ix_listing_filters')
 
     op.drop_table('listing')

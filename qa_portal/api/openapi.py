@@ -268,6 +268,14 @@ def _schemas() -> dict[str, Any]:
             {
                 "items": {"type": "array", "items": _ref("ListingSummary")},
                 **page_properties,
+                "total_exact": {
+                    "type": "boolean",
+                    "description": (
+                        "False when more listings match than `total`: a search with words "
+                        f"considers its {search.WINDOW:,} most recently published matches "
+                        "(all filters applied), ranked and sorted as asked."
+                    ),
+                },
                 "sort": {"type": "string", "enum": list(search.SORTS)},
             },
             "One page of listings.",
@@ -402,9 +410,10 @@ def _listing_parameters() -> list[dict[str, Any]]:
         _query(
             "q",
             {"type": "string"},
-            "Words to find in titles, descriptions, learning outcomes and keywords (each word "
-            f"also as a prefix; at most {search.MAX_WORDS} words). Query syntax is not "
-            "interpreted: quotes, operators and punctuation are plain text.",
+            "Words to find in titles, descriptions, learning outcomes and keywords (all of "
+            "them; the last word also as the start of longer words, from three characters; at "
+            f"most {search.MAX_WORDS} words). Query syntax is not interpreted: quotes, operators "
+            "and punctuation are plain text.",
         ),
         _query("provider", ID, "Only this provider organisation's listings."),
         _query(

@@ -112,6 +112,7 @@ def listings():
     return jsonify(
         items=[exports.listing_summary(listing, day) for listing in page.items],
         total=page.total,
+        total_exact=page.total_exact,
         page=filters.page,
         per_page=filters.per_page,
         pages=page.pages,

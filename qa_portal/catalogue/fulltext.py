@@ -17,7 +17,7 @@ _old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
 
 SQLITE_UP = [
     f"CREATE VIRTUAL TABLE listing_fts USING fts5({_cols}, content='listing', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='3 4')",
     f"CREATE TRIGGER listing_fts_insert AFTER INSERT ON listing BEGIN "
     f"INSERT INTO listing_fts(rowid, {_cols}) VALUES (new.id, {_new}); END",
     f"CREATE TRIGGER listing_fts_delete AFTER DELETE ON listing BEGIN "

@@ -148,6 +148,12 @@ class Listing(Base):
             "valid_until",
             "published_at",
         ),
+        # Filters the one above cannot seek (its leading columns are state, country, EQF):
+        # a filter on its own reads only the listings it keeps.
+        sa.Index("ix_listing_field", "state", "isced_broad", "isced_code"),
+        sa.Index("ix_listing_provider", "state", "organisation_id"),
+        sa.Index("ix_listing_participation", "state", "participation", "ects", "published_at"),
+        sa.Index("ix_listing_validity", "state", "valid_until", "published_at"),
     )
 
     @property

@@ -1,10 +1,11 @@
 """Catalogue search: full text, filters with counts, sorting and pagination.
 
 User input is treated as words, never as query syntax: the text is split into word
-characters and each word becomes a quoted prefix term (FTS5 on SQLite, ``to_tsquery`` on
-PostgreSQL), so quotes, ``AND``, ``NEAR(``, ``*`` or ``title:`` are just text. One statement
-returns a page of results with the total; one more returns every filter's counts (each
-filter's counts ignore that filter itself, so the choices stay visible).
+characters and each word becomes a quoted term, the last one also a prefix (FTS5 on
+SQLite, ``to_tsquery`` on PostgreSQL), so quotes, ``AND``, ``NEAR(``, ``*`` or ``title:`` are
+just text. One statement returns a page of results with the total; one more returns every
+filter's counts (each filter's counts ignore that filter itself, so the choices stay
+visible).
 """
 
 from __future__ import annotations
@@ -144,14 +145,22 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _prefix(words: list[str], index: int) -> bool:
+    """Whether ``words[index]`` is also matched as the start of longer words: only the last
+    word, and only from three characters (as one types; a common start such as "pro" never
+    multiplies the work of a query's other words)."""
+    return index == len(words) - 1 and len(words[index]) >= 3
+
+
 def _fts5_expression(words: list[str]) -> str:
-    """Each word as a quoted FTS5 string (a prefix from three characters): never syntax."""
-    return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+    """Each word as a quoted FTS5 string (the last one also a prefix): never syntax."""
+    return " ".join(f'"{w}"*' if _prefix(words, i) else f'"{w}"' for i, w in enumerate(words))
 
 
 def _tsquery(words: list[str]):
-    """Each word (word characters only) as a ``to_tsquery`` term, a prefix from three."""
-    terms = " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
+    """Each word (word characters only) as a ``to_tsquery`` term (the last one also a
+    prefix)."""
+    terms = " & ".join(f"{w}:*" if _prefix(words, i) else w for i, w in enumerate(words))
     return sa.func.to_tsquery(sa.literal_column("'simple'"), terms)
 
 
@@ -238,8 +247,9 @@ def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -
     if f.eqf and skip != "eqf":
         where.append(Listing.eqf_level == f.eqf)
     if f.field and skip != "field":
-        column = Listing.isced_broad if len(f.field) == 2 else Listing.isced_code
-        where.append(column == f.field)
+        where.append(Listing.isced_broad == f.field[:2])  # the broad field leads the index
+        if len(f.field) == 4:
+            where.append(Listing.isced_code == f.field)
     if f.participation and skip != "participation":
         where.append(Listing.participation == f.participation)
     if f.language and skip != "language":
@@ -307,12 +317,106 @@ def ranked(f: Filters, today: date) -> Ranked:
     return Ranked(source, where, keys)
 
 
+# A search with words considers at most this many matching listings: the most recently
+# published ones (all filters applied), ranked and ordered as asked. Beyond it the total is
+# reported as "more than WINDOW" (``Page.total_exact`` false), as large search sites do, so
+# that the work per query stays bounded however common the words are.
+WINDOW = 1000
+
+
+def _narrow(f: Filters, today: date, *, title: bool = True):
+    """Narrow rows of the listings matching ``f``: id and the columns the sorts need (the
+    title only when asked for: the indexes answer the others without reading the rows)."""
+    columns = [Listing.id.label("id"), Listing.published_at.label("published_at")]
+    if title:
+        columns.append(sa.func.lower(Listing.title).label("title_key"))
+    return sa.select(*columns).where(*conditions(f, today))
+
+
+def _selective(f: Filters) -> bool:
+    """Whether ``f`` has a filter that an index answers and that keeps few listings (one
+    of hundreds of providers, of some thirty countries, of eighty detailed fields): then
+    SQLite tests FTS5's matches against the set of listings the index keeps (cheap to
+    test, costly to build when large) rather than reading each match's row until the
+    window is full (cheap when most matches pass)."""
+    return bool(f.provider or f.country or len(f.field) == 4)
+
+
+def _ranked_window(f: Filters, today: date):
+    """The newest ``WINDOW + 1`` matches of ``f`` (the extra row tells that there are
+    more) with their relevance: BM25 on SQLite, computed by FTS5 while it walks its matches
+    newest first (lower is better); ``ts_rank`` on PostgreSQL, for the window's rows only
+    (higher is better)."""
+    if _dialect() == "postgresql":
+        window = (
+            _narrow(f, today)
+            # "id + 0": take the GIN index's matches and keep the newest, never walk the
+            # primary key testing each row's (out of line) vector
+            .order_by((Listing.id + 0).desc())
+            .limit(WINDOW + 1)
+            .cte("window")
+            .prefix_with("MATERIALIZED")
+        )
+        rank = sa.func.ts_rank(SEARCH_VECTOR, _tsquery(f.words))
+        rows = sa.select(window, rank.label("rank"), *_counted(window)).join_from(
+            window, Listing.__table__, Listing.id == window.c.id
+        )
+        return window, rows.subquery("ranked"), True
+    fts = sa.table("listing_fts", sa.column("rowid"))
+    where = [
+        sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(f.words)),
+        *conditions(f, today, fulltext=False),
+    ]
+    if _selective(f):
+        # The language is checked on the matches that remain (per listing, in the join).
+        by_index = replace(f, language="")
+        kept = sa.select(Listing.id).where(*conditions(by_index, today, fulltext=False))
+        # "+rowid": tested on each match FTS5 yields, not pushed into FTS5 as lookups
+        where.insert(1, sa.literal_column("+listing_fts.rowid").in_(kept.correlate(None)))
+    window = (
+        sa.select(
+            Listing.id.label("id"),
+            Listing.published_at.label("published_at"),
+            sa.func.lower(Listing.title).label("title_key"),
+            sa.literal_column(BM25).label("rank"),
+        )
+        .select_from(fts.join(Listing.__table__, Listing.id == fts.c.rowid))
+        .where(*where)
+        .order_by(fts.c.rowid.desc())  # FTS5 walks its matches newest first and stops
+        .limit(WINDOW + 1)
+        .cte("window")
+        .prefix_with("MATERIALIZED")
+    )
+    return window, sa.select(window, *_counted(window)).subquery("ranked"), False
+
+
+def _counted(window) -> list:
+    """Each window row's place (newest first; the extra row is not shown) and the window's
+    size (more than ``WINDOW``: there are more matches)."""
+    return [
+        sa.func.row_number().over(order_by=window.c.id.desc()).label("place"),
+        sa.func.count().over().label("total"),
+    ]
+
+
+def _order(f: Filters, c, rank_descending: bool) -> list:
+    """The page order over columns ``c`` (id, published_at, title_key and maybe rank)."""
+    newest = [c.published_at.desc(), c.id.desc()]
+    sort = f.effective_sort
+    if sort == "title":
+        return [c.title_key, c.id]
+    if sort == "relevance" and "rank" in c:
+        return [c.rank.desc() if rank_descending else c.rank, *newest]
+    return newest
+
+
 @dataclass
 class Page:
     items: list[Listing]
     total: int
     filters: Filters
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    total_exact: bool = True  # False: more than ``total`` listings match (a capped search)
 
     @property
     def pages(self) -> int:
@@ -331,44 +435,42 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
     """One page of listings with the total (one statement), and optionally the filter
     counts (one more).
 
-    The statement first picks the page's ids from narrow rows (id and sort keys), then
-    reads the full rows of those ids only. The total is a window count over the matches
-    when words are searched (they are all ranked anyway), otherwise a separate count in the
-    same statement (answered from the indexes, while the page stops after its rows)."""
-    r = ranked(f, today)
-    keys = [(key.label(f"k{i}"), descending) for i, (key, descending) in enumerate(r.keys)]
-    columns = [Listing.id.label("id"), *(key for key, _ in keys)]
+    With words, the newest ``WINDOW`` (+1) matches are chosen from narrow rows, only they
+    are ranked, and the page is cut from them: the total is exact up to ``WINDOW``.
+    Without words, the page's ids are picked from narrow rows (the indexes answer the
+    filters and the order) and the total is an exact count in the same statement. Either
+    way only the page's rows are read in full."""
+    rank_descending = False
     if f.words:
-        columns.append(sa.func.count().over().label("total"))
+        window, rows, rank_descending = _ranked_window(f, today)
+        count_all = sa.select(sa.func.count()).select_from(window)
+        page_rows = sa.select(rows).where(rows.c.place <= WINDOW)
+    else:
+        rows = _narrow(f, today, title=f.effective_sort == "title").subquery("matches")
+        count_all = sa.select(sa.func.count()).select_from(Listing).where(*conditions(f, today))
+        page_rows = sa.select(rows, count_all.scalar_subquery().label("total"))
     narrow = (
-        r.select(*columns)
-        .order_by(*r.order_by())
+        page_rows.order_by(*_order(f, rows.c, rank_descending))
         .limit(f.per_page)
         .offset((f.page - 1) * f.per_page)
         .subquery("page_ids")
     )
-    if f.words:
-        total = narrow.c.total
-    else:
-        total = (
-            sa.select(sa.func.count())
-            .select_from(Listing)
-            .where(*conditions(f, today))
-            .scalar_subquery()
-        )
     query = (
-        sa.select(Listing, total.label("total"))
+        sa.select(Listing, narrow.c.total)
         .join(narrow, narrow.c.id == Listing.id)
         .options(*(defer(column) for column in LONG_COLUMNS))  # lists show title and summary
-        .order_by(*r.order_by([(narrow.c[f"k{i}"], d) for i, (_, d) in enumerate(keys)]))
+        .order_by(*_order(f, narrow.c, rank_descending))
     )
-    rows = db.session.execute(query).all()
-    count = rows[0].total if rows else 0
-    if not rows and f.page > 1:  # past the end: still report the total
-        count = db.session.execute(
-            sa.select(sa.func.count()).select_from(Listing).where(*conditions(f, today))
-        ).scalar_one()
-    page = Page([row[0] for row in rows], count, f)
+    found = db.session.execute(query).all()
+    if found:
+        count = found[0].total
+    elif f.page > 1:  # past the end: still report the total
+        count = db.session.execute(count_all).scalar_one()
+    else:
+        count = 0
+    page = Page([row[0] for row in found], count, f)
+    if f.words and count > WINDOW:
+        page.total, page.total_exact = WINDOW, False
     if facets:
         page.facets = facet_counts(f, today)
     return page

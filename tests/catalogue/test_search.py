@@ -1,6 +1,6 @@
 """Full-text search underneath the catalogue: the index follows every change of a listing
 (FTS5 triggers on SQLite, the generated column on PostgreSQL), ranking prefers the title and
-keywords to the description, words match as prefixes from three characters, and on
+keywords to the description, the last word matches as a prefix from three characters, and on
 PostgreSQL the search statement can use the GIN index."""
 
 from __future__ import annotations
@@ -71,14 +71,16 @@ def test_title_and_keywords_rank_above_the_description(catalogue):  # noqa: F811
     )
 
 
-def test_words_are_prefixes_from_three_characters_and_all_must_match(catalogue):  # noqa: F811
+def test_the_last_word_is_a_prefix_from_three_characters_and_all_must_match(catalogue):  # noqa: F811
     first, second = catalogue(2)
     listing = db.session.get(Listing, second.id)
     listing.title = "Geothermal Heat Pumps in Practice"
     commit()
     assert found("geotherm") == [second.id]
-    assert found("ge heat") == []  # two letters are a whole word, not a prefix
-    assert found("geo heat") == [second.id]
+    assert found("heat ge") == []  # two letters are a whole word, not a prefix
+    assert found("heat geo") == [second.id]
+    assert found("geo heat") == []  # only the last word is a prefix
+    assert found("geothermal pum") == [second.id]
     assert found("geothermal pumps") == [second.id]
     assert found("geothermal nonsenseword") == []  # every word must match
     assert found("GEOTHERMAL") == [second.id]
@@ -169,3 +171,49 @@ def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa:
         }
         assert set(found("", status=status)) == expected, status
     assert set(found("", status="expired")) == {listings[2].id, listings[3].id}
+
+
+def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
+    catalogue,  # noqa: F811
+    monkeypatch,
+    client,
+):
+    """A search with words considers its WINDOW most recently published matches (all
+    filters applied first), and says when more listings match."""
+    listings = catalogue(6)
+    word = listings[0].title.split()[0]  # every copy shares the title's words
+    oldest = min(listings, key=lambda x: x.id)
+    db.session.get(Listing, oldest.id).country = "IS"
+    commit()
+    monkeypatch.setattr(search, "WINDOW", 4)
+    today = search.date.today()
+
+    page = search.search(search.Filters(q=word, per_page=10), today)
+    assert (page.total, page.total_exact) == (4, False)
+    assert sorted(x.id for x in page.items) == sorted(x.id for x in listings)[-4:]
+    for sort in ("date", "title"):
+        page = search.search(search.Filters(q=word, sort=sort, per_page=10), today)
+        assert len(page.items) == 4 and page.total_exact is False
+    past_end = search.search(search.Filters(q=word, page=3, per_page=2), today)
+    assert (past_end.items, past_end.total, past_end.total_exact) == ([], 4, False)
+
+    # Filters apply before the window: the oldest listing is found by its own country.
+    page = search.search(search.Filters(q=word, country="IS"), today)
+    assert ([x.id for x in page.items], page.total, page.total_exact) == ([oldest.id], 1, True)
+    # Without words every listing counts.
+    page = search.search(search.Filters(per_page=10), today)
+    assert (page.total, page.total_exact) == (6, True)
+
+    body = client.get(f"/api/v1/listings?q={word}").get_json()
+    assert (body["total"], body["total_exact"], body["pages"]) == (4, False, 1)
+    html = client.get(f"/catalogue?q={word}").text
+    assert "More than 4 microcredentials" in html
+    assert "4 most recently published matches" in html
+
+    monkeypatch.setattr(search, "WINDOW", 6)  # exactly as many matches as the window
+    page = search.search(search.Filters(q=word, per_page=10), today)
+    assert (page.total, page.total_exact) == (6, True)
+    assert client.get(f"/api/v1/listings?q={word}").get_json()["total_exact"] is True
+    html = client.get(f"/catalogue?q={word}").text
+    assert "6 microcredentials" in html and "More than 6" not in html
+    assert "most recently published matches" not in html
