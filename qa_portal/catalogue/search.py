@@ -258,10 +258,11 @@ def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -
                 ListingLanguage.listing_id == Listing.id, ListingLanguage.code == f.language
             )
         )
+    # The bound as the column's type (a float would turn the column into one: no index)
     if f.ects_min is not None:
-        where.append(Listing.ects >= f.ects_min)
+        where.append(Listing.ects >= sa.cast(f.ects_min, Listing.ects.type))
     if f.ects_max is not None:
-        where.append(Listing.ects <= f.ects_max)
+        where.append(Listing.ects <= sa.cast(f.ects_max, Listing.ects.type))
     return where
 
 
@@ -350,9 +351,9 @@ def _ranked_window(f: Filters, today: date):
     if _dialect() == "postgresql":
         window = (
             _narrow(f, today)
-            # "id + 0": take the GIN index's matches and keep the newest, never walk the
-            # primary key testing each row's (out of line) vector
-            .order_by((Listing.id + 0).desc())
+            # The planner chooses: for a common word, walk the newest listings testing
+            # each one's vector (kept in the row); for a rarer one, the GIN index's matches
+            .order_by(Listing.id.desc())
             .limit(WINDOW + 1)
             .cte("window")
             .prefix_with("MATERIALIZED")

@@ -16,10 +16,16 @@ DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _adapter(base: str):
-    parts = urlsplit(base)
-    return current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
+    """The URL builder for ``base``, bound once per application (an API page builds
+    dozens of links)."""
+    adapters = current_app.extensions.setdefault("qa_portal.url_adapters", {})
+    adapter = adapters.get(base)
+    if adapter is None:
+        parts = urlsplit(base)
+        adapter = adapters[base] = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+        )
+    return adapter
 
 
 def external_url(endpoint: str, **values) -> str:
