@@ -529,7 +529,11 @@ def measure(app, queries: list[str], runs: int, prefix: str, detail: bool = Fals
             samples["app"] += app_ms
             samples["bare"] += bare_ms
             if detail:
-                total = response.get_json()["total"] if prefix.startswith("/api") else "-"
+                total = "-"
+                if prefix.startswith("/api"):
+                    body = response.get_json()
+                    more = "" if body["total_exact"] else "more than "
+                    total = f"{more}{body['total']:,}"
                 print(
                     f"    {query:<55} app p50 {statistics.median(app_ms):6.1f} ms | "
                     f"bare {statistics.median(bare_ms):6.1f} ms | {total} results"

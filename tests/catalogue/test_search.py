@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.catalogue import search
-from qa_portal.catalogue.models import Listing
+from qa_portal.catalogue.models import Listing, ListingLanguage
 from qa_portal.core.db import commit
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
@@ -200,6 +200,13 @@ def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
     # Filters apply before the window: the oldest listing is found by its own country.
     page = search.search(search.Filters(q=word, country="IS"), today)
     assert ([x.id for x in page.items], page.total, page.total_exact) == ([oldest.id], 1, True)
+    # The language is checked on the matches the country kept.
+    codes = db.session.scalars(
+        sa.select(ListingLanguage.code).where(ListingLanguage.listing_id == oldest.id)
+    ).all()
+    assert found(word, country="IS", language=codes[0]) == [oldest.id]
+    other = next(code for code in ("en", "de", "fr", "nl", "fi") if code not in codes)
+    assert found(word, country="IS", language=other) == []
     # Without words every listing counts.
     page = search.search(search.Filters(per_page=10), today)
     assert (page.total, page.total_exact) == (6, True)
