@@ -166,6 +166,7 @@ def _tsquery(words: list[str]):
 
 SEARCH_VECTOR = sa.literal_column("listing.search_vector")
 LONG_COLUMNS = (Listing.description, Listing.outcomes_text, Listing.public_json)
+LIST_OPTIONS = tuple(defer(column) for column in LONG_COLUMNS)  # lists show title and summary
 
 
 def _match(words: list[str]):
@@ -325,13 +326,13 @@ def ranked(f: Filters, today: date) -> Ranked:
 WINDOW = 1000
 
 
-def _narrow(f: Filters, today: date, *, title: bool = True):
+def _narrow(f: Filters, today: date, *, title: bool = True, where=None):
     """Narrow rows of the listings matching ``f``: id and the columns the sorts need (the
     title only when asked for: the indexes answer the others without reading the rows)."""
     columns = [Listing.id.label("id"), Listing.published_at.label("published_at")]
     if title:
         columns.append(sa.func.lower(Listing.title).label("title_key"))
-    return sa.select(*columns).where(*conditions(f, today))
+    return sa.select(*columns).where(*(conditions(f, today) if where is None else where))
 
 
 def _selective(f: Filters) -> bool:
@@ -447,8 +448,10 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
         count_all = sa.select(sa.func.count()).select_from(window)
         page_rows = sa.select(rows).where(rows.c.place <= WINDOW)
     else:
-        rows = _narrow(f, today, title=f.effective_sort == "title").subquery("matches")
-        count_all = sa.select(sa.func.count()).select_from(Listing).where(*conditions(f, today))
+        where = conditions(f, today)
+        rows = _narrow(f, today, title=f.effective_sort == "title", where=where)
+        rows = rows.subquery("matches")
+        count_all = sa.select(sa.func.count()).select_from(Listing).where(*where)
         page_rows = sa.select(rows, count_all.scalar_subquery().label("total"))
     narrow = (
         page_rows.order_by(*_order(f, rows.c, rank_descending))
@@ -459,7 +462,7 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
     query = (
         sa.select(Listing, narrow.c.total)
         .join(narrow, narrow.c.id == Listing.id)
-        .options(*(defer(column) for column in LONG_COLUMNS))  # lists show title and summary
+        .options(*LIST_OPTIONS)
         .order_by(*_order(f, narrow.c, rank_descending))
     )
     found = db.session.execute(query).all()
