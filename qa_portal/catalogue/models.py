@@ -84,7 +84,7 @@ class Listing(Base):
     conditions: Mapped[ConditionsStatus] = mapped_column(
         enum_column(ConditionsStatus), nullable=False, default=ConditionsStatus.NONE
     )
-    published_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
+    published_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id"), nullable=True
     )
@@ -154,6 +154,8 @@ class Listing(Base):
         sa.Index("ix_listing_provider", "state", "organisation_id"),
         sa.Index("ix_listing_participation", "state", "participation", "ects", "published_at"),
         sa.Index("ix_listing_validity", "state", "valid_until", "published_at"),
+        # Newest first (the default order), with what the status filters read.
+        sa.Index("ix_listing_recent", "state", "published_at", "valid_until", "conditions"),
     )
 
     @property
