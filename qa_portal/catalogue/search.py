@@ -169,16 +169,19 @@ LONG_COLUMNS = (Listing.description, Listing.outcomes_text, Listing.public_json)
 LIST_OPTIONS = tuple(defer(column) for column in LONG_COLUMNS)  # lists show title and summary
 
 
+FTS = sa.table("listing_fts", sa.column("rowid"))
+
+
+def _fts_match(words: list[str]):
+    """FTS5's condition for ``words`` (already reduced to word characters)."""
+    return sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(words))
+
+
 def _match(words: list[str]):
     """The full-text condition for ``words`` (already reduced to word characters)."""
     if _dialect() == "postgresql":
         return SEARCH_VECTOR.op("@@")(_tsquery(words))
-    fts = sa.table("listing_fts", sa.column("rowid"))
-    return Listing.id.in_(
-        sa.select(fts.c.rowid).where(
-            sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(words))
-        )
-    )
+    return Listing.id.in_(sa.select(FTS.c.rowid).where(_fts_match(words)))
 
 
 def _renewing():
@@ -299,15 +302,10 @@ def ranked(f: Filters, today: date) -> Ranked:
             where.insert(0, SEARCH_VECTOR.op("@@")(query))
             rank = (sa.func.ts_rank(SEARCH_VECTOR, query), True)
         else:
-            fts = sa.table("listing_fts", sa.column("rowid"))
             hits = (
-                sa.select(fts.c.rowid.label("id"), sa.literal_column(BM25).label("rank"))
-                .select_from(fts)
-                .where(
-                    sa.text("listing_fts MATCH :fts_query").bindparams(
-                        fts_query=_fts5_expression(f.words)
-                    )
-                )
+                sa.select(FTS.c.rowid.label("id"), sa.literal_column(BM25).label("rank"))
+                .select_from(FTS)
+                .where(_fts_match(f.words))
                 .subquery("hits")
             )
             source = source.join(hits, hits.c.id == Listing.id)
@@ -328,13 +326,13 @@ def ranked(f: Filters, today: date) -> Ranked:
 WINDOW = 1000
 
 
-def _narrow(f: Filters, today: date, *, title: bool = True, where=None):
-    """Narrow rows of the listings matching ``f``: id and the columns the sorts need (the
-    title only when asked for: the indexes answer the others without reading the rows)."""
+def _narrow(title: bool = True) -> list:
+    """The narrow columns a page is chosen from: id and the sort keys (the title only when
+    asked for: the indexes answer the others without reading the rows)."""
     columns = [Listing.id.label("id"), Listing.published_at.label("published_at")]
     if title:
         columns.append(sa.func.lower(Listing.title).label("title_key"))
-    return sa.select(*columns).where(*(conditions(f, today) if where is None else where))
+    return columns
 
 
 def _selective(f: Filters) -> bool:
@@ -353,7 +351,8 @@ def _ranked_window(f: Filters, today: date):
     (higher is better)."""
     if _dialect() == "postgresql":
         window = (
-            _narrow(f, today)
+            sa.select(*_narrow())
+            .where(*conditions(f, today))
             # The planner chooses: for a common word, walk the newest listings testing
             # each one's vector (kept in the row); for a rarer one, the GIN index's matches
             .order_by(Listing.id.desc())
@@ -366,11 +365,7 @@ def _ranked_window(f: Filters, today: date):
             window, Listing.__table__, Listing.id == window.c.id
         )
         return window, rows.subquery("ranked"), True
-    fts = sa.table("listing_fts", sa.column("rowid"))
-    where = [
-        sa.text("listing_fts MATCH :fts_query").bindparams(fts_query=_fts5_expression(f.words)),
-        *conditions(f, today, fulltext=False),
-    ]
+    where = [_fts_match(f.words), *conditions(f, today, fulltext=False)]
     if _selective(f):
         # The language is checked on the matches that remain (per listing, in the join).
         by_index = replace(f, language="")
@@ -378,15 +373,10 @@ def _ranked_window(f: Filters, today: date):
         # "+rowid": tested on each match FTS5 yields, not pushed into FTS5 as lookups
         where.insert(1, sa.literal_column("+listing_fts.rowid").in_(kept.correlate(None)))
     window = (
-        sa.select(
-            Listing.id.label("id"),
-            Listing.published_at.label("published_at"),
-            sa.func.lower(Listing.title).label("title_key"),
-            sa.literal_column(BM25).label("rank"),
-        )
-        .select_from(fts.join(Listing.__table__, Listing.id == fts.c.rowid))
+        sa.select(*_narrow(), sa.literal_column(BM25).label("rank"))
+        .select_from(FTS.join(Listing.__table__, Listing.id == FTS.c.rowid))
         .where(*where)
-        .order_by(fts.c.rowid.desc())  # FTS5 walks its matches newest first and stops
+        .order_by(FTS.c.rowid.desc())  # FTS5 walks its matches newest first and stops
         .limit(WINDOW + 1)
         .cte("window")
         .prefix_with("MATERIALIZED")
@@ -451,8 +441,7 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
         page_rows = sa.select(rows).where(rows.c.place <= WINDOW)
     else:
         where = conditions(f, today)
-        rows = _narrow(f, today, title=f.effective_sort == "title", where=where)
-        rows = rows.subquery("matches")
+        rows = sa.select(*_narrow(f.effective_sort == "title")).where(*where).subquery("matches")
         count_all = sa.select(sa.func.count()).select_from(Listing).where(*where)
         page_rows = sa.select(rows, count_all.scalar_subquery().label("total"))
     narrow = (
@@ -474,9 +463,8 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
         count = db.session.execute(count_all).scalar_one()
     else:
         count = 0
-    page = Page([row[0] for row in found], count, f)
-    if f.words and count > WINDOW:
-        page.total, page.total_exact = WINDOW, False
+    capped = bool(f.words) and count > WINDOW
+    page = Page([row[0] for row in found], WINDOW if capped else count, f, total_exact=not capped)
     if facets:
         page.facets = facet_counts(f, today)
     return page
