@@ -57,13 +57,13 @@ def upgrade():
     sa.UniqueConstraint('dossier_id', name=op.f('uq_listing_dossier_id'))
     )
     with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.create_index('ix_listing_filters', ['state', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'conditions', 'valid_until', 'published_at'], unique=False)
+        batch_op.create_index('ix_listing_filters', ['state', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'conditions', 'valid_until', 'published_at'], unique=False, postgresql_include=['id'])
         batch_op.create_index(batch_op.f('ix_listing_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index('ix_listing_field', ['state', 'isced_broad', 'isced_code'], unique=False)
-        batch_op.create_index('ix_listing_provider', ['state', 'organisation_id'], unique=False)
-        batch_op.create_index('ix_listing_participation', ['state', 'participation', 'ects', 'published_at'], unique=False)
-        batch_op.create_index('ix_listing_validity', ['state', 'valid_until', 'published_at'], unique=False)
-        batch_op.create_index('ix_listing_recent', ['state', 'published_at', 'valid_until', 'conditions'], unique=False)
+        batch_op.create_index('ix_listing_field', ['state', 'isced_broad', 'isced_code'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_provider', ['state', 'organisation_id'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_participation', ['state', 'participation', 'ects', 'published_at'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_validity', ['state', 'valid_until', 'published_at'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_recent', ['state', 'published_at', 'valid_until', 'conditions'], unique=False, postgresql_include=['id'])
 
     op.create_table('listing_language',
     sa.Column('listing_id', sa.Integer(), nullable=False),

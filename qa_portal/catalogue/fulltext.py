@@ -42,6 +42,23 @@ _VECTOR = (
     "coalesce(outcomes_text, '') || ' ' || coalesce(provider_name, '')), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'C')"
 )
+# The short texts that lists, sorts and filters read: kept in the row. With the low toast
+# target below, PostgreSQL would otherwise move every text longer than a pointer (titles,
+# provider names) out of line too, and each one read would cost a TOAST lookup.
+INLINE_COLUMNS = (
+    "state",
+    "conditions",
+    "ended_reason",
+    "country",
+    "isced_code",
+    "isced_broad",
+    "participation",
+    "languages",
+    "title",
+    "summary",
+    "keywords_text",
+    "provider_name",
+)
 POSTGRES_UP = [
     f"ALTER TABLE listing ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_VECTOR}) STORED",
     "CREATE INDEX ix_listing_search_vector ON listing USING gin (search_vector)",
@@ -51,6 +68,8 @@ POSTGRES_UP = [
     "ALTER TABLE listing ALTER COLUMN description SET STORAGE EXTERNAL",
     "ALTER TABLE listing ALTER COLUMN outcomes_text SET STORAGE EXTERNAL",
     "ALTER TABLE listing ALTER COLUMN search_vector SET STORAGE MAIN",
+    "ALTER TABLE listing ALTER COLUMN search_vector SET COMPRESSION lz4",
+    *(f"ALTER TABLE listing ALTER COLUMN {column} SET STORAGE MAIN" for column in INLINE_COLUMNS),
     "ALTER TABLE listing SET (toast_tuple_target = 256)",
 ]
 POSTGRES_DOWN = [

@@ -132,7 +132,8 @@ class Listing(Base):
     language_rows: Mapped[list[ListingLanguage]] = relationship(cascade="all, delete-orphan")
 
     # Every filter and sort column after the state: counts and filter choices are answered
-    # from this index alone (no visit to the wide rows).
+    # from this index alone (no visit to the wide rows). Each index also carries the id on
+    # PostgreSQL (SQLite's indexes always do): the renewal and language checks read it.
     __table_args__ = (
         sa.Index(
             "ix_listing_filters",
@@ -147,15 +148,34 @@ class Listing(Base):
             "conditions",
             "valid_until",
             "published_at",
+            postgresql_include=["id"],
         ),
         # Filters the one above cannot seek (its leading columns are state, country, EQF):
         # a filter on its own reads only the listings it keeps.
-        sa.Index("ix_listing_field", "state", "isced_broad", "isced_code"),
-        sa.Index("ix_listing_provider", "state", "organisation_id"),
-        sa.Index("ix_listing_participation", "state", "participation", "ects", "published_at"),
-        sa.Index("ix_listing_validity", "state", "valid_until", "published_at"),
+        sa.Index(
+            "ix_listing_field", "state", "isced_broad", "isced_code", postgresql_include=["id"]
+        ),
+        sa.Index("ix_listing_provider", "state", "organisation_id", postgresql_include=["id"]),
+        sa.Index(
+            "ix_listing_participation",
+            "state",
+            "participation",
+            "ects",
+            "published_at",
+            postgresql_include=["id"],
+        ),
+        sa.Index(
+            "ix_listing_validity", "state", "valid_until", "published_at", postgresql_include=["id"]
+        ),
         # Newest first (the default order), with what the status filters read.
-        sa.Index("ix_listing_recent", "state", "published_at", "valid_until", "conditions"),
+        sa.Index(
+            "ix_listing_recent",
+            "state",
+            "published_at",
+            "valid_until",
+            "conditions",
+            postgresql_include=["id"],
+        ),
     )
 
     @property

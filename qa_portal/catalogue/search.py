@@ -157,11 +157,21 @@ def _fts5_expression(words: list[str]) -> str:
     return " ".join(f'"{w}"*' if _prefix(words, i) else f'"{w}"' for i, w in enumerate(words))
 
 
-def _tsquery(words: list[str]):
+def _tsquery(words: list[str], operator: str = "&"):
     """Each word (word characters only) as a ``to_tsquery`` term (the last one also a
-    prefix)."""
-    terms = " & ".join(f"{w}:*" if _prefix(words, i) else w for i, w in enumerate(words))
+    prefix), joined by ``operator``: ``&`` to match, ``|`` to rank (see ``_rank``)."""
+    terms = f" {operator} ".join(f"{w}:*" if _prefix(words, i) else w for i, w in enumerate(words))
     return sa.func.to_tsquery(sa.literal_column("'simple'"), terms)
+
+
+def _rank(words: list[str]):
+    """PostgreSQL's relevance of a listing that matches every word (higher is better): each
+    word's occurrences, weighted by where they stand (title and keywords, then summary,
+    outcomes and provider, then description), as BM25 weighs FTS5's columns. ``ts_rank``
+    of the words joined by OR counts exactly that; of the words joined by AND it would
+    measure the distance between every pair of their positions instead (several times
+    dearer, and a proximity that SQLite's ranking does not have)."""
+    return sa.func.ts_rank(SEARCH_VECTOR, _tsquery(words, "|"))
 
 
 SEARCH_VECTOR = sa.literal_column("listing.search_vector")
@@ -233,9 +243,13 @@ def status_condition(status: str, today: date):
     }[PublicStatus(status)]
 
 
-def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -> list:
+def conditions(
+    f: Filters, today: date, skip: str = "", fulltext: bool = True, row: bool = False
+) -> list:
     """The WHERE conditions of ``f`` (``skip``: leave one filter out, for its counts;
-    ``fulltext=False``: leave the words out, for a query that joins the matches itself)."""
+    ``fulltext=False``: leave the words out, for a query that joins the matches itself;
+    ``row=True``: for a query that reads each listing's row anyway, the language checked
+    in the row's copy of the list rather than probed in the language table)."""
     where = []
     if f.words and fulltext:
         where.append(_match(f.words))
@@ -258,7 +272,11 @@ def conditions(f: Filters, today: date, skip: str = "", fulltext: bool = True) -
             where.append(Listing.isced_code == f.field)
     if f.participation and skip != "participation":
         where.append(Listing.participation == f.participation)
-    if f.language and skip != "language":
+    if f.language and skip != "language" and row:
+        # The codes separated by spaces, written at publication with the language rows;
+        # an ISO 639-1 code (validated) is letters only, never a LIKE wildcard.
+        where.append((" " + Listing.languages + " ").like(f"% {f.language} %"))
+    elif f.language and skip != "language":
         where.append(  # probed per listing (primary key), not read for the whole language
             sa.exists().where(
                 ListingLanguage.listing_id == Listing.id, ListingLanguage.code == f.language
@@ -300,7 +318,7 @@ def ranked(f: Filters, today: date) -> Ranked:
         if _dialect() == "postgresql":
             query = _tsquery(f.words)
             where.insert(0, SEARCH_VECTOR.op("@@")(query))
-            rank = (sa.func.ts_rank(SEARCH_VECTOR, query), True)
+            rank = (_rank(f.words), True)
         else:
             hits = (
                 sa.select(FTS.c.rowid.label("id"), sa.literal_column(BM25).label("rank"))
@@ -326,11 +344,11 @@ def ranked(f: Filters, today: date) -> Ranked:
 WINDOW = 1000
 
 
-def _narrow(title: bool = True) -> list:
-    """The narrow columns a page is chosen from: id and the sort keys (the title only when
-    asked for: the indexes answer the others without reading the rows)."""
+def _narrow(f: Filters) -> list:
+    """The narrow columns a page is chosen from: id and the sort keys (the title only for
+    the title order: the indexes answer the others without reading the rows)."""
     columns = [Listing.id.label("id"), Listing.published_at.label("published_at")]
-    if title:
+    if f.effective_sort == "title":
         columns.append(sa.func.lower(Listing.title).label("title_key"))
     return columns
 
@@ -344,53 +362,68 @@ def _selective(f: Filters) -> bool:
     return bool(f.provider or f.country or len(f.field) == 4)
 
 
+# The row's physical address on PostgreSQL: the window's rows are read again through it
+# within the same statement (one page read, where the primary key costs three).
+ROW_ADDRESS = sa.literal_column("listing.ctid", sa.String)
+
+
 def _ranked_window(f: Filters, today: date):
     """The newest ``WINDOW + 1`` matches of ``f`` (the extra row tells that there are
-    more) with their relevance: BM25 on SQLite, computed by FTS5 while it walks its matches
+    more), each with its place (newest first) and the window's size; with their relevance
+    when the order asks for it: BM25 on SQLite, computed by FTS5 while it walks its matches
     newest first (lower is better); ``ts_rank`` on PostgreSQL, for the window's rows only
     (higher is better)."""
+    relevance = f.effective_sort == "relevance"
     if _dialect() == "postgresql":
-        window = (
-            sa.select(*_narrow())
-            .where(*conditions(f, today))
+        newest = (
+            sa.select(*_narrow(f), ROW_ADDRESS.label("row_address"))
+            .where(*conditions(f, today, row=True))
             # The planner chooses: for a common word, walk the newest listings testing
             # each one's vector (kept in the row); for a rarer one, the GIN index's matches
             .order_by(Listing.id.desc())
             .limit(WINDOW + 1)
-            .cte("window")
-            .prefix_with("MATERIALIZED")
+            .subquery("newest")
         )
-        rank = sa.func.ts_rank(SEARCH_VECTOR, _tsquery(f.words))
-        rows = sa.select(window, rank.label("rank"), *_counted(window)).join_from(
-            window, Listing.__table__, Listing.id == window.c.id
+        window = _counted(newest)
+        if not relevance:
+            return window, window, True
+        rows = sa.select(window, _rank(f.words).label("rank")).join_from(
+            window, Listing.__table__, window.c.row_address == ROW_ADDRESS
         )
         return window, rows.subquery("ranked"), True
-    where = [_fts_match(f.words), *conditions(f, today, fulltext=False)]
+    where = [_fts_match(f.words), *conditions(f, today, fulltext=False, row=True)]
     if _selective(f):
-        # The language is checked on the matches that remain (per listing, in the join).
+        # The language is checked in the rows of the matches that remain.
         by_index = replace(f, language="")
         kept = sa.select(Listing.id).where(*conditions(by_index, today, fulltext=False))
         # "+rowid": tested on each match FTS5 yields, not pushed into FTS5 as lookups
         where.insert(1, sa.literal_column("+listing_fts.rowid").in_(kept.correlate(None)))
-    window = (
-        sa.select(*_narrow(), sa.literal_column(BM25).label("rank"))
+    rank = [sa.literal_column(BM25).label("rank")] if relevance else []
+    newest = (
+        sa.select(*_narrow(f), *rank)
         .select_from(FTS.join(Listing.__table__, Listing.id == FTS.c.rowid))
         .where(*where)
         .order_by(FTS.c.rowid.desc())  # FTS5 walks its matches newest first and stops
         .limit(WINDOW + 1)
+        .subquery("newest")
+    )
+    window = _counted(newest)
+    return window, window, False
+
+
+def _counted(newest):
+    """The window: the newest matches, each with its place (newest first; the extra row is
+    not shown) and the window's size (more than ``WINDOW``: there are more matches),
+    computed once over the narrow rows, in the order they come in."""
+    return (
+        sa.select(
+            newest,
+            sa.func.row_number().over(order_by=newest.c.id.desc()).label("place"),
+            sa.func.count().over().label("total"),
+        )
         .cte("window")
         .prefix_with("MATERIALIZED")
     )
-    return window, sa.select(window, *_counted(window)).subquery("ranked"), False
-
-
-def _counted(window) -> list:
-    """Each window row's place (newest first; the extra row is not shown) and the window's
-    size (more than ``WINDOW``: there are more matches)."""
-    return [
-        sa.func.row_number().over(order_by=window.c.id.desc()).label("place"),
-        sa.func.count().over().label("total"),
-    ]
 
 
 def _order(f: Filters, c, rank_descending: bool) -> list:
@@ -441,7 +474,7 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
         page_rows = sa.select(rows).where(rows.c.place <= WINDOW)
     else:
         where = conditions(f, today)
-        rows = sa.select(*_narrow(f.effective_sort == "title")).where(*where).subquery("matches")
+        rows = sa.select(*_narrow(f)).where(*where).subquery("matches")
         count_all = sa.select(sa.func.count()).select_from(Listing).where(*where)
         page_rows = sa.select(rows, count_all.scalar_subquery().label("total"))
     narrow = (
