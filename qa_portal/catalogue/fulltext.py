@@ -68,7 +68,6 @@ POSTGRES_UP = [
     "ALTER TABLE listing ALTER COLUMN description SET STORAGE EXTERNAL",
     "ALTER TABLE listing ALTER COLUMN outcomes_text SET STORAGE EXTERNAL",
     "ALTER TABLE listing ALTER COLUMN search_vector SET STORAGE MAIN",
-    "ALTER TABLE listing ALTER COLUMN search_vector SET COMPRESSION lz4",
     *(f"ALTER TABLE listing ALTER COLUMN {column} SET STORAGE MAIN" for column in INLINE_COLUMNS),
     "ALTER TABLE listing SET (toast_tuple_target = 256)",
 ]

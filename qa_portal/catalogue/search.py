@@ -28,6 +28,7 @@ from qa_portal.catalogue.models import (
     ListingState,
     PublicStatus,
 )
+from qa_portal.core.db import per_transaction
 from qa_portal.core.errors import InvalidInput
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import isced
@@ -143,6 +144,25 @@ def parse(args) -> Filters:
 # -- SQL ----------------------------------------------------------------------------------
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
+
+
+# PostgreSQL's planner costs a page read out of order at 4 times one in order, as on a
+# spinning disk. The catalogue is read from memory, where a page costs the same wherever it
+# lies; with the default, a search such as "cyber" at EQF level 6 walked 58,000 listings
+# newest first (45 ms at 100,000 listings) rather than read the GIN index's 5,500 matches
+# (15 ms). Set for the transaction only (SET LOCAL), before its first catalogue statement.
+PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+
+
+def _plan_for_memory() -> None:
+    if _dialect() != "postgresql":
+        return
+
+    def apply():
+        settings = [sa.func.set_config(k, v, True) for k, v in PLANNER_SETTINGS.items()]
+        return db.session.execute(sa.select(*settings)).all()
+
+    per_transaction("catalogue.planner_settings", apply)
 
 
 def _prefix(words: list[str], index: int) -> bool:
@@ -309,7 +329,8 @@ class Ranked:
 def ranked(f: Filters, today: date) -> Ranked:
     """The matching listings in the order asked for. With words, SQLite joins the FTS5
     matches once (their BM25 rank computed in the same pass); PostgreSQL ranks with
-    ``ts_rank`` over the GIN index's matches."""
+    ``ts_rank`` over the GIN index's matches. (To be executed in this transaction.)"""
+    _plan_for_memory()
     source = Listing.__table__
     where = conditions(f, today, fulltext=False)
     sort = f.effective_sort
@@ -467,6 +488,7 @@ def search(f: Filters, today: date, *, facets: bool = False) -> Page:
     Without words, the page's ids are picked from narrow rows (the indexes answer the
     filters and the order) and the total is an exact count in the same statement. Either
     way only the page's rows are read in full."""
+    _plan_for_memory()
     rank_descending = False
     if f.words:
         window, rows, rank_descending = _ranked_window(f, today)

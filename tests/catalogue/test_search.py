@@ -105,7 +105,7 @@ def test_pages_of_results_keep_the_total_and_order(catalogue):  # noqa: F811
 def postgres(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("the GIN index exists on PostgreSQL")
+            pytest.skip("PostgreSQL only")
 
 
 def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
@@ -149,6 +149,24 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     plan = json.dumps(raw.fetchone()[0])
     db.session.rollback()
     assert '"Index Name": "ix_listing_search_vector"' in plan, plan
+
+
+def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalogue):  # noqa: F811
+    """The catalogue's planner settings (pages read from memory) are set with SET LOCAL: the
+    search's transaction plans with them, the connection's next transaction does not."""
+    catalogue(1)
+
+    def setting() -> str:
+        return db.session.execute(sa.text("SHOW random_page_cost")).scalar_one()
+
+    default = setting()
+    db.session.rollback()
+    assert default != search.PLANNER_SETTINGS["random_page_cost"]
+    search.search(search.Filters(q="zeppelin"), search.date.today())
+    assert setting() == search.PLANNER_SETTINGS["random_page_cost"]
+    search.ranked(search.Filters(q="zeppelin"), search.date.today())
+    db.session.rollback()
+    assert setting() == default
 
 
 def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa: F811
