@@ -1,10 +1,11 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
-from qa_portal.catalogue.fulltext import include_object
+from qa_portal.catalogue.fulltext import UNREFLECTED_WARNINGS, include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -14,6 +15,9 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+# SQLite cannot reflect an index on an expression; those are left out of comparisons.
+for message in UNREFLECTED_WARNINGS:
+    warnings.filterwarnings("ignore", message=message)
 
 
 def get_engine():

@@ -63,7 +63,8 @@ def upgrade():
         batch_op.create_index('ix_listing_provider', ['state', 'organisation_id'], unique=False, postgresql_include=['id'])
         batch_op.create_index('ix_listing_participation', ['state', 'participation', 'ects', 'published_at'], unique=False, postgresql_include=['id'])
         batch_op.create_index('ix_listing_validity', ['state', 'valid_until', 'published_at'], unique=False, postgresql_include=['id'])
-        batch_op.create_index('ix_listing_recent', ['state', 'published_at', 'valid_until', 'conditions'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_recent', ['state', 'published_at', 'valid_until', 'conditions', 'country', 'eqf_level', 'isced_broad', 'isced_code', 'participation', 'ects', 'organisation_id', 'languages'], unique=False, postgresql_include=['id'])
+        batch_op.create_index('ix_listing_title', ['state', sa.text('lower(title)'), 'id'], unique=False)
 
     op.create_table('listing_language',
     sa.Column('listing_id', sa.Integer(), nullable=False),
@@ -90,6 +91,7 @@ def downgrade():
 
     op.drop_table('listing_language')
     with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.drop_index('ix_listing_title')
         batch_op.drop_index('ix_listing_recent')
         batch_op.drop_index(batch_op.f('ix_listing_organisation_id'))
         batch_op.drop_index('ix_listing_validity')

@@ -167,15 +167,28 @@ class Listing(Base):
         sa.Index(
             "ix_listing_validity", "state", "valid_until", "published_at", postgresql_include=["id"]
         ),
-        # Newest first (the default order), with what the status filters read.
+        # Newest first (the default order), with what the status filters read, then every
+        # other filter column (the languages as the row's codes): SQLite finds a page of any
+        # filters walking it, without reading rows (search._wide_index).
         sa.Index(
             "ix_listing_recent",
             "state",
             "published_at",
             "valid_until",
             "conditions",
+            "country",
+            "eqf_level",
+            "isced_broad",
+            "isced_code",
+            "participation",
+            "ects",
+            "organisation_id",
+            "languages",
             postgresql_include=["id"],
         ),
+        # The title order (case-insensitive, then id): a page is read off the index's
+        # start rather than sorted out of every listing.
+        sa.Index("ix_listing_title", "state", sa.text("lower(title)"), "id"),
     )
 
     @property

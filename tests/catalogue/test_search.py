@@ -108,6 +108,50 @@ def postgres(app):
             pytest.skip("PostgreSQL only")
 
 
+def _copies(listing, count: int) -> None:
+    """``count`` copies of ``listing``, each on its own dossier, and fresh statistics."""
+    columns = [c.name for c in Listing.__table__.columns if c.name not in ("id", "dossier_id")]
+    dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
+    connection = db.session.connection()
+    before = connection.execute(sa.select(sa.func.max(Dossier.id))).scalar_one()
+    numbers = f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})"
+    connection.exec_driver_sql(
+        f"INSERT INTO dossier ({', '.join(dossier_columns)}) {numbers} "  # noqa: S608
+        f"SELECT {', '.join(dossier_columns)} FROM dossier, n WHERE id = {listing.dossier_id}"
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO listing (dossier_id, {', '.join(columns)}) "  # noqa: S608
+        f"SELECT d.id, {', '.join('l.' + c for c in columns)} FROM listing l, dossier d "
+        f"WHERE l.id = {listing.id} AND d.id > {before}"
+    )
+    connection.exec_driver_sql("ANALYZE")
+    commit()
+
+
+def _plan(f: search.Filters, marker: str) -> tuple[search.Page, str]:
+    """The page of ``f``, and the plan of its statement that contains ``marker``."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = search.search(f, search.date.today())
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next(s for s in statements if marker in s[0])
+    raw = db.session.connection().connection.dbapi_connection.cursor()
+    if db.engine.dialect.name == "postgresql":
+        raw.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        plan = json.dumps(raw.fetchone()[0])
+    else:
+        raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        plan = "\n".join(str(row[-1]) for row in raw.fetchall())
+    db.session.rollback()
+    return page, plan
+
+
 def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     """With 20,000 listings, a search for a rare word is planned through
     ``ix_listing_search_vector``; had the statement computed its ``tsvector`` on the fly (or
@@ -116,39 +160,65 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     listing = db.session.get(Listing, rare.id)
     listing.title = "Zeppelin Maintenance"
     commit()
-    columns = [c.name for c in Listing.__table__.columns if c.name not in ("id", "dossier_id")]
-    dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
-    connection = db.session.connection()
-    before = connection.execute(sa.select(sa.func.max(Dossier.id))).scalar_one()
-    connection.exec_driver_sql(  # 20,000 copies of the first listing, each on its own dossier
-        f"INSERT INTO dossier ({', '.join(dossier_columns)}) "  # noqa: S608 - column names
-        f"SELECT {', '.join(dossier_columns)} FROM dossier, generate_series(1, 20000) "
-        f"WHERE id = {first.dossier_id}"
-    )
-    connection.exec_driver_sql(
-        f"INSERT INTO listing (dossier_id, {', '.join(columns)}) "  # noqa: S608
-        f"SELECT d.id, {', '.join('l.' + c for c in columns)} FROM listing l, dossier d "
-        f"WHERE l.id = {first.id} AND d.id > {before}"
-    )
-    connection.exec_driver_sql("ANALYZE listing")
-    commit()
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        page = search.search(search.Filters(q="zeppelin"), search.date.today())
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+    _copies(first, 20000)
+    page, plan = _plan(search.Filters(q="zeppelin"), "search_vector")
     assert [x.id for x in page.items] == [rare.id] and page.total == 1
-    statement, parameters = next(s for s in statements if "search_vector" in s[0])
-    raw = db.session.connection().connection.dbapi_connection.cursor()
-    raw.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-    plan = json.dumps(raw.fetchone()[0])
-    db.session.rollback()
     assert '"Index Name": "ix_listing_search_vector"' in plan, plan
+
+
+def test_title_order_is_read_off_its_index(catalogue):  # noqa: F811
+    """With 20,000 listings, the first page in title order is read from the start of
+    ``ix_listing_title`` (state, lower(title), id), not sorted out of every listing."""
+    first, second = catalogue(2)
+    db.session.get(Listing, second.id).title = "aardvark Husbandry"  # first, whatever the case
+    commit()
+    _copies(first, 20000)
+    page, plan = _plan(search.Filters(sort="title", per_page=5), "lower(")
+    assert page.items[0].id == second.id and page.total == 20002
+    titles = [(x.title.lower(), x.id) for x in page.items]
+    assert titles == sorted(titles)
+    assert "ix_listing_title" in plan, plan
+    # No sort before the page is cut (SQLite then orders the page's five rows again)
+    choosing = plan.split("SCAN page_ids")[0]
+    assert "TEMP B-TREE FOR ORDER BY" not in choosing and '"Sort Key"' not in choosing, plan
+
+
+def test_sqlite_finds_a_browse_page_of_several_filters_in_its_covering_indexes(catalogue):  # noqa: F811
+    """SQLite, without statistics per value, would pick the participation index and read
+    the row of every listing it keeps to test the EQF level and the ECTS range; the terms
+    are kept from the narrow indexes, and the page and its total come from indexes that
+    hold every filter column (no row read before the page is cut)."""
+    first, _ = catalogue(2)
+    _copies(first, 20000)
+    connection = db.session.connection()
+    forms = {0: "online", 1: "blended", 2: "in_person"}
+    connection.execute(  # spread the copies over levels, forms and credits
+        sa.update(Listing).values(
+            eqf_level=4 + Listing.id % 4,
+            ects=Listing.id % 10,
+            participation=sa.case(forms, value=Listing.id % 3),
+        )
+    )
+    connection.exec_driver_sql("ANALYZE")
+    commit()
+    f = search.Filters(eqf=7, participation="online", ects_min=2, ects_max=6, per_page=5)
+    page, plan = _plan(f, "FROM listing")
+    expected = db.session.execute(
+        sa.select(Listing.id)
+        .where(
+            Listing.eqf_level == 7,
+            Listing.participation == "online",
+            Listing.ects.between(2, 6),
+            Listing.state == "valid",
+        )
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+    ).scalars()
+    expected = list(expected)
+    assert [x.id for x in page.items] == expected[:5] and page.total == len(expected) > 500
+    if db.engine.dialect.name == "sqlite":
+        choosing = plan.split("SCAN page_ids")[0]
+        searches = [line for line in choosing.splitlines() if "listing USING" in line]
+        assert searches and all("COVERING INDEX" in line for line in searches), plan
 
 
 def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalogue):  # noqa: F811
