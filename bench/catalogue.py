@@ -460,6 +460,9 @@ FILTERED = [
     "status=expired&sort=date",
     "q=management&sort=title&page=3",
     "ects_min=5&participation=blended&page=10",
+    "eqf=6&sort=title",
+    "eqf=7&participation=online",
+    "q=cyber&eqf=6",
 ]
 
 
