@@ -447,7 +447,8 @@ def _ranked_window(f: Filters, today: date):
             sa.select(*_narrow(f), ROW_ADDRESS.label("row_address"))
             .where(*conditions(f, today, row=True))
             # The planner chooses: for a common word, walk the newest listings testing
-            # each one's vector (kept in the row); for a rarer one, the GIN index's matches
+            # each one's vector (kept in the row); for a rarer one, the matches of the words
+            # and the filters, intersected in the GIN index (ix_listing_search)
             .order_by(Listing.id.desc())
             .limit(WINDOW + 1)
             .subquery("newest")

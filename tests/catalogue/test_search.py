@@ -154,8 +154,8 @@ def _plan(f: search.Filters, marker: str) -> tuple[search.Page, str]:
 
 def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     """With 20,000 listings, a search for a rare word is planned through
-    ``ix_listing_search_vector``; had the statement computed its ``tsvector`` on the fly (or
-    with another configuration), no plan could use the index."""
+    ``ix_listing_search``; had the statement computed its ``tsvector`` on the fly (or with
+    another configuration), no plan could use the index."""
     first, rare = catalogue(2)
     listing = db.session.get(Listing, rare.id)
     listing.title = "Zeppelin Maintenance"
@@ -163,7 +163,54 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     _copies(first, 20000)
     page, plan = _plan(search.Filters(q="zeppelin"), "search_vector")
     assert [x.id for x in page.items] == [rare.id] and page.total == 1
-    assert '"Index Name": "ix_listing_search_vector"' in plan, plan
+    assert '"Index Name": "ix_listing_search"' in plan, plan
+
+
+def test_postgres_combines_the_words_and_the_filters_inside_one_gin_index(postgres, catalogue):  # noqa: F811
+    """A word with filters is looked up in ``ix_listing_search`` alone: GIN intersects the
+    listings of the word, of the EQF level and of the field itself, so only the rows that
+    pass all three are read. (With the words alone in a GIN index, the planner joined its
+    matches to a B-tree scan of every listing of the level: a ``BitmapAnd``.)"""
+    first, _ = catalogue(2)
+    _copies(first, 20000)
+    connection = db.session.connection()
+    connection.execute(  # a word in one listing of twenty, three levels, two fields
+        sa.update(Listing).values(
+            title=sa.case((Listing.id % 20 == 0, "Zeppelin Maintenance"), else_=Listing.title),
+            eqf_level=4 + Listing.id % 3,
+            isced_broad=sa.case((Listing.id % 7 < 3, "07"), else_="06"),
+            isced_code=sa.case((Listing.id % 7 < 3, "0715"), else_="0613"),
+        )
+    )
+    connection.exec_driver_sql("ANALYZE")
+    commit()
+    f = search.Filters(q="zeppelin", eqf=4, field="07", per_page=100)
+    page, plan = _plan(f, "search_vector")
+    expected = db.session.execute(
+        sa.select(Listing.id).where(
+            Listing.title == "Zeppelin Maintenance",
+            Listing.eqf_level == 4,
+            Listing.isced_broad == "07",
+            Listing.state == "valid",
+        )
+    ).scalars()
+    expected = set(expected)
+    assert page.total == len(expected) > 100 and len(page.items) == 100
+    assert {x.id for x in page.items} <= expected
+    lookups = [n for n in _nodes(json.loads(plan)) if "search_vector" in n.get("Index Cond", "")]
+    assert [n["Index Name"] for n in lookups] == ["ix_listing_search"], plan
+    assert "eqf_level" in lookups[0]["Index Cond"], plan
+    assert "isced_broad" in lookups[0]["Index Cond"], plan
+    assert "BitmapAnd" not in plan, plan
+
+
+def _nodes(plan):
+    """Every node of a JSON plan (``EXPLAIN (FORMAT JSON)``), depth first."""
+    for node in plan if isinstance(plan, list) else [plan]:
+        inner = node.get("Plan", node)
+        yield inner
+        for child in inner.get("Plans", []):
+            yield from _nodes(child)
 
 
 def test_title_order_is_read_off_its_index(catalogue):  # noqa: F811
