@@ -8,10 +8,40 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+# The tables, blueprints, commands, signal receivers and jobs of every package. Importing
+# them registers them (SQLAlchemy metadata, Celery's task registry, blinker's receivers).
+import qa_portal.models  # noqa: F401  (every table on the metadata)
+from qa_portal.accounts import auth
+from qa_portal.accounts.cli import orgs_cli, users_cli
+from qa_portal.accounts.views import admin_bp
+from qa_portal.accounts.views import bp as accounts_bp
+from qa_portal.api.views import bp as api_bp
+from qa_portal.cases import reminders  # noqa: F401  (the reminders job)
+from qa_portal.cases.cli import reminders_cli
+from qa_portal.cases.views import bp as cases_bp
+from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
+from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import ensure_secret_key, load_config
+from qa_portal.core.cli import audit_cli, mail_cli
+from qa_portal.core.errors import register_error_handlers
+from qa_portal.core.jobs import init_celery
+from qa_portal.core.templating import init_templating
+from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.views import bp as decisions_bp
+from qa_portal.demo import demo_command
+from qa_portal.dossiers.views import bp as dossiers_bp
 from qa_portal.extensions import csrf, db, limiter, login_manager, migrate
+from qa_portal.notifications.views import bp as inbox_bp
+from qa_portal.reports import jobs as report_jobs  # noqa: F401  (the rendering job)
+from qa_portal.reports import receivers as report_receivers  # noqa: F401
+from qa_portal.reports.cli import reports_cli
+from qa_portal.reports.views import bp as reports_bp
+from qa_portal.reviews import receivers as review_receivers  # noqa: F401
+from qa_portal.reviews.views import bp as reviews_bp
+from qa_portal.reviews.views import panel_bp, rubric_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,19 +71,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
     if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
-    import qa_portal.models  # noqa: F401  (every table on the metadata)
 
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-
-    from qa_portal.core.errors import register_error_handlers
-    from qa_portal.core.templating import init_templating
 
     register_error_handlers(app)
     init_templating(app)
@@ -61,8 +84,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from qa_portal.core.jobs import init_celery
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -72,8 +93,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     init_celery(app)
-
-    from qa_portal.accounts import auth
 
     login_manager.user_loader(auth.load_user)
 
@@ -92,19 +111,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from qa_portal.accounts.views import admin_bp
-    from qa_portal.accounts.views import bp as accounts_bp
-    from qa_portal.api.views import bp as api_bp
-    from qa_portal.catalogue.views import bp as catalogue_bp
-    from qa_portal.core.views import bp as core_bp
-    from qa_portal.decisions.views import bp as decisions_bp
-    from qa_portal.dossiers.views import bp as dossiers_bp
-    from qa_portal.notifications.views import bp as inbox_bp
-    from qa_portal.reports.views import bp as reports_bp
-    from qa_portal.reviews.views import bp as reviews_bp
-    from qa_portal.reviews.views import panel_bp, rubric_bp
-
     app.register_blueprint(core_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
@@ -119,12 +127,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from qa_portal.accounts.cli import orgs_cli, users_cli
-    from qa_portal.core.cli import audit_cli, mail_cli
-    from qa_portal.demo import demo_command
-    from qa_portal.notifications.cli import reminders_cli
-    from qa_portal.reports.cli import reports_cli
-
     app.cli.add_command(users_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(audit_cli)

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import User
+from qa_portal.cases import screening, withdrawal
 from qa_portal.catalogue import operations as catalogue
+from qa_portal.core import clock
 from qa_portal.decisions import operations as decisions
+from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, moderation, rounds, scoring
 
 
 def _scores(
@@ -45,8 +47,6 @@ def _scores(
 
 
 def _submitted(member: User, title: str, pdfs: tuple[bytes, bytes], **changes) -> Dossier | None:
-    from qa_portal.demo import complete_dossier_data
-
     if db.session.execute(db.select(Dossier.id).where(Dossier.title == title)).first():
         return None
     dossier = dossiers.create_dossier(member, title)
@@ -63,10 +63,10 @@ def _panel(officer: User, dossier: Dossier, reviewers: list[User]):
     screening.take_up(officer, dossier)
     assignments = []
     for reviewer in reviewers:
-        a = reviews.invite_reviewer(officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(officer, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
         assignments.append(a)
-    reviews.open_review(officer, dossier)
+    rounds.open_review(officer, dossier)
     return assignments
 
 
@@ -84,7 +84,7 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
             "reviewer4@student-reviewers.example",
         )
     )
-    today = reviews.today()
+    today = clock.today()
 
     d = _submitted(
         priya,
@@ -94,7 +94,7 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     )
     if d:
         screening.take_up(officer, d)
-        reviews.invite_reviewer(officer, d, riina)  # screening, one invitation out
+        invitations.invite_reviewer(officer, d, riina)  # screening, one invitation out
 
     d = _submitted(
         dana,
@@ -133,8 +133,8 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     d = _submitted(priya, "Kubernetes Security Hardening", pdfs)
     if d:  # in review: one review in, one still a draft
         a1, a2 = _panel(officer, d, [riina, hanna])
-        reviews.submit_review(riina, a1, **_scores(a1, 3))
-        reviews.save_review(hanna, a2, **_scores(a2, 3))
+        scoring.submit_review(riina, a1, **_scores(a1, 3))
+        scoring.save_review(hanna, a2, **_scores(a2, 3))
 
     d = _submitted(
         dana,
@@ -146,21 +146,21 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     )
     if d:  # decision pending with a divergent criterion (moderation note still missing)
         a1, a2 = _panel(officer, d, [riina, marco])
-        reviews.submit_review(riina, a1, **_scores(a1, 3, {2: 2}))
-        reviews.submit_review(marco, a2, **_scores(a2, 3, {2: 4}))
+        scoring.submit_review(riina, a1, **_scores(a1, 3, {2: 2}))
+        scoring.submit_review(marco, a2, **_scores(a2, 3, {2: 4}))
 
     d = _submitted(priya, "Machine Learning Operations", pdfs, isced_code="0613")
     if d:  # approved with conditions: one met, one open
         a1, a2 = _panel(officer, d, [riina, sam])
-        reviews.submit_review(
+        scoring.submit_review(
             riina, a1, **_scores(a1, 3, {2: 1}, recommendation="approve_with_conditions")
         )
-        reviews.submit_review(
+        scoring.submit_review(
             sam, a2, **_scores(a2, 3, {2: 3}, recommendation="approve_with_conditions")
         )
-        stats = [s for s in reviews.round_statistics(d.current_round) if s.divergent]
+        stats = [s for s in moderation.round_statistics(d.current_round) if s.divergent]
         for s in stats:
-            reviews.add_moderation_note(
+            moderation.add_moderation_note(
                 officer,
                 d,
                 s.criterion.id,
@@ -193,8 +193,8 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     d = _submitted(dana, "Applied Statistics with R", pdfs, country="NL", isced_code="0542")
     if d:  # approved
         a1, a2 = _panel(officer2, d, [riina, marco])
-        reviews.submit_review(riina, a1, **_scores(a1, 4))
-        reviews.submit_review(marco, a2, **_scores(a2, 3))
+        scoring.submit_review(riina, a1, **_scores(a1, 4))
+        scoring.submit_review(marco, a2, **_scores(a2, 3))
         decisions.decide_round(
             officer2,
             d,
@@ -212,8 +212,8 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     )
     if d:  # revise and resubmit
         a1, a2 = _panel(officer, d, [hanna, sam])
-        reviews.submit_review(hanna, a1, **_scores(a1, 2, recommendation="revise_and_resubmit"))
-        reviews.submit_review(sam, a2, **_scores(a2, 2, recommendation="revise_and_resubmit"))
+        scoring.submit_review(hanna, a1, **_scores(a1, 2, recommendation="revise_and_resubmit"))
+        scoring.submit_review(sam, a2, **_scores(a2, 2, recommendation="revise_and_resubmit"))
         decisions.decide_round(
             officer,
             d,
@@ -224,8 +224,8 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     d = _submitted(dana, "Blockchain for Managers", pdfs, country="NL", isced_code="0413")
     if d:  # rejected, then appealed
         a1, a2 = _panel(officer, d, [riina, hanna])
-        reviews.submit_review(riina, a1, **_scores(a1, 1, recommendation="reject"))
-        reviews.submit_review(hanna, a2, **_scores(a2, 2, recommendation="reject"))
+        scoring.submit_review(riina, a1, **_scores(a1, 1, recommendation="reject"))
+        scoring.submit_review(hanna, a2, **_scores(a2, 2, recommendation="reject"))
         decisions.decide_round(
             officer,
             d,
@@ -242,4 +242,4 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
 
     d = _submitted(priya, "Digital Accessibility Essentials", pdfs, isced_code="0611")
     if d:
-        dossiers.withdraw_dossier(priya, d, "Replaced by a longer programme.")
+        withdrawal.withdraw_dossier(priya, d, "Replaced by a longer programme.")

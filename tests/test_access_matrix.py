@@ -66,7 +66,7 @@ PROVIDER_OR_STAFF = (404, 200, 404, 404, 200, 200)
 MATRIX: dict[tuple[str, str], tuple] = {
     ("static", "GET"): ANYONE_200,
     # each role lands on what needs their action
-    ("core.index", "GET"): (200, DASHBOARD, DASHBOARD, "/reviews/", QUEUE, "/admin/"),
+    ("cases.index", "GET"): (200, DASHBOARD, DASHBOARD, "/reviews/", QUEUE, "/admin/"),
     ("core.healthz", "GET"): ANYONE_200,
     # -- accounts -------------------------------------------------------------------------
     ("accounts.login", "GET"): (200, HOME, HOME, HOME, HOME, HOME),
@@ -81,7 +81,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("accounts.account", "GET"): SIGNED_IN,
     ("accounts.account", "POST"): SIGNED_IN_400,
     # -- QA admin ---------------------------------------------------------------------------
-    ("core.admin_dashboard", "GET"): ADMIN_ONLY,
+    ("cases.admin_dashboard", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
     ("admin.user_new", "GET"): ADMIN_ONLY,
     ("admin.user_new", "POST"): ADMIN_ONLY_400,
@@ -101,11 +101,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("admin.registration_reject", "POST"): ADMIN_ONLY_400,
     # -- dossiers ---------------------------------------------------------------------------
     # QA staff are sent on to the queue (the QA body's list of every submitted dossier)
-    ("dossiers.dashboard", "GET"): (LOGIN, 200, 200, 403, QUEUE, QUEUE),
-    ("dossiers.queue", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("cases.dashboard", "GET"): (LOGIN, 200, 200, 403, QUEUE, QUEUE),
+    ("cases.queue", "GET"): (LOGIN, 403, 403, 403, 200, 200),
     ("dossiers.new", "GET"): (LOGIN, 200, 200, 403, 403, 403),
     ("dossiers.new", "POST"): (LOGIN, 400, 400, 403, 403, 403),
-    ("dossiers.show", "GET"): MEMBER_OR_STAFF_READ,
+    ("cases.show", "GET"): MEMBER_OR_STAFF_READ,
     ("dossiers.version", "GET"): MEMBER_OR_STAFF_READ,
     ("dossiers.download", "GET"): MEMBER_OR_STAFF_READ,
     ("dossiers.check", "POST"): member_only(200),
@@ -116,20 +116,20 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("dossiers.remove_file", "POST"): member_only(409),  # not a draft any more
     ("dossiers.submit", "GET"): member_only(409),  # already submitted
     ("dossiers.submit", "POST"): member_only(409),  # already submitted
-    ("dossiers.withdraw", "GET"): member_only(200),
+    ("cases.withdraw", "GET"): member_only(200),
     # withdrawing asks for no input (the reason is optional)
-    ("dossiers.withdraw", "POST"): member_only(SHOW),
+    ("cases.withdraw", "POST"): member_only(SHOW),
     # -- screening, decision, conditions, appeals ---------------------------------------------
     # officer-only actions on the submitted dossier (taking it up needs no input)
-    ("decisions.take_up", "POST"): officer_only(SHOW),
-    ("decisions.return_dossier", "POST"): officer_only(400),
-    ("decisions.desk_reject", "POST"): officer_only(400),
+    ("cases.take_up", "POST"): officer_only(SHOW),
+    ("cases.return_dossier", "POST"): officer_only(400),
+    ("cases.desk_reject", "POST"): officer_only(400),
     # the submitted dossier is not waiting for a decision: no decision form (409)
     ("decisions.decide", "GET"): officer_only(409),
     ("decisions.decide", "POST"): officer_only(409),
     # provider moves that the submitted dossier's state does not allow
-    ("decisions.start_revision", "POST"): member_only(409),
-    ("decisions.start_renewal", "POST"): member_only(409),
+    ("cases.start_revision", "POST"): member_only(409),
+    ("cases.start_renewal", "POST"): member_only(409),
     # on the decided dossier: condition 1 is open, condition 2 has evidence with a file
     ("decisions.condition_evidence", "POST"): member_only(400),
     ("decisions.condition_verify", "POST"): officer_only(400),
@@ -339,11 +339,12 @@ def _ready_report(dossier, decision):
 def _review_world(people, make_user, make_dossier, submitted):
     """A dossier approved with conditions (people.reviewer on its panel; condition 1 open,
     condition 2 with evidence), a rejected dossier under appeal, and a notification."""
+    from qa_portal.cases import screening
     from qa_portal.catalogue import operations as catalogue
+    from qa_portal.core import clock
     from qa_portal.decisions import operations as decisions
-    from qa_portal.dossiers import screening
     from qa_portal.notifications.models import Notification
-    from qa_portal.reviews import operations as reviews
+    from qa_portal.reviews import invitations, rounds, scoring
 
     from .conftest import pdf_bytes
     from .workflow.conftest import full_scores
@@ -355,18 +356,18 @@ def _review_world(people, make_user, make_dossier, submitted):
         screening.take_up(people.officer, d)
         assignments = []
         for reviewer in (people.reviewer, other):
-            a = reviews.invite_reviewer(people.officer, d, reviewer)
-            reviews.accept_invitation(reviewer, a, no_conflict=True)
+            a = invitations.invite_reviewer(people.officer, d, reviewer)
+            invitations.accept_invitation(reviewer, a, no_conflict=True)
             assignments.append(a)
-        reviews.open_review(people.officer, d)
+        rounds.open_review(people.officer, d)
         for a in assignments:
-            reviews.submit_review(a.reviewer, a, **full_scores(a))
+            scoring.submit_review(a.reviewer, a, **full_scores(a))
         decision = decisions.decide_round(
             people.officer, d, outcome=outcome, rationale="Reasons.", **kwargs
         )
         return d, decision, assignments[0]
 
-    due = reviews.today() + timedelta(days=60)
+    due = clock.today() + timedelta(days=60)
     d1, decision, assignment = reviewed(
         "Decided",
         "approved_with_conditions",

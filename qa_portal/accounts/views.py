@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from qa_portal.accounts import forms, operations, queries
+from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
@@ -27,6 +28,13 @@ from qa_portal.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.app_context_processor
+def _qa_body_name() -> dict:
+    """Every page shows the QA body's name (cached; see accounts/branding.py)."""
+    return {"qa_body_name": qa_body_name(current_app)}
+
 
 INVALID = 400
 
@@ -62,7 +70,7 @@ def _form_error(form, exc: InvalidInput) -> None:
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("cases.index"))
     form = forms.LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
@@ -70,7 +78,7 @@ def login():
             login_user(user, remember=form.remember.data)
             commit()
             flash(f"Welcome, {user.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
         form.form_errors.append(
             "The e-mail address or password is not correct, or the account is not active yet."
         )
@@ -82,7 +90,7 @@ def login():
 def logout():
     logout_user()
     flash("You have signed out.", "info")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("cases.index"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -20,11 +20,11 @@ from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
 from qa_portal.api import openapi
 from qa_portal.catalogue import exports, search
 from qa_portal.catalogue.models import Listing, ListingState
+from qa_portal.core import clock
 from qa_portal.core.urls import external_url
 from qa_portal.decisions.models import Decision
 from qa_portal.extensions import db, limiter
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
-from qa_portal.reviews.operations import today
 
 DEFAULT_RATE_LIMIT = "300 per minute"
 
@@ -73,7 +73,7 @@ def _qa_body() -> dict:
     body = qa_body()
     return {
         "name": body.name if body else "QA Portal",
-        "url": (body.website if body and body.website else external_url("core.index")),
+        "url": (body.website if body and body.website else external_url("cases.index")),
     }
 
 
@@ -107,7 +107,7 @@ def openapi_document():
 @bp.get("/listings")
 def listings():
     filters = search.parse(request.args)
-    day = today()
+    day = clock.today()
     page = search.search(filters, day)
     return jsonify(
         items=[exports.listing_summary(listing, day) for listing in page.items],
@@ -139,7 +139,7 @@ def listing(listing_id: int):
     item = _listing_or_404(
         listing_id, joinedload(Listing.decision).selectinload(Decision.conditions)
     )
-    return jsonify(exports.listing_detail(item, today(), _public_report(item)))
+    return jsonify(exports.listing_detail(item, clock.today(), _public_report(item)))
 
 
 @bp.get("/listings/<int:listing_id>/achievement")

@@ -99,9 +99,9 @@ def _web(url: str | None) -> str:
 
 
 def _today() -> date:
-    from qa_portal.reviews.operations import today
+    from qa_portal.core import clock
 
-    return today()
+    return clock.today()
 
 
 def _zulu(value: datetime) -> str:
@@ -246,7 +246,7 @@ def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
         body = find_qa_body()
         qa_body = {
             "name": qa_body or (body.name if body else "QA Portal"),
-            "url": (body.website if body and body.website else external_url("core.index")),
+            "url": (body.website if body and body.website else external_url("cases.index")),
         }
     return {
         "id": qa_body["url"],

@@ -100,13 +100,14 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
     """
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers publish listings.")
-    from qa_portal.reviews.operations import lock_dossier, today
+    from qa_portal.core import clock
+    from qa_portal.dossiers.locks import lock_dossier
 
     lock_dossier(dossier)  # two officers publishing at once: the second one waits, then sees it
     decision = publishable_decision(dossier)
     if decision is None:
         raise TransitionNotAllowed("Only an approved microcredential can be published.")
-    if decision.valid_until < today():
+    if decision.valid_until < clock.today():
         raise TransitionNotAllowed("The approval has expired; it cannot be published.")
     listing = listing_of(dossier)
     if listing is not None and listing.decision_id == decision.id:
@@ -143,7 +144,7 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
         decision_id=decision.id,
         valid_until=listing.valid_until,
     )
-    from qa_portal.reviews.operations import tell_providers
+    from qa_portal.dossiers.notices import tell_providers
 
     tell_providers(
         dossier,
@@ -194,7 +195,7 @@ def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
     LISTING_MACHINE.fire(
         listing, "revoke", actor=actor, role="qa_officer", reason=listing.ended_reason
     )
-    from qa_portal.reviews.operations import tell_providers
+    from qa_portal.dossiers.notices import tell_providers
 
     tell_providers(
         listing.dossier,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.catalogue import exports, operations, search
 from qa_portal.catalogue.models import Listing
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
@@ -22,7 +23,6 @@ from qa_portal.dossiers import isced, queries
 from qa_portal.extensions import db
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reports.operations import latest_ready
-from qa_portal.reviews.operations import today
 
 bp = Blueprint("catalogue", __name__)
 
@@ -41,7 +41,7 @@ def index():
         error = None
     except InvalidInput as exc:
         filters, error = search.Filters(q=(request.args.get("q") or "")[:200]), exc.message
-    page = search.search(filters, today(), facets=True)
+    page = search.search(filters, clock.today(), facets=True)
     status = 400 if error else 200
     return render_template(
         "catalogue/index.html",
@@ -49,8 +49,8 @@ def index():
         f=filters,
         error=error,
         isced=isced,
-        ects_ranges=ects_counts(filters, today()),
-        current_day=today(),
+        ects_ranges=ects_counts(filters, clock.today()),
+        current_day=clock.today(),
     ), status
 
 
@@ -106,10 +106,10 @@ def detail(listing_id: int):
         "catalogue/detail.html",
         listing=listing,
         data=listing.public,
-        status=listing.public_status(today()),
+        status=listing.public_status(clock.today()),
         report=report,
         decision=listing.decision,
-        current_day=today(),
+        current_day=clock.today(),
     )
 
 
@@ -123,11 +123,11 @@ def provider(org_id: int):
     except InvalidInput as exc:
         abort(400, exc.message)
     filters = search.Filters(provider=org.id, sort="title", page=number)
-    page = search.search(filters, today())
+    page = search.search(filters, clock.today())
     if page.total == 0:
         abort(404)  # organisations appear once they have a published microcredential
     return render_template(
-        "catalogue/provider.html", org=org, page=page, f=filters, current_day=today()
+        "catalogue/provider.html", org=org, page=page, f=filters, current_day=clock.today()
     )
 
 
@@ -137,7 +137,7 @@ def csv():
         filters = search.parse(request.args)
     except InvalidInput as exc:
         abort(400, exc.message)
-    day = today()
+    day = clock.today()
     matches = search.ranked(filters, day)
     query = matches.select(Listing).order_by(*matches.order_by())
 
@@ -160,7 +160,7 @@ def csv():
 @bp.get("/catalogue/feed.atom")
 def feed():
     """The 50 newest approvals still standing (not withdrawn, revoked or expired)."""
-    day = today()
+    day = clock.today()
     listings = (
         db.session.execute(
             sa.select(Listing)

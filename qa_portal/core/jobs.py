@@ -23,6 +23,7 @@ from celery.utils import uuid
 from flask import Flask, current_app, has_app_context
 from kombu import Queue
 
+from qa_portal.core import mail
 from qa_portal.extensions import celery
 
 # instance/config.py may set CELERY_MAIL_QUEUE (another queue name) and MAIL_RETRY_SECONDS.
@@ -126,8 +127,6 @@ def mail_retry_delay(retries: int, first: float = 30) -> float:
 @celery.task(name="qa_portal.deliver_email", bind=True, base=FlaskTask, max_retries=None)
 def deliver_email(self, message_ids: list[int]) -> int:
     """Deliver one committed transaction's messages; retried with a growing delay."""
-    from qa_portal.core import mail
-
     try:
         return mail.deliver(message_ids)
     except mail.DeliveryFailed as exc:
@@ -145,28 +144,4 @@ def deliver_email(self, message_ids: list[int]) -> int:
 @celery.task(name="qa_portal.retry_email", base=FlaskTask)
 def retry_email() -> tuple[int, int]:
     """The periodic sweep: deliver what is unsent and due for another attempt."""
-    from qa_portal.core import mail
-
     return mail.retry_pending(due_only=True)
-
-
-@celery.task(name="qa_portal.send_reminders", base=FlaskTask)
-def send_reminders() -> dict[str, int]:
-    """The periodic reminders (each sent at most once)."""
-    from qa_portal.core.db import commit
-    from qa_portal.notifications.reminders import send_reminders as run
-
-    return dict(run(commit=commit))
-
-
-@celery.task(name="qa_portal.render_report", base=FlaskTask, bind=True, max_retries=3)
-def render_report(self, report_id: int) -> None:
-    """Render a queued review report; a failure is recorded on the report and retried."""
-    from qa_portal.reports import operations
-
-    try:
-        operations.render(report_id)
-    except Exception as exc:
-        if self.app.conf.task_always_eager:
-            return  # recorded as failed; the page offers to try again
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from qa_portal.core.db import after_commit, per_transaction
 from qa_portal.core.models import Base, utcnow
-from qa_portal.extensions import db
+from qa_portal.extensions import celery, db
 
 # A delivery that has held its messages this long without finishing is taken to have died
 # (a killed worker); its messages may be claimed again. Each sent message renews the claim.
@@ -98,9 +98,8 @@ def queue_email(recipient: str, subject: str, template: str, **context) -> Outbo
 
 
 def _dispatch(message_ids: list[int]) -> None:
-    from qa_portal.core.jobs import deliver_email
-
-    deliver_email.delay(message_ids)
+    # The job is defined in core/jobs.py (which imports this module); found by its name.
+    celery.tasks["qa_portal.deliver_email"].delay(message_ids)
 
 
 def build_message(message: OutboxMessage) -> EmailMessage:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from qa_portal.accounts.models import Role, User
-from qa_portal.core import audit, storage
+from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.decisions.models import (
@@ -32,12 +32,14 @@ from qa_portal.decisions.models import (
     Outcome,
 )
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
+from qa_portal.dossiers import locks, notices
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.operations import check_pdf
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, moderation, rounds
+from qa_portal.reviews.policy import current_policy
 
 OUTCOME_ACTION = {
     Outcome.APPROVED: "approve",
@@ -77,7 +79,7 @@ def close_open_assignments(actor: User, round_, reason: str) -> None:
     cancel them (audited) and tell those reviewers, so they are not reminded any more."""
     for assignment in round_.assignments:
         if assignment.is_open:
-            reviews.cancel_assignment(actor, assignment, reason)
+            invitations.cancel_assignment(actor, assignment, reason)
 
 
 def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tuple[str, date]]:
@@ -90,7 +92,7 @@ def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tup
         if not text:
             raise InvalidInput("Every condition needs a text.")
         due = due or default_due
-        if due <= reviews.today():
+        if due <= clock.today():
             raise InvalidInput(f"The due date of “{text[:40]}” must be in the future.")
         parsed.append((text, due))
     return parsed
@@ -108,7 +110,7 @@ def decide_round(
     """Record the QA body's decision on the current round and tell the provider."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide.")
-    reviews.lock_dossier(dossier)
+    locks.lock_dossier(dossier)
     try:
         result = Outcome(outcome)
     except ValueError:
@@ -123,18 +125,18 @@ def decide_round(
         )
     if not rationale.strip():
         raise InvalidInput("A decision needs a rationale.")
-    round_ = reviews.require_round(dossier)
+    round_ = rounds.require_round(dossier)
     if not any(a.state.value == "submitted" for a in round_.assignments):
         raise TransitionNotAllowed("No review has been submitted in this round.")
-    pending = reviews.unmoderated_divergences(round_)
+    pending = moderation.unmoderated_divergences(round_)
     if pending:
         names = ", ".join(f"criterion {s.criterion.position}" for s in pending)
         raise TransitionNotAllowed(
             f"Scores diverge by 2 points or more on {names}: write a moderation note for "
             "each before deciding."
         )
-    policy = reviews.current_policy()
-    today = reviews.today()
+    policy = current_policy()
+    today = clock.today()
     decision = Decision(
         dossier_id=dossier.id,
         round=round_,
@@ -191,16 +193,13 @@ def decide_round(
     if decision.appeal_deadline:
         body.append(f"\nYou may appeal until {decision.appeal_deadline:%d %B %Y}.")
     body.append("\nThe reviews (anonymised) are now visible on the dossier page.")
-    reviews.tell_providers(
+    notices.tell_providers(
         dossier,
         "decision",
         f"Decision on {dossier.reference}: {result.label.lower()}",
         "\n".join(body),
     )
-    if current_app.config.get("REPORTS_ON_DECISION", True):
-        from qa_portal.reports.operations import request_both
-
-        request_both(actor, decision)  # rendered by a job once the decision is committed
+    signals.decision_recorded.send(decision, actor=actor)  # reports queue the round's reports
     return decision
 
 
@@ -281,7 +280,7 @@ def submit_condition_evidence(
         f"Evidence for a condition of {dossier.reference}",
         f"The provider submitted evidence for condition {condition.position} of "
         f"{dossier.reference}. Verify it.",
-        "dossiers.show",
+        "cases.show",
         dossier_id=dossier.id,
     )
     return condition
@@ -321,11 +320,9 @@ def verify_condition(actor: User, condition: Condition, *, met: bool, note: str)
         dossier_id=dossier.id,
         note=condition.verification_note,
     )
-    from qa_portal.catalogue.operations import refresh_conditions  # "conditions met" listing
-
-    refresh_conditions(dossier)
+    signals.condition_verified.send(condition, actor=actor)  # the listing's conditions status
     verdict = "met" if met else "not met"
-    reviews.tell_providers(
+    notices.tell_providers(
         dossier,
         "condition_verified",
         f"Condition {condition.position} of {dossier.reference}: {verdict}",
@@ -336,7 +333,7 @@ def verify_condition(actor: User, condition: Condition, *, met: bool, note: str)
 
 
 def conditions_summary(decision: Decision | None, today: date | None = None) -> dict[str, Any]:
-    today = today or reviews.today()
+    today = today or clock.today()
     if decision is None or not decision.conditions:
         return {"total": 0, "met": 0, "overdue": 0, "all_met": False}
     states = [c.state for c in decision.conditions]
@@ -358,7 +355,7 @@ def appealable_decision(dossier: Dossier) -> Decision:
         raise TransitionNotAllowed("There is no decision that can be appealed.")
     if decision.appeal_deadline is None:
         raise TransitionNotAllowed("This decision cannot be appealed.")
-    if reviews.today() > decision.appeal_deadline:
+    if clock.today() > decision.appeal_deadline:
         raise TransitionNotAllowed(
             f"The appeal period ended on {decision.appeal_deadline:%d %B %Y}; the decision "
             "can no longer be appealed."
@@ -372,7 +369,7 @@ def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
     """The provider appeals a negative or "revise" decision within the appeal period."""
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may appeal.")
-    reviews.lock_dossier(dossier)
+    locks.lock_dossier(dossier)
     decision = appealable_decision(dossier)
     if len(grounds.strip()) < 20:
         raise InvalidInput("State the grounds of the appeal (at least a few sentences).")
@@ -402,7 +399,7 @@ def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
         f"{dossier.organisation.name} appealed the decision “{decision.outcome.label}” on "
         f"{dossier.reference}. An officer other than {decision.decided_by.name} must "
         "decide it.",
-        "dossiers.show",
+        "cases.show",
         dossier_id=dossier.id,
     )
     return appeal
@@ -414,7 +411,7 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide appeals.")
     dossier = appeal.dossier
-    reviews.lock_dossier(dossier)
+    locks.lock_dossier(dossier)
     decision = appeal.decision
     if actor.id == decision.decided_by_id:
         raise NotPermitted(
@@ -468,7 +465,7 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
             if dossier_action == "overturn_desk_rejection"
             else "\n\nA different QA officer will now take a new decision."
         )
-    reviews.tell_providers(
+    notices.tell_providers(
         dossier, "appeal_decided", title, f"{title}.\n\n{appeal.rationale}{next_step}"
     )
 

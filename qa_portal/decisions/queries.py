@@ -10,14 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role, User
+from qa_portal.core import clock
 from qa_portal.decisions.models import Appeal, AppealState, Decision
 from qa_portal.decisions.operations import barred_deciders, conditions_summary
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation, rounds
 from qa_portal.reviews.models import AssignmentState, ReviewRound
+from qa_portal.reviews.policy import current_policy
 
 
 @dataclass
@@ -82,7 +84,7 @@ class CaseView:
     def panel_complete(self) -> bool:
         if self.round is None or self.policy is None:
             return False
-        return len(reviews.accepted(self.round)) >= self.policy.reviewers_per_dossier
+        return len(rounds.accepted(self.round)) >= self.policy.reviewers_per_dossier
 
     @property
     def submitted_reviews(self):
@@ -128,12 +130,12 @@ def case_view(dossier: Dossier, user: User) -> CaseView:
             ).scalars()
         ),
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
-        today=reviews.today(),
-        policy=reviews.current_policy() if is_staff else None,
+        today=clock.today(),
+        policy=current_policy() if is_staff else None,
         barred=user.id in barred_deciders(dossier) if is_staff else False,
     )
     if round_ is not None and round_.rubric is not None:
-        view.stats = reviews.round_statistics(round_)
+        view.stats = moderation.round_statistics(round_)
     if round_ is not None and len(dossier.rounds) > 1:
         view.previous_version = dossier.rounds[-2].version
         view.changes = diff_snapshots(view.previous_version.snapshot, round_.version.snapshot)

@@ -13,11 +13,12 @@ from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
-from qa_portal.dossiers import queries, screening
+from qa_portal.dossiers import queries
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation
+from qa_portal.reviews.policy import current_policy
 
 bp = Blueprint("decisions", __name__, url_prefix="/dossiers/<int:dossier_id>")
 
@@ -37,7 +38,7 @@ def _member_dossier(dossier_id: int) -> Dossier:
 
 
 def _back(dossier: Dossier, anchor: str = "") -> str:
-    return url_for("dossiers.show", dossier_id=dossier.id, _anchor=anchor or None)
+    return url_for("cases.show", dossier_id=dossier.id, _anchor=anchor or None)
 
 
 def _condition(dossier: Dossier, condition_id: int) -> Condition:
@@ -45,77 +46,6 @@ def _condition(dossier: Dossier, condition_id: int) -> Condition:
     if condition is None or condition.decision.dossier_id != dossier.id:
         abort(404)
     return condition
-
-
-# -- screening (QA officer) ---------------------------------------------------------------
-@bp.post("/take-up")
-@roles_required(Role.QA_OFFICER)
-def take_up(dossier_id: int):
-    dossier = _dossier(dossier_id)
-    screening.take_up(current_user, dossier)
-    commit()
-    return done(
-        "You are the case officer; screen the dossier.", _back(dossier), state=dossier.state.value
-    )
-
-
-@bp.post("/return")
-@roles_required(Role.QA_OFFICER)
-def return_dossier(dossier_id: int):
-    dossier = _dossier(dossier_id)
-    form = forms.NoteForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("Write the note telling the provider what to correct.")
-    screening.return_to_provider(current_user, dossier, form.note.data)
-    commit()
-    return done(
-        "Returned to the provider with your note.", _back(dossier), state=dossier.state.value
-    )
-
-
-@bp.post("/desk-reject")
-@roles_required(Role.QA_OFFICER)
-def desk_reject(dossier_id: int):
-    dossier = _dossier(dossier_id)
-    form = forms.NoteForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("Give the reason for the desk rejection.")
-    screening.desk_reject(current_user, dossier, form.note.data)
-    commit()
-    return done(
-        "The dossier is desk-rejected; the provider has been told.",
-        _back(dossier),
-        state=dossier.state.value,
-    )
-
-
-# -- provider moves -----------------------------------------------------------------------
-@bp.post("/start-revision")
-@login_required
-def start_revision(dossier_id: int):
-    dossier = _member_dossier(dossier_id)
-    screening.start_revision(current_user, dossier)
-    commit()
-    return done(
-        "The dossier is a draft again, prefilled from your last version. Revise it and "
-        "submit it for the next round.",
-        url_for("dossiers.edit", dossier_id=dossier.id),
-        state=dossier.state.value,
-    )
-
-
-@bp.post("/start-renewal")
-@login_required
-def start_renewal(dossier_id: int):
-    dossier = _member_dossier(dossier_id)
-    screening.start_renewal(current_user, dossier)
-    commit()
-    return done(
-        "Renewal started: update the dossier and submit it. The current approval stays "
-        "valid until the new decision.",
-        url_for("dossiers.edit", dossier_id=dossier.id),
-        state=dossier.state.value,
-    )
 
 
 # -- decision (QA officer) ----------------------------------------------------------------
@@ -178,13 +108,13 @@ def decide(dossier_id: int):
                 raise _form_problem(form)
             status = 400
     round_ = dossier.current_round
-    stats = reviews.round_statistics(round_) if round_ else []
+    stats = moderation.round_statistics(round_) if round_ else []
     return render_template(
         "decisions/decide.html",
         dossier=dossier,
         form=form,
         stats=stats,
-        policy=reviews.current_policy(),
+        policy=current_policy(),
         unmoderated=[s for s in stats if s.divergent and not s.notes],
         no_reviews=not any(a.state.value == "submitted" for a in round_.assignments),
         barred=current_user.id in operations.barred_deciders(dossier),

@@ -19,7 +19,7 @@ from pypdf.errors import PdfReadError
 from sqlalchemy.orm.exc import StaleDataError
 
 from qa_portal.accounts.models import AccountStatus, Role, User
-from qa_portal.core import audit, storage
+from qa_portal.core import audit, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, StaleObject, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.dossiers import completeness
@@ -366,8 +366,6 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         raise StaleObject(
             "The dossier was changed after you opened this page; review it again, then submit."
         )
-    from qa_portal.reviews.operations import attach_version
-
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     if completeness.errors(findings):
@@ -389,7 +387,8 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
     )
     db.session.add(version)
     dossier.submitted_at = utcnow()
-    round_ = attach_version(dossier, version)  # sets the version's round before it is stored
+    # Reviews puts the version into its round (sets round_number) before it is stored.
+    signals.dossier_submitted.send(dossier, version=version)
     try:
         # The optimistic lock also catches a save that landed after we read the dossier:
         # the frozen snapshot must be exactly what was checked.
@@ -405,7 +404,7 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         actor=actor,
         role="provider",
         version=number,
-        round=round_.number,
+        round=version.round_number,
         version_sha256=version.sha256,
         warnings=len(completeness.warnings(findings)),
     )
@@ -414,17 +413,8 @@ def submit_dossier(actor: User, dossier: Dossier, lock_version: Any = None) -> D
         "submitted",
         f"{'Resubmitted' if action == 'resubmit' else 'New dossier'}: {dossier.reference}",
         f"{dossier.organisation.name} submitted version {number} of “{dossier.title}” "
-        f"(round {round_.number}). Take it up for screening.",
-        "dossiers.show",
+        f"(round {version.round_number}). Take it up for screening.",
+        "cases.show",
         dossier_id=dossier.id,
     )
     return version
-
-
-def withdraw_dossier(actor: User, dossier: Dossier, reason: str = "") -> None:
-    """The provider withdraws a dossier before any decision."""
-    from qa_portal.dossiers.screening import after_withdrawal
-
-    _require_member(actor, dossier)
-    DOSSIER_MACHINE.fire(dossier, "withdraw", actor=actor, role="provider", reason=reason.strip())
-    after_withdrawal(actor, dossier)

@@ -18,20 +18,20 @@ from flask import (
 from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
-from qa_portal.accounts.queries import users_with_role
 from qa_portal.core import storage
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError, InvalidInput, StaleObject
-from qa_portal.core.models import utcnow
 from qa_portal.core.permissions import roles_required
-from qa_portal.dossiers import completeness, forms, operations, queries, queue
+from qa_portal.dossiers import completeness, forms, isced, operations, queries
 from qa_portal.dossiers.diff import diff_snapshots
-from qa_portal.dossiers.models import Dossier, EvidenceFile
+from qa_portal.dossiers.models import Dossier, EvidenceFile, label_of
 from qa_portal.dossiers.snapshot import dossier_to_dict
-from qa_portal.dossiers.workflow import DOSSIER_MACHINE, NEXT_ACTION
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+bp.add_app_template_filter(isced.name_of, "isced")
+bp.add_app_template_filter(label_of, "label")
 
 
 def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
@@ -48,70 +48,6 @@ def _editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
     return dossier
 
 
-@bp.get("/")
-@roles_required(Role.PROVIDER, Role.QA_OFFICER, Role.QA_ADMIN)
-def dashboard():
-    """The provider's dossiers and what needs their action; QA staff go to the queue."""
-    if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
-        dossiers = queries.organisation_dossiers(current_user.organisation_id)
-        rows = []
-        for d in dossiers:
-            findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
-            rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
-        today = utcnow().date()
-        return render_template(
-            "dossiers/dashboard.html",
-            rows=rows,
-            organisation=current_user.organisation,
-            actions=queue.provider_actions(dossiers, today),
-            today=today,
-        )
-    if not current_user.is_staff:
-        # A provider account not attached to an organisation has no dossiers to show, and
-        # must never fall through to the QA body's list of every submitted dossier.
-        return render_template("dossiers/dashboard.html", rows=[], organisation=None)
-    # Only the queue's own filters travel along (never url_for's options such as _scheme).
-    args = {k: v for k, v in request.args.items() if k in queue.QueueFilterForm.FIELDS}
-    return redirect(url_for("dossiers.queue", **args))
-
-
-@bp.get("/queue", endpoint="queue")
-@roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
-def queue_page():
-    """The QA body's queue: filters, pagination, flags per row; for officers, what needs
-    their action, each count linking to the filtered queue."""
-    officers = users_with_role(Role.QA_OFFICER, active_only=False)
-    form = queue.QueueFilterForm(request.args, officers)
-    today = utcnow().date()
-    is_officer = current_user.has_role(Role.QA_OFFICER)
-    counts = queue.action_counts(current_user.id, today) if is_officer else None
-    if not form.validate():
-        return render_template(
-            "dossiers/queue.html",
-            form=form,
-            page=None,
-            rows=[],
-            counts=counts,
-            needs=queue.NEEDS,
-            need_help=queue.NEED_HELP,
-        ), 400
-    page = db.paginate(
-        queue.queue_query(form.filters(), current_user.id, today),
-        page=form.page.data or 1,
-        per_page=current_app.config.get("QUEUE_PAGE_SIZE", 25),
-        error_out=False,
-    )
-    return render_template(
-        "dossiers/queue.html",
-        form=form,
-        page=page,
-        rows=queue.queue_rows(list(page.items), current_user.id, today),
-        counts=counts,
-        needs=queue.NEEDS,
-        need_help=queue.NEED_HELP,
-    )
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER)
 def new():
@@ -124,28 +60,6 @@ def new():
         )
         return redirect(url_for("dossiers.edit", dossier_id=dossier.id))
     return render_template("dossiers/new.html", form=form), 400 if form.errors else 200
-
-
-@bp.get("/<int:dossier_id>")
-@login_required
-def show(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id, full=True)
-    data = dossier_to_dict(dossier)
-    findings = completeness.check(data)
-    roles = ["provider"] if dossier.is_member(current_user) else []
-    from qa_portal.catalogue.queries import publication_view
-    from qa_portal.decisions.queries import case_view
-
-    return render_template(
-        "dossiers/show.html",
-        dossier=dossier,
-        data=data,
-        findings=findings,
-        next_action=NEXT_ACTION[dossier.state],
-        actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
-        case=case_view(dossier, current_user),
-        publication=publication_view(dossier, current_user),
-    )
 
 
 def _edit_form(dossier: Dossier) -> forms.DossierForm:
@@ -188,7 +102,7 @@ def edit(dossier_id: int):
         if request.method == "POST":
             operations.require_editable(current_user, dossier)  # 409 with the reason
         flash(f"This dossier is {dossier.state.label.lower()} and cannot be edited now.", "info")
-        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+        return redirect(url_for("cases.show", dossier_id=dossier.id))
     form = _edit_form(dossier)
     if request.method == "GET":
         return _render_edit(dossier, form)
@@ -335,20 +249,6 @@ def submit(dossier_id: int):
     return render_template(
         "dossiers/submit.html", dossier=dossier, form=form, findings=findings, changes=changes
     ), status
-
-
-@bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
-@login_required
-def withdraw(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
-    DOSSIER_MACHINE.check(dossier, "withdraw", "provider")  # 409 once decided or withdrawn
-    form = forms.WithdrawForm()
-    if form.validate_on_submit():
-        operations.withdraw_dossier(current_user, dossier, form.reason.data or "")
-        commit()
-        flash("The dossier has been withdrawn.", "info")
-        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
-    return render_template("dossiers/withdraw.html", dossier=dossier, form=form)
 
 
 @bp.get("/<int:dossier_id>/versions/<int:number>")

@@ -15,6 +15,18 @@ from qa_portal.notifications.models import Notification
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
+def _unread() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return operations.unread_count(current_user)
+
+
+@bp.app_context_processor
+def _inbox_count() -> dict:
+    """The header's inbox link shows the number of unread notifications (read on use)."""
+    return {"unread_notifications": _unread}
+
+
 def is_local_path(url: str) -> bool:
     """A path on this site: not another host, even as browsers read ``//``, ``/\\`` or
     control characters (they drop tabs and newlines and treat a backslash as a slash)."""

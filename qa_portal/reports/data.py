@@ -18,7 +18,7 @@ from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import label_of
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation
 from qa_portal.reviews.models import AssignmentState
 
 
@@ -204,7 +204,7 @@ def build(report: Report) -> dict[str, Any]:
         for a in submitted
     ]
     aliases = [p["alias"] for p in panel]
-    stats = reviews.round_statistics(round_) if round_.rubric else []
+    stats = moderation.round_statistics(round_) if round_.rubric else []
     criteria = []
     for s in stats:
         criteria.append(

@@ -18,13 +18,14 @@ from flask import current_app
 from pypdf import PdfReader
 
 from qa_portal.accounts.models import Role, User
-from qa_portal.core import audit, storage
+from qa_portal.accounts.queries import qa_body
+from qa_portal.core import audit, signals, storage
 from qa_portal.core.db import after_commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.core.pdf import render_pdf
 from qa_portal.decisions.models import Decision, Outcome
-from qa_portal.extensions import db
+from qa_portal.extensions import celery, db
 from qa_portal.reports import data as report_data
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
@@ -48,8 +49,6 @@ def normalise_code(code: str) -> str:
 
 
 def report_number(decision: Decision) -> str:
-    from qa_portal.accounts.queries import qa_body
-
     body = qa_body()
     prefix = report_data.acronym(body.name if body else "QA")
     return (
@@ -130,9 +129,8 @@ def request_both(actor: User | None, decision: Decision) -> list[Report]:
 
 
 def _dispatch(report_id: int) -> None:
-    from qa_portal.core.jobs import render_report
-
-    render_report.delay(report_id)
+    # The job is defined in reports/jobs.py (which imports this module); found by its name.
+    celery.tasks["qa_portal.render_report"].delay(report_id)
 
 
 def render(report_id: int) -> Report:
@@ -245,10 +243,11 @@ def can_download(user, report: Report) -> bool:
 
 
 def is_public(report: Report) -> bool:
-    """Published listings make their public report public (the catalogue decides)."""
-    from qa_portal.reports import publication
-
-    return report.variant == ReportVariant.PUBLIC and publication.is_published(report)
+    """Published listings make their public report public (the catalogue decides, asked
+    through ``report_publication_asked``)."""
+    return report.variant == ReportVariant.PUBLIC and signals.any_receiver_says(
+        signals.report_publication_asked, report
+    )
 
 
 def verify_bytes(report: Report, data: bytes) -> bool:

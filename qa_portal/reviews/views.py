@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from qa_portal.accounts.models import Role, User
-from qa_portal.core import storage
+from qa_portal.core import clock, storage
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
@@ -16,8 +16,9 @@ from qa_portal.dossiers import completeness, queries
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.extensions import db
-from qa_portal.reviews import forms, operations
+from qa_portal.reviews import conflicts, forms, invitations, moderation, profiles, rounds, scoring
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment
+from qa_portal.reviews.policy import current_policy, update_policy
 from qa_portal.reviews.rubric import SCORE_LABELS, current_rubric, revise_rubric
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -54,7 +55,7 @@ def dashboard():
             in (AssignmentState.DECLINED, AssignmentState.EXPIRED, AssignmentState.CANCELLED)
         ],
     }
-    return render_template("reviews/dashboard.html", groups=groups, today=operations.today())
+    return render_template("reviews/dashboard.html", groups=groups, today=clock.today())
 
 
 def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, status=200):
@@ -65,7 +66,7 @@ def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, s
         data=snapshot,
         accept_form=accept_form or forms.AcceptForm(formdata=None),
         decline_form=decline_form or forms.DeclineForm(formdata=None),
-        today=operations.today(),
+        today=clock.today(),
         findings=completeness.check(snapshot),
     ), status
 
@@ -88,7 +89,7 @@ def accept(assignment_id: int):
                 "have a conflict, decline the invitation."
             )
         return _assignment_page(a, accept_form=form, status=400)
-    operations.accept_invitation(
+    invitations.accept_invitation(
         current_user, a, no_conflict=True, declaration=form.declaration.data or ""
     )
     commit()
@@ -108,7 +109,7 @@ def decline(assignment_id: int):
         if wants_json() or a.state != AssignmentState.INVITED:
             raise InvalidInput("Give a short reason for declining.")
         return _assignment_page(a, decline_form=form, status=400)
-    operations.decline_invitation(current_user, a, form.reason.data)
+    invitations.decline_invitation(current_user, a, form.reason.data)
     commit()
     return done(
         "You have declined the invitation.",
@@ -187,7 +188,7 @@ def review(assignment_id: int):
         else:
             try:
                 if "submit" in request.form:
-                    operations.submit_review(current_user, a, **_draft_from(form))
+                    scoring.submit_review(current_user, a, **_draft_from(form))
                     commit()
                     return done(
                         "Your review is submitted. You can now read the other "
@@ -195,7 +196,7 @@ def review(assignment_id: int):
                         url_for("reviews.review", assignment_id=a.id),
                         state=a.state.value,
                     )
-                operations.save_review(current_user, a, **_draft_from(form))
+                scoring.save_review(current_user, a, **_draft_from(form))
                 commit()
                 return done("Draft saved.", url_for("reviews.review", assignment_id=a.id))
             except DomainError as exc:
@@ -205,12 +206,12 @@ def review(assignment_id: int):
                 a = _my_assignment(assignment_id)
                 flash(exc.message, "error")
                 status = exc.status_code
-                if isinstance(exc, operations.IncompleteReview):
+                if isinstance(exc, scoring.IncompleteReview):
                     _mark_missing(form)
     snapshot = a.round.version.snapshot
     previous = _previous_version(a)
     others = []
-    if operations.can_see_other_reviews(current_user, a):
+    if scoring.can_see_other_reviews(current_user, a):
         others = [
             o for o in a.round.assignments if o.id != a.id and o.state == AssignmentState.SUBMITTED
         ]
@@ -288,14 +289,14 @@ def file(assignment_id: int, file_id: int):
 @bp.route("/profile", methods=["GET", "POST"])
 @roles_required(Role.REVIEWER)
 def profile():
-    profile = operations.profile_of(current_user)
+    profile = profiles.profile_of(current_user)
     if request.method == "POST":
         form = forms.ProfileForm()
         if request.form.get("row_action") == "add-affiliation":
             form.affiliations.append_entry()
             return render_template("reviews/profile.html", form=form)
         if form.validate_on_submit():
-            operations.save_reviewer_profile(
+            profiles.save_reviewer_profile(
                 current_user,
                 current_user,
                 bio=form.bio.data or "",
@@ -345,15 +346,15 @@ def _panel_assignment(dossier: Dossier, assignment_id: int) -> ReviewAssignment:
 
 
 def _back(dossier: Dossier) -> str:
-    return url_for("dossiers.show", dossier_id=dossier.id, _anchor="panel")
+    return url_for("cases.show", dossier_id=dossier.id, _anchor="panel")
 
 
 @panel_bp.get("/")
 @roles_required(Role.QA_OFFICER)
 def suggestions(dossier_id: int):
     dossier = _staff_dossier(dossier_id)
-    candidates, excluded = operations.suggest_reviewers(dossier, dossier.current_round)
-    policy = operations.current_policy()
+    candidates, excluded = conflicts.suggest_reviewers(dossier, dossier.current_round)
+    policy = current_policy()
     return render_template(
         "reviews/suggestions.html",
         dossier=dossier,
@@ -361,7 +362,7 @@ def suggestions(dossier_id: int):
         excluded=excluded,
         form=forms.InviteForm(),
         policy=policy,
-        today=operations.today(),
+        today=clock.today(),
     )
 
 
@@ -378,7 +379,7 @@ def invite(dossier_id: int):
         reviewer = None
     if reviewer is None:
         raise InvalidInput("Choose a reviewer from the list.")
-    a = operations.invite_reviewer(
+    a = invitations.invite_reviewer(
         current_user,
         dossier,
         reviewer,
@@ -400,7 +401,7 @@ def cancel(dossier_id: int, assignment_id: int):
     a = _panel_assignment(dossier, assignment_id)
     form = forms.ReasonForm()
     form.validate_on_submit()
-    operations.cancel_assignment(current_user, a, form.reason.data or "")
+    invitations.cancel_assignment(current_user, a, form.reason.data or "")
     commit()
     return done(f"The assignment of {a.alias} is cancelled.", _back(dossier))
 
@@ -413,7 +414,7 @@ def reinstate(dossier_id: int, assignment_id: int):
     form = forms.DatesForm()
     if not form.validate_on_submit():
         raise InvalidInput("Dates must be written as YYYY-MM-DD.")
-    operations.reinstate_assignment(
+    invitations.reinstate_assignment(
         current_user, a, response_due=form.response_due.data, review_due=form.review_due.data
     )
     commit()
@@ -427,7 +428,7 @@ def reopen(dossier_id: int, assignment_id: int):
     a = _panel_assignment(dossier, assignment_id)
     form = forms.ReasonForm()
     form.validate_on_submit()
-    operations.reopen_review(current_user, a, form.reason.data or "")
+    scoring.reopen_review(current_user, a, form.reason.data or "")
     commit()
     return done(f"The review of {a.alias} is reopened.", _back(dossier))
 
@@ -436,7 +437,7 @@ def reopen(dossier_id: int, assignment_id: int):
 @roles_required(Role.QA_OFFICER)
 def open_review(dossier_id: int):
     dossier = _staff_dossier(dossier_id)
-    operations.open_review(current_user, dossier)
+    rounds.open_review(current_user, dossier)
     commit()
     return done(
         "The review is open; the panel has been told.", _back(dossier), state=dossier.state.value
@@ -447,7 +448,7 @@ def open_review(dossier_id: int):
 @roles_required(Role.QA_OFFICER)
 def close(dossier_id: int):
     dossier = _staff_dossier(dossier_id)
-    operations.close_round(current_user, dossier)
+    rounds.close_round(current_user, dossier)
     commit()
     return done(
         "The round is closed; the dossier waits for the decision.",
@@ -464,10 +465,10 @@ def moderate(dossier_id: int):
     if not form.validate_on_submit():
         raise InvalidInput("Write the moderation note.")
     criterion_id = int(form.criterion_id.data) if (form.criterion_id.data or "").isdigit() else None
-    operations.add_moderation_note(current_user, dossier, criterion_id, form.text.data)
+    moderation.add_moderation_note(current_user, dossier, criterion_id, form.text.data)
     commit()
     return done(
-        "Moderation note saved.", url_for("dossiers.show", dossier_id=dossier.id, _anchor="scores")
+        "Moderation note saved.", url_for("cases.show", dossier_id=dossier.id, _anchor="scores")
     )
 
 
@@ -514,10 +515,10 @@ def rubric():
 @rubric_bp.route("/policy", methods=["GET", "POST"])
 @roles_required(Role.QA_ADMIN)
 def policy():
-    policy = operations.current_policy()
+    policy = current_policy()
     form = forms.PolicyForm(obj=policy)
     if form.validate_on_submit():
-        operations.update_policy(current_user, form.data)
+        update_policy(current_user, form.data)
         commit()
         flash("Policy saved.", "success")
         return redirect(url_for("rubric.policy"))

@@ -25,7 +25,7 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.extensions import db
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation
 
 from ..conftest import pdf_bytes
 from ..workflow import conftest as workflow_conftest
@@ -171,7 +171,7 @@ def world(people, panel, workflow, make_dossier, monkeypatch):
     unpublished["approved, not published"], _ = workflow.decided("approved")
 
     dossier, _ = workflow.decision_pending()
-    reviews.add_moderation_note(people.officer, dossier, None, SECRETS["moderation note"])
+    moderation.add_moderation_note(people.officer, dossier, None, SECRETS["moderation note"])
     decision = decisions.decide_round(
         people.officer,
         dossier,

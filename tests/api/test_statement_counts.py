@@ -68,13 +68,13 @@ def test_the_qa_body_name_is_read_once_and_again_after_it_changes(people, client
 
 
 def test_a_name_read_in_a_transaction_that_rolls_back_is_not_kept(people, client, app):
-    from qa_portal.core.templating import _qa_body_name
+    from qa_portal.accounts.branding import qa_body_name
 
     body = people.officer.organisation
     client.get("/catalogue")
     body.name = "Uncommitted Agency"
     db.session.flush()
-    assert _qa_body_name(app) == "Uncommitted Agency"
+    assert qa_body_name(app) == "Uncommitted Agency"
     db.session.rollback()
     assert "Uncommitted Agency" not in client.get("/catalogue").get_data(as_text=True)
     assert body.name in client.get("/catalogue").get_data(as_text=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from qa_portal.cases import screening
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
-from qa_portal.dossiers import screening
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 
 from ..workflow.conftest import full_scores, panel, workflow  # noqa: F401
 
@@ -39,17 +39,17 @@ def published(workflow, people):  # noqa: F811 - the imported fixture
 def decide(people, panel, dossier, outcome="approved", conditions=None, **kwargs):  # noqa: F811
     """Take a submitted dossier through screening and review to a decision."""
     screening.take_up(people.officer, dossier)  # from round 2, re-invites the last panel
-    invited = {a.reviewer_id: a for a in reviews.require_round(dossier).assignments}
+    invited = {a.reviewer_id: a for a in rounds.require_round(dossier).assignments}
     for reviewer in panel[:2]:
-        assignment = invited.get(reviewer.id) or reviews.invite_reviewer(
+        assignment = invited.get(reviewer.id) or invitations.invite_reviewer(
             people.officer, dossier, reviewer
         )
-        reviews.accept_invitation(reviewer, assignment, no_conflict=True)
-    reviews.open_review(people.officer, dossier)
+        invitations.accept_invitation(reviewer, assignment, no_conflict=True)
+    rounds.open_review(people.officer, dossier)
     commit()
-    round_ = reviews.require_round(dossier)
+    round_ = rounds.require_round(dossier)
     for assignment in round_.assignments:
-        reviews.submit_review(assignment.reviewer, assignment, **full_scores(assignment))
+        scoring.submit_review(assignment.reviewer, assignment, **full_scores(assignment))
     commit()
     if outcome == "approved_with_conditions" and conditions is None:
         conditions = [{"text": "Publish the assessment rubric.", "due_date": None}]
@@ -93,12 +93,11 @@ def make_listing(people, panel, make_dossier):  # noqa: F811 - the imported fixt
 @pytest.fixture
 def travel(monkeypatch):
     """``travel(days)``: the portal's clock runs ``days`` ahead from now on (for expiry)."""
-    from qa_portal.core import models
-    from qa_portal.reviews import operations as review_ops
+    from qa_portal.core import clock, models
 
     real = models.utcnow
 
     def go(days: int) -> None:
-        monkeypatch.setattr(review_ops, "utcnow", lambda: real() + timedelta(days=days))
+        monkeypatch.setattr(clock, "utcnow", lambda: real() + timedelta(days=days))
 
     return go

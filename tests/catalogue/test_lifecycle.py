@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from qa_portal.cases import screening
 from qa_portal.catalogue.models import Listing, ListingState, PublicStatus
+from qa_portal.core import clock
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews.operations import today
 
 from .conftest import decide
 
@@ -98,8 +98,8 @@ def test_the_dossier_page_offers_publication_to_qa_officers_only(
 # -- expiry -------------------------------------------------------------------------------
 def test_a_listing_expires_on_its_date_without_any_job(client, make_listing, travel):
     listing = make_listing("Short Approval")
-    assert listing.public_status(today()) == PublicStatus.VALID
-    days_left = (listing.valid_until - today()).days
+    assert listing.public_status(clock.today()) == PublicStatus.VALID
+    days_left = (listing.valid_until - clock.today()).days
     travel(days_left)  # the last valid day
     text = page_text(client, listing)
     assert "Approved until" not in text and "expired" not in text  # the page, not the list
@@ -115,7 +115,7 @@ def test_a_listing_expires_on_its_date_without_any_job(client, make_listing, tra
 
 def test_an_expired_approval_is_not_published(client, login, people, make_listing, travel):
     dossier, decision = make_listing("Late Publication", publish=False)
-    travel((decision.valid_until - today()).days + 1)
+    travel((decision.valid_until - clock.today()).days + 1)
     answer = login(client, people.officer).post(f"/dossiers/{dossier.id}/publish", headers=JSON)
     assert answer.status_code == 409
     assert "expired" in answer.get_json()["message"]
@@ -271,7 +271,7 @@ def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishe
     renew(people, dossier, title="Cloud-Native Operations (2nd edition)", ects=6.0)
 
     # Past the old approval's date, the listing stays valid: the renewal awaits its decision.
-    travel((listing.valid_until - today()).days + 30)
+    travel((listing.valid_until - clock.today()).days + 30)
     text = page_text(client, listing)
     assert "Cloud-Native Operations (2nd edition)" not in text  # still the approved content
     assert "a renewal is under review" in text and "expired" not in text.lower()
@@ -290,7 +290,7 @@ def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishe
     assert renewed.decision_id == decision.id != first_decision
     assert renewed.title == "Cloud-Native Operations (2nd edition)" and renewed.ects == 6
     assert renewed.valid_until == decision.valid_until
-    assert renewed.public_status(today()) == PublicStatus.VALID
+    assert renewed.public_status(clock.today()) == PublicStatus.VALID
     text = page_text(login(client, None), renewed)
     assert f"{decision.valid_until:%d %b %Y}" in text
     again = login(client, people.officer).post(f"/dossiers/{dossier.id}/publish", headers=JSON)
@@ -308,11 +308,11 @@ def test_a_renewal_sent_back_leaves_the_old_approval_to_run_out(
     decide(people, panel, dossier, "revise_and_resubmit")
     text = page_text(client, listing)
     assert "badge-valid" in text and "Renamed" not in text  # the current approval runs on
-    travel((listing.valid_until - today()).days + 1)
+    travel((listing.valid_until - clock.today()).days + 1)
     assert "The approval expired on" in page_text(client, listing)
     # Revising the renewal after that decision does not bring the old approval back.
     screening.start_revision(people.provider_a, dossier)
     commit()
     assert "The approval expired on" in page_text(client, listing)
     db.session.refresh(listing)
-    assert listing.public_status(today()) == PublicStatus.EXPIRED
+    assert listing.public_status(clock.today()) == PublicStatus.EXPIRED

@@ -26,7 +26,7 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import TransitionNotAllowed
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import rounds, scoring
 from qa_portal.reviews.models import AssignmentState, Review, ReviewAssignment
 from tests.workflow.conftest import full_scores
 
@@ -109,7 +109,7 @@ def submit_through_operation(assignment_id: int) -> Prepare:
         draft, reviewer = full_scores(a), a.reviewer
 
         def act():
-            reviews.submit_review(reviewer, a, **draft)
+            scoring.submit_review(reviewer, a, **draft)
             commit()
             return "done"
 
@@ -124,7 +124,7 @@ def close_through_operation(officer_id: int, dossier_id: int) -> Prepare:
         dossier = db.session.get(Dossier, dossier_id)
 
         def act():
-            reviews.close_round(officer, dossier)
+            rounds.close_round(officer, dossier)
             commit()
             return "done"
 
@@ -176,7 +176,7 @@ def test_two_reviews_and_the_officer_closing_the_round_at_once(
         if kind == 1:
             dossier, assignments = workflow.in_review(reviewers=panel)
             third = assignments.pop()
-            reviews.submit_review(third.reviewer, third, **full_scores(third))
+            scoring.submit_review(third.reviewer, third, **full_scores(third))
             commit()
         else:
             dossier, assignments = workflow.in_review()
@@ -223,7 +223,7 @@ def test_the_same_review_posted_twice_at_once(app, login, people, workflow, audi
         # and leaves the round open on even ones
         closes = bool(repetition % 2)
         if closes:
-            reviews.submit_review(first.reviewer, first, **full_scores(first))
+            scoring.submit_review(first.reviewer, first, **full_scores(first))
             commit()
         url = f"/reviews/assignments/{last.id}/review"
         form = review_form(last)

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 
 from qa_portal.accounts.models import AccountStatus, Role
+from qa_portal.core import clock
 from qa_portal.core.db import commit
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews.invitations import invite_reviewer
+from qa_portal.reviews.policy import update_policy
 from qa_portal.reviews.rubric import current_rubric, revise_rubric
 
 
@@ -69,9 +71,9 @@ def test_the_reviewer_home_lists_invitations_and_overdue_reviews(
     client, login, people, workflow, panel
 ):
     invited = workflow.screening()
-    a = reviews.invite_reviewer(people.officer, invited, people.reviewer)
+    a = invite_reviewer(people.officer, invited, people.reviewer)
     _, assignments = workflow.in_review(reviewers=[people.reviewer, panel[1]])
-    assignments[0].review_due = reviews.today() - timedelta(days=2)
+    assignments[0].review_due = clock.today() - timedelta(days=2)
     commit()
     login(client, people.reviewer)
     html = client.get(client.get("/").headers["Location"]).text
@@ -91,7 +93,7 @@ def test_admin_dashboard_shows_registrations_accounts_rubric_and_policy(
         Role.PROVIDER, org=pending_org, name="Paula Applicant", status=AccountStatus.PENDING
     )
     make_user(Role.REVIEWER, name="Dormant Reviewer", status=AccountStatus.DISABLED)
-    reviews.update_policy(people.admin, {"reviewers_per_dossier": 3, "appeal_days": 21})
+    update_policy(people.admin, {"reviewers_per_dossier": 3, "appeal_days": 21})
     rubric = current_rubric()
     revise_rubric(
         people.admin,

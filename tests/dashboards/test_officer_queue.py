@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 from qa_portal.accounts.models import Role
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
-from qa_portal.dossiers import screening
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 from tests.dossiers.helpers import count_queries
 
 from .conftest import full_scores, listed, row, tiles
@@ -30,12 +31,12 @@ def _reviewed_by(officer, dossier, reviewers, outcome, **kwargs):
     screening.take_up(officer, dossier)
     assignments = []
     for reviewer in reviewers:
-        a = reviews.invite_reviewer(officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(officer, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
         assignments.append(a)
-    reviews.open_review(officer, dossier)
+    rounds.open_review(officer, dossier)
     for a in assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
+        scoring.submit_review(a.reviewer, a, **full_scores(a))
     decision = decisions.decide_round(
         officer, dossier, outcome=outcome, rationale="Reasons given.", **kwargs
     )
@@ -46,7 +47,7 @@ def _reviewed_by(officer, dossier, reviewers, outcome, **kwargs):
 @pytest.fixture
 def world(workflow, people, panel, officer2, make_dossier):
     """One dossier for each kind of work, most of them people.officer's."""
-    today = reviews.today()
+    today = clock.today()
     w = SimpleNamespace()
     w.to_take_up = workflow.submitted()
     w.my_screening = workflow.screening()  # panel 0 of 2
@@ -168,7 +169,7 @@ def test_the_queue_is_the_home_of_the_qa_body_and_replaces_the_old_list(
 def test_filters_by_state_case_officer_age_and_overdue(
     client, login, people, officer2, workflow, make_dossier
 ):
-    today = reviews.today()
+    today = clock.today()
     waiting = workflow.submitted()
     mine = workflow.screening()
     theirs = workflow.submitted()
@@ -262,13 +263,13 @@ def test_pages_of_the_queue_keep_the_filters(app, client, login, people, make_do
 def test_statement_count_of_the_queue_does_not_grow_with_its_rows(
     client, login, people, panel, officer2, workflow
 ):
-    today = reviews.today()
+    today = clock.today()
 
     def more_work():
         """Five dossiers with invitations, reviews, conditions, evidence and an appeal."""
         workflow.submitted()
         d = workflow.screening()
-        reviews.invite_reviewer(people.officer, d, panel[2])
+        invitations.invite_reviewer(people.officer, d, panel[2])
         _, assignments = workflow.in_review()
         assignments[0].review_due = today - timedelta(days=1)
         _, decision = workflow.decided(

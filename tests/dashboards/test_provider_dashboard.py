@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
-from qa_portal.dossiers import screening
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews.policy import current_policy
 from tests.dossiers.helpers import count_queries
 
 
@@ -32,7 +33,7 @@ def test_nothing_to_do_says_so(client, login, people, workflow):
 def test_everything_that_needs_the_providers_action_is_listed(
     client, login, people, workflow, make_dossier
 ):
-    today = reviews.today()
+    today = clock.today()
     returned = workflow.screening()
     screening.return_to_provider(people.officer, returned, "Attach the internal QA policy.")
     with_conditions, decision = workflow.decided(
@@ -104,8 +105,8 @@ def test_everything_that_needs_the_providers_action_is_listed(
 
 
 def test_a_renewal_is_due_only_within_the_policy_notice(client, login, people, workflow):
-    today = reviews.today()
-    notice = reviews.current_policy().renewal_notice_days
+    today = clock.today()
+    notice = current_policy().renewal_notice_days
     _, approval = workflow.decided("approved")
     approval.valid_until = today + timedelta(days=notice + 1)
     commit()
@@ -117,7 +118,7 @@ def test_a_renewal_is_due_only_within_the_policy_notice(client, login, people, w
 
 
 def test_the_dashboard_costs_the_same_with_more_work_to_do(client, login, people, workflow):
-    today = reviews.today()
+    today = clock.today()
 
     def more_work():
         d = workflow.screening()

@@ -13,17 +13,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from qa_portal.accounts.models import Role
+from qa_portal.cases import screening, withdrawal
+from qa_portal.core import clock
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile, Decision
-from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import Dossier, DossierState, DossierVersion, ScreeningNote
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import ModerationNote, ReviewAssignment, ReviewRound
 from tests.workflow import conftest as workflow_fixtures
 
@@ -37,7 +36,7 @@ GROUNDS = "The panel overlooked the assessment sample we provided with version 1
 
 
 def future(days: int = 60):
-    return reviews.today() + timedelta(days=days)
+    return clock.today() + timedelta(days=days)
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def reach(workflow, people, officer2, make_dossier, panel):
             decisions.lodge_appeal(provider, dossier, GROUNDS)
         elif state == S.WITHDRAWN:
             dossier = workflow.submitted()
-            dossiers.withdraw_dossier(provider, dossier, "We merged it into another course.")
+            withdrawal.withdraw_dossier(provider, dossier, "We merged it into another course.")
         else:  # pragma: no cover - a new state needs a way to reach it
             raise AssertionError(f"no way to reach {state}")
         commit()

@@ -19,13 +19,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.mail import OutboxMessage, build_message
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, moderation, profiles, rounds, scoring
 from qa_portal.reviews.models import ReviewerAffiliation, ReviewerProfile
 from tests.conftest import pdf_bytes
 
@@ -42,7 +43,7 @@ def _reviewer(make_user, make_org, name, email, org_name, affiliation):
         ReviewerAffiliation(
             organisation_name=affiliation,
             role="Adjunct professor",
-            start_date=reviews.today() - timedelta(days=2000),
+            start_date=clock.today() - timedelta(days=2000),
         )
     )
     db.session.add(profile)
@@ -82,7 +83,7 @@ def test_providers_never_learn_who_reviewed(
     for r in reviewers:
         secrets |= {r.name, r.name.split()[-1], r.email, r.email.split("@")[0]}
         secrets.add(r.organisation.name)
-        secrets |= {a.organisation_name for a in reviews.profile_of(r).affiliations}
+        secrets |= {a.organisation_name for a in profiles.profile_of(r).affiliations}
     colleague = make_user(Role.PROVIDER, org=people.org_a, name="Carla Colleague")
     members = [people.provider_a, colleague]
     officer, provider = people.officer, people.provider_a
@@ -118,13 +119,13 @@ def test_providers_never_learn_who_reviewed(
         round_ = dossier.current_round
         for a in round_.assignments:
             if a.state.value == "invited" and a.reviewer_id != aiko.id:
-                reviews.accept_invitation(a.reviewer, a, no_conflict=True)
-        reviews.open_review(officer, dossier)
+                invitations.accept_invitation(a.reviewer, a, no_conflict=True)
+        rounds.open_review(officer, dossier)
         commit()
         pages("in review")
         accepted = [a for a in round_.assignments if a.state.value == "accepted"]
         for a, override in zip(accepted, overrides, strict=True):
-            reviews.submit_review(a.reviewer, a, **full_scores(a, overrides=override))
+            scoring.submit_review(a.reviewer, a, **full_scores(a, overrides=override))
             commit()
             pages("review submitted")
 
@@ -135,14 +136,14 @@ def test_providers_never_learn_who_reviewed(
     pages("submitted")
 
     # -- screening, panel, return with a note, resubmission -------------------------------
-    from qa_portal.dossiers import screening
+    from qa_portal.cases import screening
 
     screening.take_up(officer, dossier)
     for r in reviewers:
-        reviews.invite_reviewer(officer, dossier, r)
+        invitations.invite_reviewer(officer, dossier, r)
     commit()
     invitation = next(a for a in dossier.current_round.assignments if a.reviewer_id == aiko.id)
-    reviews.decline_invitation(aiko, invitation, "Aiko Tanaka has no time this month.")
+    invitations.decline_invitation(aiko, invitation, "Aiko Tanaka has no time this month.")
     commit()
     pages("screening with panel")
     screening.return_to_provider(officer, dossier, "Add the staff profiles, please.")
@@ -157,7 +158,7 @@ def test_providers_never_learn_who_reviewed(
     # -- round 1: divergent scores, moderation, revise and resubmit ------------------------
     round_of_reviews([{2: 1}, {2: 4}])
     criterion = next(c for c in dossier.current_round.rubric.criteria if c.position == 2)
-    reviews.add_moderation_note(officer, dossier, criterion.id, "Reviewer 1 missed the oral.")
+    moderation.add_moderation_note(officer, dossier, criterion.id, "Reviewer 1 missed the oral.")
     decisions.decide_round(
         officer, dossier, outcome="revise_and_resubmit", rationale="Strengthen the assessment."
     )
@@ -195,7 +196,7 @@ def test_providers_never_learn_who_reviewed(
         outcome="approved_with_conditions",
         rationale="Approved; publish the grading scheme.",
         conditions=[
-            {"text": "Publish the grading scheme.", "due_date": reviews.today() + timedelta(30)}
+            {"text": "Publish the grading scheme.", "due_date": clock.today() + timedelta(30)}
         ],
     )
     commit()

@@ -9,14 +9,16 @@ from datetime import timedelta
 
 import pytest
 
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Appeal, AppealState
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds
+from qa_portal.reviews.policy import update_policy
 
 from .conftest import GROUNDS, notified, page_text, world
 
@@ -45,7 +47,7 @@ def test_the_appeal_period_is_thirty_days(client, login, reach, people, monkeypa
     decision = decisions.latest_decision(dossier)
     decided_on = decision.decided_at.date()
     assert decision.appeal_deadline == decided_on + timedelta(days=30)
-    monkeypatch.setattr(reviews, "today", lambda: decided_on + timedelta(days=day))
+    monkeypatch.setattr(clock, "today", lambda: decided_on + timedelta(days=day))
     before = world(dossier)
     login(client, people.provider_a)
     page = page_text(client.get(f"/dossiers/{dossier.id}"))
@@ -63,7 +65,7 @@ def test_the_appeal_period_is_thirty_days(client, login, reach, people, monkeypa
 
 
 def test_the_appeal_period_follows_the_policy(workflow, people):
-    reviews.update_policy(people.admin, {"appeal_days": 14})
+    update_policy(people.admin, {"appeal_days": 14})
     commit()
     dossier, decision = workflow.decided("revise_and_resubmit")
     assert decision.appeal_deadline == decision.decided_at.date() + timedelta(days=14)
@@ -195,8 +197,8 @@ def test_overturned_desk_rejection_goes_back_to_screening(reach, people, officer
     commit()
     # the new officer builds the panel and the dossier is reviewed in the same round
     for reviewer in panel[:2]:
-        a = reviews.invite_reviewer(officer2, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
-    reviews.open_review(officer2, dossier)
+        a = invitations.invite_reviewer(officer2, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
+    rounds.open_review(officer2, dossier)
     commit()
     assert dossier.state == S.IN_REVIEW and dossier.current_round.number == 1

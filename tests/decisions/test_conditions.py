@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from qa_portal.core import clock
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
 from tests.conftest import pdf_bytes
 
 from .conftest import future, notified, page_text, world
@@ -165,8 +165,8 @@ def test_overdue_conditions_are_flagged(client, login, approved, people, monkeyp
     login(client, people.provider_a)
     assert "overdue" not in page_text(client.get(f"/dossiers/{dossier.id}"))
     # 31 days later the first condition (due in 30 days, still open) is overdue
-    later = reviews.today() + timedelta(days=31)
-    monkeypatch.setattr(reviews, "today", lambda: later)
+    later = clock.today() + timedelta(days=31)
+    monkeypatch.setattr(clock, "today", lambda: later)
     for user in (people.provider_a, people.officer):
         login(client, user)
         text = page_text(client.get(f"/dossiers/{dossier.id}"))

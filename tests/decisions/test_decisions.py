@@ -8,14 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.operations import _add_years
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, moderation, rounds, scoring
 from qa_portal.reviews.models import AssignmentState
+from qa_portal.reviews.policy import update_policy
 
 from .conftest import full_scores, future, notified, outbox_to, page_text, world
 
@@ -27,7 +29,7 @@ def _pending(workflow, people, spread: int):
     """Decision pending; the two reviewers' scores on criterion 2 differ by ``spread``."""
     dossier, assignments = workflow.in_review()
     for a, score in zip(assignments, (1, 1 + spread), strict=True):
-        reviews.submit_review(a.reviewer, a, **full_scores(a, overrides={2: score}))
+        scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={2: score}))
     commit()
     return dossier
 
@@ -39,7 +41,7 @@ def _criterion(dossier, position: int):
 # -- divergence ------------------------------------------------------------------------------
 def test_a_spread_of_one_does_not_block(workflow, people):
     dossier = _pending(workflow, people, spread=1)
-    assert reviews.unmoderated_divergences(dossier.current_round) == []
+    assert moderation.unmoderated_divergences(dossier.current_round) == []
     decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Sound.")
     commit()
     assert dossier.state == S.APPROVED
@@ -70,8 +72,8 @@ def test_divergence_blocks_the_decision_until_moderated(client, login, workflow,
     assert world(dossier) == before
 
     # a general note, or a note on another criterion, does not moderate criterion 2
-    reviews.add_moderation_note(people.officer, dossier, None, "Overall the panel agrees.")
-    reviews.add_moderation_note(people.officer, dossier, _criterion(dossier, 3).id, "Fine.")
+    moderation.add_moderation_note(people.officer, dossier, None, "Overall the panel agrees.")
+    moderation.add_moderation_note(people.officer, dossier, _criterion(dossier, 3).id, "Fine.")
     commit()
     assert client.post(url, data=data).status_code == 409
 
@@ -108,10 +110,10 @@ def test_a_decision_needs_a_rationale(client, login, workflow, people):
 
 
 def test_approval_validity_defaults_to_the_policy(workflow, people):
-    reviews.update_policy(people.admin, {"validity_years": 7})
+    update_policy(people.admin, {"validity_years": 7})
     commit()
     dossier, decision = workflow.decided("approved")
-    today = reviews.today()
+    today = clock.today()
     assert decision.valid_from == today
     assert decision.valid_until == _add_years(today, 7)
     assert decision.appeal_deadline is None  # approvals are not appealable
@@ -120,7 +122,7 @@ def test_approval_validity_defaults_to_the_policy(workflow, people):
 @pytest.mark.parametrize("years", [1, 10])
 def test_approval_validity_can_be_given(workflow, people, years):
     dossier, decision = workflow.decided("approved", validity_years=years)
-    assert decision.valid_until == _add_years(reviews.today(), years)
+    assert decision.valid_until == _add_years(clock.today(), years)
 
 
 def test_validity_outside_one_to_ten_years_is_refused(client, login, workflow, people):
@@ -152,8 +154,8 @@ def test_approved_with_conditions_needs_a_future_condition(workflow, people):
     cases = [
         ([], "at least one condition"),
         ([{"text": "", "due_date": None}], "at least one condition"),
-        ([{"text": "Publish it.", "due_date": reviews.today()}], "must be in the future"),
-        ([{"text": "Publish it.", "due_date": reviews.today() - timedelta(1)}], "in the future"),
+        ([{"text": "Publish it.", "due_date": clock.today()}], "must be in the future"),
+        ([{"text": "Publish it.", "due_date": clock.today() - timedelta(1)}], "in the future"),
         ([{"text": "", "due_date": future()}], "needs a text"),
     ]
     for conditions, message in cases:
@@ -190,7 +192,7 @@ def test_condition_due_date_defaults_to_the_policy(workflow, people):
         "approved_with_conditions", conditions=[{"text": "Publish it.", "due_date": None}]
     )
     (condition,) = decision.conditions
-    assert condition.due_date == reviews.today() + timedelta(days=90)
+    assert condition.due_date == clock.today() + timedelta(days=90)
     assert condition.state.value == "open"
 
 
@@ -216,9 +218,9 @@ def test_the_provider_is_told_the_decision(client, login, workflow, people):
 
 def test_a_decision_closes_the_reviews_no_longer_needed(workflow, people, panel):
     dossier, assignments = workflow.in_review(reviewers=panel[:2])
-    late = reviews.invite_reviewer(people.officer, dossier, panel[2])
-    reviews.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
-    reviews.close_round(people.officer, dossier)
+    late = invitations.invite_reviewer(people.officer, dossier, panel[2])
+    scoring.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
+    rounds.close_round(people.officer, dossier)
     commit()
     decisions.decide_round(people.officer, dossier, outcome="rejected", rationale="Weak.")
     commit()
@@ -239,12 +241,12 @@ def test_provider_sees_the_reviews_only_after_the_decision(client, login, workfl
     def provider_page():
         return page_text(client.get(f"/dossiers/{dossier.id}"))
 
-    reviews.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
+    scoring.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
     commit()
     assert dossier.state == S.IN_REVIEW
     for text in (provider_page(),):
         assert "Scores" not in text and "Reviewer 1" not in text and comment not in text
-    reviews.submit_review(assignments[1].reviewer, assignments[1], **full_scores(assignments[1]))
+    scoring.submit_review(assignments[1].reviewer, assignments[1], **full_scores(assignments[1]))
     commit()
     assert dossier.state == S.DECISION_PENDING
     text = provider_page()

@@ -8,15 +8,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 
 from .conftest import full_scores, last_transition, page_text, world
 
@@ -85,8 +86,8 @@ def test_revise_and_resubmit_round_two(client, login, workflow, people, panel):
 
     # the reviewers see the changes on their review page
     for a in assignments:
-        reviews.accept_invitation(a.reviewer, a, no_conflict=True)
-    reviews.open_review(people.officer, dossier)
+        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
+    rounds.open_review(people.officer, dossier)
     commit()
     login(client, assignments[0].reviewer)
     review_page = page_text(client.get(f"/reviews/assignments/{assignments[0].id}/review"))
@@ -95,7 +96,7 @@ def test_revise_and_resubmit_round_two(client, login, workflow, people, panel):
 
     # round 2 is decided on its own; round 1's decision stays on record
     for a in assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
+        scoring.submit_review(a.reviewer, a, **full_scores(a))
     second = decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Ok.")
     commit()
     assert second.round.number == 2 and decision.round.number == 1
@@ -105,7 +106,7 @@ def test_revise_and_resubmit_round_two(client, login, workflow, people, panel):
 def test_renewal_before_the_approval_ends(client, login, workflow, people, monkeypatch):
     dossier, approval = workflow.decided("approved", validity_years=1)
     # on the last day of validity the renewal can still be started
-    monkeypatch.setattr(reviews, "today", lambda: approval.valid_until)
+    monkeypatch.setattr(clock, "today", lambda: approval.valid_until)
     login(client, people.provider_a)
     assert "Start a renewal" in page_text(client.get(f"/dossiers/{dossier.id}"))
     answer = client.post(
@@ -122,10 +123,10 @@ def test_renewal_before_the_approval_ends(client, login, workflow, people, monke
     commit()
     assert dossier.current_round.number == 2 and len(dossier.current_round.assignments) == 2
     for a in dossier.current_round.assignments:
-        reviews.accept_invitation(a.reviewer, a, no_conflict=True)
-    reviews.open_review(people.officer, dossier)
+        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
+    rounds.open_review(people.officer, dossier)
     for a in dossier.current_round.assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
+        scoring.submit_review(a.reviewer, a, **full_scores(a))
     renewed = decisions.decide_round(
         people.officer, dossier, outcome="approved", rationale="Still sound.", validity_years=5
     )
@@ -149,7 +150,7 @@ def test_renewal_before_the_approval_ends(client, login, workflow, people, monke
 
 def test_renewal_after_expiry_is_refused(client, login, workflow, people, monkeypatch):
     dossier, approval = workflow.decided("approved", validity_years=1)
-    monkeypatch.setattr(reviews, "today", lambda: approval.valid_until + timedelta(days=1))
+    monkeypatch.setattr(clock, "today", lambda: approval.valid_until + timedelta(days=1))
     before = world(dossier)
     login(client, people.provider_a)
     text = page_text(client.get(f"/dossiers/{dossier.id}"))

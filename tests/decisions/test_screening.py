@@ -9,14 +9,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import AccountStatus
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, profiles, scoring
 from qa_portal.reviews.models import AssignmentState, ReviewerAffiliation
 
 from .conftest import GROUNDS, full_scores, notified, outbox_to, page_text, world
@@ -67,12 +68,12 @@ def test_round_two_invites_the_previous_reviewers_by_default(workflow, people, p
 def test_round_two_skips_a_reviewer_now_conflicted_or_gone(workflow, people, panel):
     dossier = _round_two(workflow, people)
     conflicted, gone = panel[0], panel[1]
-    profile = reviews.profile_of(conflicted)
+    profile = profiles.profile_of(conflicted)
     profile.affiliations.append(
         ReviewerAffiliation(
             organisation_name="Provider A",
             role="Visiting lecturer",
-            start_date=reviews.today() - timedelta(days=30),
+            start_date=clock.today() - timedelta(days=30),
         )
     )
     gone.status = AccountStatus.DISABLED
@@ -146,7 +147,7 @@ def test_return_and_desk_reject_need_their_text(client, login, workflow, people)
 
 def test_desk_reject_is_an_appealable_decision(client, login, workflow, people, panel):
     dossier = workflow.screening()
-    invited = reviews.invite_reviewer(people.officer, dossier, panel[0])
+    invited = invitations.invite_reviewer(people.officer, dossier, panel[0])
     commit()
     login(client, people.officer)
     reason = "90 ECTS: this is not a microcredential."
@@ -159,7 +160,7 @@ def test_desk_reject_is_an_appealable_decision(client, login, workflow, people, 
     ).scalar_one()
     assert decision.outcome == Outcome.DESK_REJECTED and decision.rationale == reason
     assert decision.decided_by_id == people.officer.id
-    assert decision.appeal_deadline == reviews.today() + timedelta(days=30)
+    assert decision.appeal_deadline == clock.today() + timedelta(days=30)
     # the invitation sent during screening is no longer needed
     db.session.refresh(invited)
     assert invited.state == AssignmentState.CANCELLED
@@ -181,8 +182,8 @@ def test_desk_reject_is_an_appealable_decision(client, login, workflow, people, 
 
 def test_withdrawal_in_review_releases_the_panel(client, login, workflow, people, panel):
     dossier, assignments = workflow.in_review()
-    reviews.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
-    late = reviews.invite_reviewer(people.officer, dossier, panel[2])
+    scoring.submit_review(assignments[0].reviewer, assignments[0], **full_scores(assignments[0]))
+    late = invitations.invite_reviewer(people.officer, dossier, panel[2])
     commit()
     login(client, people.provider_a)
     response = client.post(f"/dossiers/{dossier.id}/withdraw", data={"reason": "Course closed."})

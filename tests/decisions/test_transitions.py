@@ -16,17 +16,17 @@ from dataclasses import dataclass
 
 import pytest
 
+from qa_portal.cases import screening, withdrawal
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Appeal, AppealState, ConditionState, Decision, Outcome
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 from tests.conftest import pdf_bytes
 
 from .conftest import GROUNDS, full_scores, future, last_transition, world
@@ -87,8 +87,8 @@ OPERATIONS: dict[str, tuple[str, Callable]] = {
     "take_up": (OFFICER, lambda a, d, p: screening.take_up(a, d)),
     "return": (OFFICER, lambda a, d, p: screening.return_to_provider(a, d, "Add profiles.")),
     "desk_reject": (OFFICER, lambda a, d, p: screening.desk_reject(a, d, "Out of scope.")),
-    "open_review": (OFFICER, lambda a, d, p: reviews.open_review(a, d)),
-    "close_round": (OFFICER, lambda a, d, p: reviews.close_round(a, d)),
+    "open_review": (OFFICER, lambda a, d, p: rounds.open_review(a, d)),
+    "close_round": (OFFICER, lambda a, d, p: rounds.close_round(a, d)),
     "approve": (OFFICER, _decide("approved")),
     "approve_with_conditions": (OFFICER, _decide("approved_with_conditions")),
     "revise": (OFFICER, _decide("revise_and_resubmit")),
@@ -110,7 +110,7 @@ OPERATIONS: dict[str, tuple[str, Callable]] = {
         APPEAL_OFFICER,
         _decide_appeal(Outcome.REVISE_AND_RESUBMIT, uphold=True),
     ),
-    "withdraw": (PROVIDER, lambda a, d, p: dossiers.withdraw_dossier(a, d, "Not offered.")),
+    "withdraw": (PROVIDER, lambda a, d, p: withdrawal.withdraw_dossier(a, d, "Not offered.")),
 }
 
 
@@ -138,13 +138,13 @@ class Source:
 
 def _panel_accepted(dossier, people, panel):
     for reviewer in panel[:2]:
-        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
 
 
 def _one_review_in(dossier, people, panel):
     a = dossier.current_round.assignments[0]
-    reviews.submit_review(a.reviewer, a, **full_scores(a))
+    scoring.submit_review(a.reviewer, a, **full_scores(a))
 
 
 SCENARIOS: dict[tuple[str, DossierState], Source] = {
@@ -239,7 +239,7 @@ def test_dossier_transition(action, source, reach, people, officer2, panel):
 def test_the_last_review_closes_the_round_as_the_system(workflow, audit_ok):
     dossier, assignments = workflow.in_review()
     for a in assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
+        scoring.submit_review(a.reviewer, a, **full_scores(a))
     commit()
     assert dossier.state == S.DECISION_PENDING
     entry = last_transition(dossier, "close_round")
@@ -306,7 +306,7 @@ def test_refusals_name_the_state_and_the_action(reach, people):
     assert info.value.message == "This dossier is approved; “Appeal” is not possible in that state."
     dossier = reach(S.APPEAL, "rejected")
     with pytest.raises(TransitionNotAllowed) as info:
-        dossiers.withdraw_dossier(people.provider_a, dossier)
+        withdrawal.withdraw_dossier(people.provider_a, dossier)
     assert info.value.message == (
         "This dossier is under appeal; “Withdraw” is not possible in that state."
     )

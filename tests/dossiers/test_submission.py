@@ -8,6 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.cases import withdrawal
 from qa_portal.core.audit import AuditEntry, entries_for
 from qa_portal.core.db import commit
 from qa_portal.core.errors import StaleObject, TransitionNotAllowed
@@ -347,7 +348,7 @@ def test_withdraw_before_a_decision_then_editing_and_submitting_are_refused(
 
 def test_a_draft_can_be_withdrawn(people, make_dossier):
     dossier = make_dossier(people.provider_a, complete=False, files=False)
-    operations.withdraw_dossier(people.provider_a, dossier, "")
+    withdrawal.withdraw_dossier(people.provider_a, dossier, "")
     commit()
     assert fresh(dossier.id).state == DossierState.WITHDRAWN
 
@@ -359,7 +360,7 @@ def test_withdraw_after_a_decision_is_refused(people, make_dossier):
         DOSSIER_MACHINE.fire(dossier, action, actor=officer, role="qa_officer")
     commit()
     with pytest.raises(TransitionNotAllowed):
-        operations.withdraw_dossier(people.provider_a, fresh(dossier.id))
+        withdrawal.withdraw_dossier(people.provider_a, fresh(dossier.id))
     db.session.rollback()
     assert fresh(dossier.id).state == DossierState.APPROVED
     count = db.session.execute(
@@ -422,7 +423,7 @@ def test_resubmission_after_a_return_shows_what_changed(client, login, people, m
 
 def test_withdraw_page_of_a_withdrawn_dossier_is_refused(client, login, people, make_dossier):
     dossier = make_dossier(people.provider_a, submit=True)
-    operations.withdraw_dossier(people.provider_a, dossier)
+    withdrawal.withdraw_dossier(people.provider_a, dossier)
     commit()
     login(client, people.provider_a)
     response = client.get(f"/dossiers/{dossier.id}/withdraw")

@@ -16,13 +16,13 @@ import pytest
 from playwright.sync_api import expect
 
 from qa_portal.accounts.models import Role
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions.models import ConditionState
 from qa_portal.decisions.operations import latest_decision
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewerProfile
-from qa_portal.reviews.operations import today
 from tests.conftest import pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -163,7 +163,7 @@ def test_a_dossier_from_submission_to_a_met_condition(
         "The microcredential meets the standards; the grading scheme must be published."
     )
     officer.get_by_label("Condition 1").fill(CONDITION)
-    due = today() + timedelta(days=60)
+    due = clock.today() + timedelta(days=60)
     officer.get_by_label("Due").fill(due.isoformat())
     screenshot(officer, "officer-decision-form")
     officer.get_by_role("button", name="Record the decision").click()

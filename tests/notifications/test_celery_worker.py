@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.jobs import init_celery
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.extensions import celery, db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations
 from tests.notifications.conftest import outbox
 from tests.notifications.smtp import SmtpServer
 
@@ -213,8 +214,8 @@ def test_the_reminder_job_runs_on_the_worker_and_reminds_once(
     client, people, panel, workflow, on_broker, server
 ):
     dossier = workflow.screening()
-    reviews.invite_reviewer(
-        people.officer, dossier, panel[1], response_due=reviews.today() + timedelta(days=1)
+    invitations.invite_reviewer(
+        people.officer, dossier, panel[1], response_due=clock.today() + timedelta(days=1)
     )
     commit()
     on_broker()

@@ -18,10 +18,11 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.core.models import utcnow
+from qa_portal.dossiers import notices
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import celery, db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations
 from tests.notifications.conftest import inbox, outbox
 
 
@@ -35,7 +36,7 @@ def test_mail_leaves_only_after_the_commit(smtp, people, panel, workflow):
     smtp.reset()
     reviewer = panel[1]
 
-    assignment = reviews.invite_reviewer(people.officer, dossier, reviewer)
+    assignment = invitations.invite_reviewer(people.officer, dossier, reviewer)
     db.session.flush()
     # Queued in the transaction, nothing at the server yet.
     [row] = outbox(to=reviewer.email)
@@ -93,8 +94,8 @@ def test_a_failed_request_mails_nobody(
         queued.extend(real_notify(*args, **kwargs))
         raise failure
 
-    real_notify = reviews.notify
-    monkeypatch.setattr(reviews, "notify", notify_then_fail)
+    real_notify = notices.notify
+    monkeypatch.setattr(notices, "notify", notify_then_fail)
     response = login(client, people.officer).post(
         f"/dossiers/{dossier.id}/return", data={"note": "Add the assessment sample."}
     )
@@ -231,7 +232,7 @@ def test_in_process_jobs_touch_no_broker(smtp, people, panel, workflow, caplog):
     assert celery.conf.task_always_eager
     dossier = workflow.screening()
     with caplog.at_level(logging.DEBUG, logger="kombu"):
-        reviews.invite_reviewer(people.officer, dossier, panel[1])
+        invitations.invite_reviewer(people.officer, dossier, panel[1])
         commit()
     assert [m.to for m in smtp.received()][-1] == [panel[1].email]
     assert not [r for r in caplog.records if r.name.startswith("kombu")]

@@ -11,14 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.cases import screening
+from qa_portal.cases.reminders import send_reminders
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.notifications.reminders import send_reminders
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, scoring
 from tests.workflow.conftest import full_scores
 
 GROUNDS = "The panel did not consider the assessment evidence we supplied in annex B."
@@ -41,7 +42,7 @@ Case = tuple[Callable[[], object], list, str]
 def invitation(w: World) -> Case:
     dossier = w.flow.screening()
     return (
-        lambda: reviews.invite_reviewer(w.officer, dossier, w.panel[2]),
+        lambda: invitations.invite_reviewer(w.officer, dossier, w.panel[2]),
         [w.panel[2]],
         "invitation",
     )
@@ -49,7 +50,7 @@ def invitation(w: World) -> Case:
 
 def invitation_reminder(w: World) -> Case:
     dossier = w.flow.screening()
-    a = reviews.invite_reviewer(w.officer, dossier, w.panel[2])
+    a = invitations.invite_reviewer(w.officer, dossier, w.panel[2])
     commit()
     day = a.response_due - timedelta(days=1)
     return lambda: send_reminders(day, commit=commit), [w.panel[2]], "reminder"
@@ -68,7 +69,7 @@ def review_reminder(w: World) -> Case:
 def review_submitted(w: World) -> Case:
     _, (first, _second) = w.flow.in_review()
     return (
-        lambda: reviews.submit_review(first.reviewer, first, **full_scores(first)),
+        lambda: scoring.submit_review(first.reviewer, first, **full_scores(first)),
         [w.officer],
         "review_submitted",
     )
@@ -95,7 +96,7 @@ def decision(w: World) -> Case:
 
 
 def _with_condition(w: World):
-    due = reviews.today() + timedelta(days=30)
+    due = clock.today() + timedelta(days=30)
     _, decision = w.flow.decided(
         "approved_with_conditions",
         conditions=[{"text": "Publish the grading scheme.", "due_date": due}],

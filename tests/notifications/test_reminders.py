@@ -7,11 +7,13 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+from qa_portal.cases import withdrawal
+from qa_portal.cases.reminders import send_reminders
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
-from qa_portal.notifications.reminders import send_reminders
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, scoring
 from qa_portal.reviews.models import AssignmentState
 from tests.notifications.conftest import inbox
 from tests.workflow.conftest import full_scores
@@ -31,9 +33,9 @@ def mails(smtp) -> list[tuple[str, str]]:
 
 
 def test_invitation_reminder_then_expiry_each_once(app, smtp, people, panel, workflow):
-    today = reviews.today()
+    today = clock.today()
     dossier = workflow.screening()
-    assignment = reviews.invite_reviewer(people.officer, dossier, panel[1])
+    assignment = invitations.invite_reviewer(people.officer, dossier, panel[1])
     commit()
     assert assignment.response_due == today + timedelta(days=7)
     smtp.reset()
@@ -64,7 +66,7 @@ def test_review_due_and_overdue_reach_only_who_has_not_submitted(
     app, smtp, people, panel, workflow
 ):
     dossier, (first, second) = workflow.in_review()
-    reviews.submit_review(first.reviewer, first, **full_scores(first))
+    scoring.submit_review(first.reviewer, first, **full_scores(first))
     commit()
     due = second.review_due
     smtp.reset()
@@ -95,7 +97,7 @@ def test_review_due_and_overdue_reach_only_who_has_not_submitted(
 
 
 def test_condition_due_soon_then_overdue(app, smtp, people, workflow):
-    today = reviews.today()
+    today = clock.today()
     due = today + timedelta(days=60)
     dossier, decision = workflow.decided(
         "approved_with_conditions",
@@ -169,12 +171,11 @@ def test_two_runs_at_the_same_time_send_each_reminder_once(app, smtp, people, pa
 
 
 def test_no_reminder_for_an_invitation_to_a_withdrawn_dossier(app, smtp, people, panel, workflow):
-    from qa_portal.dossiers import operations as dossiers
 
     dossier = workflow.screening()
-    assignment = reviews.invite_reviewer(people.officer, dossier, panel[1])
+    assignment = invitations.invite_reviewer(people.officer, dossier, panel[1])
     commit()
-    dossiers.withdraw_dossier(people.provider_a, dossier, "We withdraw it.")
+    withdrawal.withdraw_dossier(people.provider_a, dossier, "We withdraw it.")
     commit()
     smtp.reset()
 

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
+from qa_portal.cases import screening
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.reports.models import ReportVariant
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 
 from ..workflow.conftest import full_scores
 from .conftest import (
@@ -191,10 +191,10 @@ def test_a_second_round_report_gives_the_history_and_what_changed(workflow, peop
     assignments = dossier.current_round.assignments
     assert len(assignments) == 2
     for a in assignments:
-        reviews.accept_invitation(a.reviewer, a, no_conflict=True)
-    reviews.open_review(people.officer, dossier)
+        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
+    rounds.open_review(people.officer, dossier)
     for a in assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
+        scoring.submit_review(a.reviewer, a, **full_scores(a))
     decision = decisions.decide_round(
         people.officer, dossier, outcome="approved", rationale="Now meets the standards."
     )

@@ -14,16 +14,17 @@ from datetime import timedelta
 from typing import Any
 
 from qa_portal.accounts.models import Organisation, OrgKind, Role, User
+from qa_portal.cases import screening
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, moderation, rounds, scoring
 from qa_portal.reviews import rubric as rubrics
 
 from ..conftest import _PASSWORD_HASH, _empty_all_tables, pdf_bytes
@@ -127,10 +128,10 @@ def build(spec: Spec) -> World:
     screening.take_up(decider, dossier)
     assignments = []
     for reviewer in panel:
-        a = reviews.invite_reviewer(decider, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(decider, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
         assignments.append(a)
-    reviews.open_review(decider, dossier)
+    rounds.open_review(decider, dossier)
     commit()
 
     for i, a in enumerate(assignments):
@@ -142,7 +143,7 @@ def build(spec: Spec) -> World:
             }
             for c in a.round.rubric.criteria
         }
-        reviews.submit_review(
+        scoring.submit_review(
             a.reviewer,
             a,
             scores=scores,
@@ -152,16 +153,16 @@ def build(spec: Spec) -> World:
         )
     commit()
     round_ = dossier.current_round
-    for stats in reviews.unmoderated_divergences(round_):
-        reviews.add_moderation_note(
+    for stats in moderation.unmoderated_divergences(round_):
+        moderation.add_moderation_note(
             decider,
             dossier,
             stats.criterion.id,
             spec.moderation.format(position=stats.criterion.position),
         )
     if spec.general_note:
-        reviews.add_moderation_note(decider, dossier, None, spec.general_note)
-    due = reviews.today() + timedelta(days=90)
+        moderation.add_moderation_note(decider, dossier, None, spec.general_note)
+    due = clock.today() + timedelta(days=90)
     decision = decisions.decide_round(
         decider,
         dossier,

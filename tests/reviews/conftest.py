@@ -84,7 +84,7 @@ def unchanged():
 @pytest.fixture
 def screening(people, make_dossier):
     """``screening(**overrides)``: a submitted dossier of provider A, taken up by the officer."""
-    from qa_portal.dossiers import screening as screening_ops
+    from qa_portal.cases import screening as screening_ops
 
     def make(**overrides):
         dossier = make_dossier(people.provider_a, submit=True, **overrides)
@@ -97,13 +97,13 @@ def screening(people, make_dossier):
 
 def open_panel(people, dossier, reviewers):
     """Invite and accept ``reviewers``, then open the review; returns the assignments."""
-    from qa_portal.reviews import operations as reviews
+    from qa_portal.reviews import invitations, rounds
 
     assignments = []
     for reviewer in reviewers:
-        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
         assignments.append(a)
-    reviews.open_review(people.officer, dossier)
+    rounds.open_review(people.officer, dossier)
     commit()
     return assignments

@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, scoring
 from qa_portal.reviews.models import AssignmentState as A
 from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
 from tests.reviews.conftest import JSON, audit_actions, full_scores
@@ -59,14 +60,14 @@ def inbox_titles(user) -> list[str]:
 
 
 def invited(people, dossier, reviewer=None):
-    a = reviews.invite_reviewer(people.officer, dossier, reviewer or people.reviewer)
+    a = invitations.invite_reviewer(people.officer, dossier, reviewer or people.reviewer)
     commit()
     return a
 
 
 def accepted(people, dossier, reviewer=None):
     a = invited(people, dossier, reviewer)
-    reviews.accept_invitation(a.reviewer, a, no_conflict=True)
+    invitations.accept_invitation(a.reviewer, a, no_conflict=True)
     commit()
     return a
 
@@ -88,7 +89,7 @@ def test_accept(client, login, people, make_user, screening, unchanged):
     login(client, people.officer)
     refused(client, url, data, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.accept_invitation(people.officer, a, no_conflict=True)
+        invitations.accept_invitation(people.officer, a, no_conflict=True)
     other = make_user(Role.REVIEWER)
     login(client, other)
     assert client.post(url, data=data).status_code == 404
@@ -96,7 +97,7 @@ def test_accept(client, login, people, make_user, screening, unchanged):
 
     # refused state: an invitation already declined
     b = invited(people, dossier, make_user(Role.REVIEWER, name="Dee Clined"))
-    reviews.decline_invitation(b.reviewer, b, "No time.")
+    invitations.decline_invitation(b.reviewer, b, "No time.")
     commit()
     check = unchanged()
     login(client, b.reviewer)
@@ -126,7 +127,7 @@ def test_decline(client, login, people, make_user, screening, unchanged):
     login(client, people.officer)
     refused(client, url, data, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.decline_invitation(people.officer, a, "No.")
+        invitations.decline_invitation(people.officer, a, "No.")
     check()
 
     b = accepted(people, dossier, make_user(Role.REVIEWER, name="Acc Epted"))
@@ -159,10 +160,10 @@ def test_expire(people, make_user, screening, unchanged):
     b = accepted(people, dossier, make_user(Role.REVIEWER))
     check = unchanged()
     with pytest.raises(TransitionNotAllowed, match="is accepted"):
-        reviews.expire_invitation(b)
+        invitations.expire_invitation(b)
     check()
 
-    reviews.expire_invitation(a)
+    invitations.expire_invitation(a)
     commit()
     a = refresh(a)
     assert a.state == A.EXPIRED
@@ -173,7 +174,7 @@ def test_expire(people, make_user, screening, unchanged):
 # -- cancel -------------------------------------------------------------------------------
 def test_cancel(client, login, people, panel, workflow, unchanged):
     dossier, (a, b) = workflow.in_review()
-    reviews.submit_review(b.reviewer, b, **full_scores(b))
+    scoring.submit_review(b.reviewer, b, **full_scores(b))
     commit()
     cancel = f"/dossiers/{dossier.id}/panel/{{}}/cancel"
 
@@ -181,7 +182,7 @@ def test_cancel(client, login, people, panel, workflow, unchanged):
     login(client, a.reviewer)
     refused(client, cancel.format(a.id), {"reason": "x"}, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.cancel_assignment(a.reviewer, a)
+        invitations.cancel_assignment(a.reviewer, a)
     check()
 
     login(client, people.officer)
@@ -206,14 +207,14 @@ def test_reinstate(how, client, login, people, make_user, screening, unchanged):
     dossier = screening()
     a = invited(people, dossier)
     if how == "declined":
-        reviews.decline_invitation(a.reviewer, a, "Busy.")
+        invitations.decline_invitation(a.reviewer, a, "Busy.")
     elif how == "expired":
-        reviews.expire_invitation(a)
+        invitations.expire_invitation(a)
     else:
-        reviews.cancel_assignment(people.officer, a, "Mistake.")
+        invitations.cancel_assignment(people.officer, a, "Mistake.")
     commit()
     url = f"/dossiers/{dossier.id}/panel/{a.id}/reinstate"
-    today = reviews.today()
+    today = clock.today()
     dates = {
         "response_due": str(today + timedelta(days=3)),
         "review_due": str(today + timedelta(days=40)),
@@ -223,7 +224,7 @@ def test_reinstate(how, client, login, people, make_user, screening, unchanged):
     login(client, a.reviewer)
     refused(client, url, dates, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.reinstate_assignment(a.reviewer, a)
+        invitations.reinstate_assignment(a.reviewer, a)
     check()
 
     b = accepted(people, dossier, make_user(Role.REVIEWER))
@@ -267,7 +268,7 @@ def test_submit(client, login, people, panel, workflow, screening, unchanged):
     login(client, people.officer)
     refused(client, url, form, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.submit_review(b.reviewer, a, **draft)
+        scoring.submit_review(b.reviewer, a, **draft)
     check()
 
     # refused state: an invitation not yet accepted, in another dossier
@@ -277,7 +278,7 @@ def test_submit(client, login, people, panel, workflow, screening, unchanged):
     login(client, panel[0])
     refused(client, f"/reviews/assignments/{c.id}/review", form, 409, "is invited", check)
     with pytest.raises(TransitionNotAllowed):
-        reviews.submit_review(panel[0], c)
+        scoring.submit_review(panel[0], c)
     check()
 
     r = client.post(url, data=form, headers=JSON)
@@ -294,7 +295,7 @@ def test_submit(client, login, people, panel, workflow, screening, unchanged):
 # -- reopen -------------------------------------------------------------------------------
 def test_reopen(client, login, people, workflow, unchanged):
     dossier, (a, b) = workflow.in_review()
-    reviews.submit_review(a.reviewer, a, **full_scores(a))
+    scoring.submit_review(a.reviewer, a, **full_scores(a))
     commit()
     url = f"/dossiers/{dossier.id}/panel/{{}}/reopen"
     reason = {"reason": "Criterion 2 has no comment on the oral exam."}
@@ -303,7 +304,7 @@ def test_reopen(client, login, people, workflow, unchanged):
     login(client, a.reviewer)
     refused(client, url.format(a.id), reason, 403, "not allowed", check)
     with pytest.raises(NotPermitted):
-        reviews.reopen_review(a.reviewer, a, "x")
+        scoring.reopen_review(a.reviewer, a, "x")
     check()
 
     login(client, people.officer)

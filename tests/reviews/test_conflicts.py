@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import conflicts, invitations, profiles
 from qa_portal.reviews.models import (
     AssignmentState,
     ReviewAssignment,
@@ -26,12 +27,12 @@ from tests.reviews.helpers import row_of, text
 
 
 def years_ago(years: int) -> date:
-    today = reviews.today()
+    today = clock.today()
     return today.replace(year=today.year - years, day=min(today.day, 28))
 
 
 def affiliated(user, org_name: str, *, end: date | None, organisation=None) -> None:
-    profile = reviews.profile_of(user)
+    profile = profiles.profile_of(user)
     profile.affiliations.append(
         ReviewerAffiliation(
             organisation_name=org_name,
@@ -138,7 +139,7 @@ def test_other_providers_do_not_conflict(people, make_user, screening):
     dossier = screening()
     reviewer = make_user(Role.REVIEWER, org=people.org_b)
     affiliated(reviewer, "Provider B", end=None, organisation=people.org_b)
-    assert reviews.conflict_reasons(reviewer, dossier) == []
+    assert conflicts.conflict_reasons(reviewer, dossier) == []
 
 
 def _become_conflicted(how, reviewer, people):
@@ -159,7 +160,7 @@ def test_accepting_is_refused_when_a_conflict_appeared_after_the_invitation(
     how, client, login, people, screening, unchanged
 ):
     dossier = screening()
-    assignment = reviews.invite_reviewer(people.officer, dossier, people.reviewer)
+    assignment = invitations.invite_reviewer(people.officer, dossier, people.reviewer)
     commit()
     reason = _become_conflicted(how, people.reviewer, people)
     login(client, people.reviewer)
@@ -180,8 +181,8 @@ def test_opening_the_review_is_refused_when_an_accepted_reviewer_became_conflict
 ):
     dossier = screening()
     for reviewer in panel[:2]:
-        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
     commit()
     affiliated(panel[1], "Provider A", end=None)
     login(client, people.officer)
@@ -205,7 +206,7 @@ def test_profile_keeps_the_organisation_link_when_the_organisation_is_renamed(
     conflict still holds after the organisation changes its name."""
     dossier = screening()
     reviewer = make_user(Role.REVIEWER, email="nico@elsewhere.example")
-    reviews.save_reviewer_profile(
+    profiles.save_reviewer_profile(
         reviewer,
         reviewer,
         bio="",
@@ -216,10 +217,10 @@ def test_profile_keeps_the_organisation_link_when_the_organisation_is_renamed(
     commit()
     people.org_a.name = "Provider A University"
     commit()
-    reasons = reviews.conflict_reasons(reviewer, dossier)
+    reasons = conflicts.conflict_reasons(reviewer, dossier)
     assert reasons and "Declared affiliation with Provider A University" in reasons[0]
     # Saving the profile again (the form sends the old name only) keeps the link.
-    reviews.save_reviewer_profile(
+    profiles.save_reviewer_profile(
         reviewer,
         reviewer,
         bio="Cloud engineer",
@@ -232,4 +233,4 @@ def test_profile_keeps_the_organisation_link_when_the_organisation_is_renamed(
         sa.select(ReviewerProfile).where(ReviewerProfile.user_id == reviewer.id)
     )
     assert profile.affiliations[0].organisation_id == people.org_a.id
-    assert reviews.conflict_reasons(reviewer, dossier)
+    assert conflicts.conflict_reasons(reviewer, dossier)

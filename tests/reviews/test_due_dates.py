@@ -7,16 +7,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations
 from qa_portal.reviews.models import ReviewAssignment
+from qa_portal.reviews.policy import update_policy
 from tests.reviews.conftest import JSON, audit_actions
 from tests.reviews.helpers import row_of, text
 
 
 def test_invitation_dates_default_from_the_policy(client, login, people, screening):
-    reviews.update_policy(people.admin, {"response_days": 5, "review_days": 20})
+    update_policy(people.admin, {"response_days": 5, "review_days": 20})
     dossier = screening()
     login(client, people.officer)
     r = client.post(
@@ -26,7 +28,7 @@ def test_invitation_dates_default_from_the_policy(client, login, people, screeni
     )
     assert r.status_code == 200
     a = db.session.get(ReviewAssignment, r.json["assignment_id"])
-    today = reviews.today()
+    today = clock.today()
     assert a.response_due == today + timedelta(days=5)
     assert a.review_due == today + timedelta(days=25)
 
@@ -34,7 +36,7 @@ def test_invitation_dates_default_from_the_policy(client, login, people, screeni
 def test_explicit_dates_are_validated(client, login, people, screening, unchanged):
     dossier = screening()
     login(client, people.officer)
-    today = reviews.today()
+    today = clock.today()
     url = f"/dossiers/{dossier.id}/panel/invite"
     check = unchanged()
     for dates, message in [
@@ -68,10 +70,10 @@ def test_explicit_dates_are_validated(client, login, people, screening, unchange
 
 def test_overdue_assignments_are_flagged(client, login, people, panel, screening):
     dossier = screening()
-    late = reviews.invite_reviewer(people.officer, dossier, people.reviewer)
-    reviews.invite_reviewer(people.officer, dossier, panel[1])
+    late = invitations.invite_reviewer(people.officer, dossier, people.reviewer)
+    invitations.invite_reviewer(people.officer, dossier, panel[1])
     commit()
-    late.response_due = reviews.today() - timedelta(days=1)
+    late.response_due = clock.today() - timedelta(days=1)
     commit()
     login(client, people.officer)
     page = client.get(f"/dossiers/{dossier.id}")

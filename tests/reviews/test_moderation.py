@@ -9,7 +9,7 @@ import pytest
 from qa_portal.core.db import commit
 from qa_portal.core.errors import TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation, rounds, scoring
 from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
 from tests.reviews.helpers import row_of, rows, text
 
@@ -20,20 +20,20 @@ def scored(people, panel, screening):
     third has only a draft (criterion 2: 4), which must not count."""
     dossier = screening()
     a, b, c = open_panel(people, dossier, panel)
-    reviews.submit_review(a.reviewer, a, **full_scores(a, overrides={1: 3, 2: 1}))
-    reviews.submit_review(b.reviewer, b, **full_scores(b, overrides={1: 4, 2: 3}))
-    reviews.save_review(c.reviewer, c, **full_scores(c, overrides={2: 4}))
+    scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={1: 3, 2: 1}))
+    scoring.submit_review(b.reviewer, b, **full_scores(b, overrides={1: 4, 2: 3}))
+    scoring.save_review(c.reviewer, c, **full_scores(c, overrides={2: 4}))
     commit()
     return dossier
 
 
 def test_mean_and_spread_over_submitted_reviews(scored):
-    stats = {s.criterion.position: s for s in reviews.round_statistics(scored.current_round)}
+    stats = {s.criterion.position: s for s in moderation.round_statistics(scored.current_round)}
     assert (stats[1].mean, stats[1].spread, stats[1].divergent) == (3.5, 1, False)
     assert (stats[2].mean, stats[2].spread, stats[2].divergent) == (2.0, 2, True)
     assert (stats[3].mean, stats[3].spread, stats[3].divergent) == (3.0, 0, False)
     assert [
-        s.criterion.position for s in reviews.unmoderated_divergences(scored.current_round)
+        s.criterion.position for s in moderation.unmoderated_divergences(scored.current_round)
     ] == [2]
 
 
@@ -49,7 +49,7 @@ def test_the_officer_sees_the_flag_and_moderates(client, login, people, panel, s
     assert "Reviewer 3" not in header  # a draft is not a review
 
     criterion = next(
-        s.criterion for s in reviews.round_statistics(scored.current_round) if s.divergent
+        s.criterion for s in moderation.round_statistics(scored.current_round) if s.divergent
     )
     url = f"/dossiers/{scored.id}/panel/moderation"
     note = "Reviewer 1 overlooked the oral defence; 3 stands."
@@ -66,27 +66,27 @@ def test_the_officer_sees_the_flag_and_moderates(client, login, people, panel, s
     assert "moderation.note" in audit_actions()
     page = client.get(f"/dossiers/{scored.id}")
     assert f"Moderation: {note}" in text(page)
-    assert reviews.unmoderated_divergences(scored.current_round) == []
+    assert moderation.unmoderated_divergences(scored.current_round) == []
 
 
 def test_no_divergence_at_one_point(people, panel, screening):
     dossier = screening()
     a, b = open_panel(people, dossier, panel[:2])
-    reviews.submit_review(a.reviewer, a, **full_scores(a, overrides={4: 2}))
-    reviews.submit_review(b.reviewer, b, **full_scores(b, overrides={4: 3}))
+    scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={4: 2}))
+    scoring.submit_review(b.reviewer, b, **full_scores(b, overrides={4: 3}))
     commit()
-    assert reviews.unmoderated_divergences(dossier.current_round) == []
+    assert moderation.unmoderated_divergences(dossier.current_round) == []
     decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Good.")
     commit()
 
 
 def test_notes_come_before_the_decision(client, login, people, scored):
     criterion = scored.current_round.rubric.criteria[1]
-    reviews.close_round(people.officer, scored)
+    rounds.close_round(people.officer, scored)
     commit()
     with pytest.raises(TransitionNotAllowed, match="moderation note"):
         decisions.decide_round(people.officer, scored, outcome="approved", rationale="Good.")
-    reviews.add_moderation_note(people.officer, scored, criterion.id, "Checked.")
+    moderation.add_moderation_note(people.officer, scored, criterion.id, "Checked.")
     decisions.decide_round(people.officer, scored, outcome="approved", rationale="Good.")
     commit()
     login(client, people.officer)

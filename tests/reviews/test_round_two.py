@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from qa_portal.cases import screening as screening_ops
 from qa_portal.core.db import commit
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.dossiers import screening as screening_ops
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds
 from tests.conftest import pdf_bytes
 from tests.reviews.helpers import text
 
@@ -39,12 +39,12 @@ def test_aliases_are_stable_within_the_dossier(second_round, panel, people, scre
     aliases = {r.number: {a.reviewer_id: a.alias for a in r.assignments} for r in dossier.rounds}
     assert aliases[1] == {panel[0].id: "Reviewer 1", panel[1].id: "Reviewer 2"}
     assert aliases[2] == aliases[1]
-    newcomer = reviews.invite_reviewer(people.officer, dossier, panel[2])
+    newcomer = invitations.invite_reviewer(people.officer, dossier, panel[2])
     commit()
     assert newcomer.alias == "Reviewer 3"
     # Another dossier numbers its own panel from 1.
     other = screening()
-    assert reviews.invite_reviewer(people.officer, other, panel[2]).alias == "Reviewer 1"
+    assert invitations.invite_reviewer(people.officer, other, panel[2]).alias == "Reviewer 1"
 
 
 def test_the_panel_reads_what_changed_since_the_last_round(
@@ -53,8 +53,8 @@ def test_the_panel_reads_what_changed_since_the_last_round(
     dossier = second_round
     assignments = dossier.current_round.assignments
     for a in assignments:
-        reviews.accept_invitation(a.reviewer, a, no_conflict=True)
-    reviews.open_review(people.officer, dossier)
+        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
+    rounds.open_review(people.officer, dossier)
     commit()
     a = assignments[0]
     login(client, a.reviewer)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import ReviewPolicy, RubricVersion
+from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA, current_rubric
 from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
 from tests.reviews.helpers import field_errors, markup, review_form, text
@@ -165,7 +165,7 @@ def test_a_row_can_be_added_without_javascript(client, login, people):
 
 # -- policy -------------------------------------------------------------------------------
 def policy_post(**changes):
-    policy = reviews.current_policy()
+    policy = current_policy()
     commit()
     names = [
         "reviewers_per_dossier",

@@ -13,7 +13,7 @@ from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations
 from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA
 from tests.reviews.conftest import JSON, audit_actions, open_panel
@@ -201,7 +201,7 @@ def test_the_reviewer_reads_the_version_its_warnings_and_files(
 
 def test_files_open_only_after_accepting(client, login, people, screening):
     dossier = screening()
-    a = reviews.invite_reviewer(people.officer, dossier, people.reviewer)
+    a = invitations.invite_reviewer(people.officer, dossier, people.reviewer)
     commit()
     login(client, people.reviewer)
     file_id = dossier.latest_version.snapshot["files"][0]["id"]

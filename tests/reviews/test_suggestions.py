@@ -5,10 +5,10 @@ keywords and title), then by current load; those already on the panel are listed
 from __future__ import annotations
 
 from qa_portal.accounts.models import AccountStatus, Role
+from qa_portal.cases import screening as screening_ops
 from qa_portal.core.db import commit
-from qa_portal.dossiers import screening as screening_ops
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import conflicts, invitations, profiles
 from qa_portal.reviews.models import ReviewerProfile
 from tests.reviews.helpers import row_of, rows
 
@@ -33,10 +33,10 @@ def test_ranked_by_expertise_then_load(client, login, people, make_user, make_do
     # Bob already reviews another dossier: one open assignment.
     other = make_dossier(people.provider_b, submit=True, title="Data Engineering")
     screening_ops.take_up(people.officer, other)
-    reviews.invite_reviewer(people.officer, other, busy)
+    invitations.invite_reviewer(people.officer, other, busy)
     commit()
 
-    candidates, excluded = reviews.suggest_reviewers(dossier, dossier.current_round)
+    candidates, excluded = conflicts.suggest_reviewers(dossier, dossier.current_round)
     names = [c.reviewer.name for c in candidates]
     assert names[:4] == [exact.name, busy.name, words.name, broad.name]
     assert [c.load for c in candidates[:2]] == [0, 1]
@@ -61,9 +61,9 @@ def test_reviewers_already_on_the_panel_are_listed_with_their_state(
     dossier = screening()
     invited = reviewer(make_user, "Ivy Invited", ["0613"])
     declined = reviewer(make_user, "Dan Declined", ["0613"])
-    reviews.invite_reviewer(people.officer, dossier, invited)
-    a = reviews.invite_reviewer(people.officer, dossier, declined)
-    reviews.decline_invitation(declined, a, "No time this month.")
+    invitations.invite_reviewer(people.officer, dossier, invited)
+    a = invitations.invite_reviewer(people.officer, dossier, declined)
+    invitations.decline_invitation(declined, a, "No time this month.")
     commit()
     login(client, people.officer)
     page = client.get(f"/dossiers/{dossier.id}/panel/")
@@ -85,7 +85,7 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(people, make_user, sc
     def add(n):
         for i in range(n):
             user = reviewer(make_user, f"Pool {i}", ["0613"], ["DevOps"])
-            profile = reviews.profile_of(user)
+            profile = profiles.profile_of(user)
             profile.affiliations.append(
                 ReviewerAffiliation(organisation_name="Elsewhere", start_date=date(2020, 1, 1))
             )
@@ -94,7 +94,7 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(people, make_user, sc
     def queries():
         db.session.expire_all()
         with count_queries() as n:
-            candidates, _ = reviews.suggest_reviewers(dossier, dossier.current_round)
+            candidates, _ = conflicts.suggest_reviewers(dossier, dossier.current_round)
         return n[0], len(candidates)
 
     add(2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from qa_portal.core.db import commit
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import scoring
 from tests.reviews.conftest import full_scores
 from tests.reviews.helpers import text
 
@@ -18,7 +18,7 @@ def submit(a, tag):
     draft["confidential_comments"] = f"SECRET-{tag}"
     for values in draft["scores"].values():
         values["comment"] = f"CRITERION-{tag}"
-    reviews.submit_review(a.reviewer, a, **draft)
+    scoring.submit_review(a.reviewer, a, **draft)
     commit()
 
 

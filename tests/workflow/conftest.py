@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from qa_portal.accounts.models import Role
+from qa_portal.cases import screening
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
-from qa_portal.dossiers import screening
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations, rounds, scoring
 from qa_portal.reviews.models import ReviewerProfile
 
 
@@ -30,7 +30,7 @@ def panel(make_user, people):
 
 
 def full_scores(assignment, score=3, overrides=None):
-    """A complete draft for ``reviews.save_review`` / ``submit_review``; ``overrides`` maps
+    """A complete draft for ``scoring.save_review`` / ``submit_review``; ``overrides`` maps
     a criterion position to its score."""
     overrides = overrides or {}
     scores = {
@@ -63,10 +63,10 @@ def workflow(people, panel, make_dossier):
             dossier = self.screening()
             assignments = []
             for reviewer in reviewers or panel[:2]:
-                a = reviews.invite_reviewer(people.officer, dossier, reviewer)
-                reviews.accept_invitation(reviewer, a, no_conflict=True)
+                a = invitations.invite_reviewer(people.officer, dossier, reviewer)
+                invitations.accept_invitation(reviewer, a, no_conflict=True)
                 assignments.append(a)
-            reviews.open_review(people.officer, dossier)
+            rounds.open_review(people.officer, dossier)
             commit()
             return dossier, assignments
 
@@ -74,7 +74,7 @@ def workflow(people, panel, make_dossier):
             dossier, assignments = self.in_review()
             for i, a in enumerate(assignments):
                 override = ({2: 1} if i == 0 else {2: 4}) if divergent else {}
-                reviews.submit_review(a.reviewer, a, **full_scores(a, overrides=override))
+                scoring.submit_review(a.reviewer, a, **full_scores(a, overrides=override))
             commit()
             return dossier, assignments
 

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation
 from qa_portal.reviews.models import AssignmentState
 
 
@@ -17,10 +18,10 @@ def test_submit_to_approval_with_conditions(workflow, people, audit_ok):
     dossier, assignments = workflow.decision_pending(divergent=True)
     assert dossier.state == DossierState.DECISION_PENDING
     assert all(a.state == AssignmentState.SUBMITTED for a in assignments)
-    stats = reviews.round_statistics(dossier.current_round)
+    stats = moderation.round_statistics(dossier.current_round)
     divergent = [s for s in stats if s.divergent]
     assert [s.criterion.position for s in divergent] == [2]
-    reviews.add_moderation_note(
+    moderation.add_moderation_note(
         people.officer,
         dossier,
         divergent[0].criterion.id,
@@ -34,7 +35,7 @@ def test_submit_to_approval_with_conditions(workflow, people, audit_ok):
         conditions=[
             {
                 "text": "Publish the grading scheme.",
-                "due_date": reviews.today() + timedelta(days=60),
+                "due_date": clock.today() + timedelta(days=60),
             }
         ],
     )
@@ -56,8 +57,8 @@ def test_submit_to_approval_with_conditions(workflow, people, audit_ok):
 
 def test_revise_resubmit_appeal(workflow, people, panel, make_user):
     from qa_portal.accounts.models import Role
+    from qa_portal.cases import screening
     from qa_portal.dossiers import operations as dossiers
-    from qa_portal.dossiers import screening
 
     officer2 = make_user(Role.QA_OFFICER, name="Second Officer")
     dossier, decision = workflow.decided("revise_and_resubmit")

@@ -1,8 +1,9 @@
 from datetime import timedelta
 
+from qa_portal.core import clock
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import moderation
 
 
 def test_pages(client, login, workflow, people, panel):
@@ -21,12 +22,14 @@ def test_pages(client, login, workflow, people, panel):
             "outcome": "approved_with_conditions",
             "rationale": "Fine",
             "conditions-0-text": "Publish grading",
-            "conditions-0-due_date": str(reviews.today() + timedelta(days=30)),
+            "conditions-0-due_date": str(clock.today() + timedelta(days=30)),
         },
     )
     assert r.status_code == 409, r.data.decode()[-2000:]
     assert "diverge" in r.data.decode()
-    crit = [s for s in reviews.round_statistics(dossier.current_round) if s.divergent][0].criterion
+    crit = [s for s in moderation.round_statistics(dossier.current_round) if s.divergent][
+        0
+    ].criterion
     r = client.post(
         f"/dossiers/{dossier.id}/panel/moderation",
         data={"criterion_id": crit.id, "text": "Moderated"},
@@ -38,7 +41,7 @@ def test_pages(client, login, workflow, people, panel):
             "outcome": "approved_with_conditions",
             "rationale": "Fine",
             "conditions-0-text": "Publish grading",
-            "conditions-0-due_date": str(reviews.today() + timedelta(days=30)),
+            "conditions-0-due_date": str(clock.today() + timedelta(days=30)),
         },
     )
     assert r.status_code == 302, r.data.decode()[-2000:]

@@ -7,8 +7,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from qa_portal.cases.reminders import send_reminders
 from qa_portal.core.db import commit
-from qa_portal.notifications.reminders import send_reminders
 
 reminders_cli = AppGroup("reminders", help="Reminders before and after due dates.")
 

@@ -15,14 +15,18 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from qa_portal.core import clock
+from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError
+from qa_portal.core.jobs import FlaskTask
 from qa_portal.decisions.models import Condition, ConditionState, Decision
 from qa_portal.dossiers.models import Dossier, DossierState
-from qa_portal.extensions import db
+from qa_portal.extensions import celery, db
 from qa_portal.notifications.models import ReminderLog
 from qa_portal.notifications.operations import notify, officers, provider_members
-from qa_portal.reviews import operations as reviews
+from qa_portal.reviews import invitations
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
+from qa_portal.reviews.policy import current_policy
 
 CONDITION_NOTICE_DAYS = 14
 # An unanswered invitation matters while the panel can still form: not once the dossier is
@@ -68,7 +72,7 @@ def _invitations(on: date, days: int, send: Callable) -> None:
         if a.response_due < on:
             send(
                 f"invitation-expired:{a.id}:{a.response_due}",
-                lambda a=a: reviews.expire_invitation(a),
+                lambda a=a: invitations.expire_invitation(a),
                 "expired",
             )
         elif a.response_due - timedelta(days=days) <= on:
@@ -122,7 +126,7 @@ def _reviews(on: date, days: int, send: Callable) -> None:
                         f"Review overdue on {d.reference}",
                         f"{a.alias} ({a.reviewer.name}) has not submitted the review of "
                         f"{d.reference}, due {a.review_due:%d %B %Y}.",
-                        "dossiers.show",
+                        "cases.show",
                         dossier_id=d.id,
                     ),
                 ),
@@ -166,7 +170,7 @@ def _conditions(on: date, send: Callable) -> None:
                         f"Overdue: condition {c.position} of {d.reference}",
                         f"Condition {c.position} (“{c.text}”) was due on "
                         f"{c.due_date:%d %B %Y}. Submit the evidence now.",
-                        "dossiers.show",
+                        "cases.show",
                         dossier_id=d.id,
                     ),
                     notify(
@@ -174,7 +178,7 @@ def _conditions(on: date, send: Callable) -> None:
                         "overdue",
                         f"Condition overdue on {d.reference}",
                         f"Condition {c.position} of {d.reference} is overdue.",
-                        "dossiers.show",
+                        "cases.show",
                         dossier_id=d.id,
                     ),
                 ),
@@ -188,7 +192,7 @@ def _conditions(on: date, send: Callable) -> None:
                     "condition_due",
                     f"Condition {c.position} of {d.reference} due soon",
                     f"Condition {c.position} (“{c.text}”) is due on {c.due_date:%d %B %Y}.",
-                    "dossiers.show",
+                    "cases.show",
                     dossier_id=d.id,
                 ),
                 "condition_due",
@@ -222,7 +226,7 @@ def _renewals(on: date, days: int, send: Callable) -> None:
                 f"The approval of “{d.title}” ends on {dec.valid_until:%d %B %Y}. Start the "
                 "renewal from the dossier page; the current approval stays valid until the new "
                 "decision.",
-                "dossiers.show",
+                "cases.show",
                 dossier_id=d.id,
             ),
             "renewal_due",
@@ -231,8 +235,8 @@ def _renewals(on: date, days: int, send: Callable) -> None:
 
 def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Counter:
     """Send every reminder due ``on`` (default today); commit after each one."""
-    on = on or reviews.today()
-    policy = reviews.current_policy()
+    on = on or clock.today()
+    policy = current_policy()
     counts: Counter = Counter()
 
     def send(key: str, action: Callable, label: str) -> None:
@@ -253,3 +257,9 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     _conditions(on, send)
     _renewals(on, policy.renewal_notice_days, send)
     return counts
+
+
+@celery.task(name="qa_portal.send_reminders", base=FlaskTask)
+def send_reminders_job() -> dict[str, int]:
+    """The periodic reminders (each sent at most once), for Celery beat."""
+    return dict(send_reminders(commit=commit))

@@ -1,12 +1,11 @@
 """Screening by the QA body: take up, return to the provider, desk-reject; the provider's
-own moves back to draft (revision after "revise and resubmit", renewal); and what a
-withdrawal releases.
+own moves back to draft (revision after "revise and resubmit", renewal).
 
 Rules enforced here: from round 2 on, taking a dossier up invites the previous round's
 reviewers again unless they now have a conflict or left the pool; a return needs a note
 and keeps the round; a desk rejection needs a reason, is an appealable decision, and is
 barred to an officer whose decision on the dossier was overturned; a renewal starts only
-before the approval ends. Opening the review lives in ``reviews.operations``.
+before the approval ends. Opening the review lives in ``reviews/rounds.py``.
 """
 
 from __future__ import annotations
@@ -14,11 +13,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from qa_portal.accounts.models import AccountStatus, Role, User
+from qa_portal.core import clock
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
+from qa_portal.decisions.models import Decision, Outcome
+from qa_portal.decisions.operations import barred_deciders, close_open_assignments, latest_decision
+from qa_portal.dossiers import notices
+from qa_portal.dossiers.locks import lock_dossier
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
+from qa_portal.reviews.conflicts import conflict_reasons
+from qa_portal.reviews.invitations import invite_reviewer
+from qa_portal.reviews.policy import current_policy
+from qa_portal.reviews.rounds import require_round
 
 
 def _officer(actor: User) -> None:
@@ -36,25 +44,23 @@ def take_up(actor: User, dossier: Dossier) -> None:
 
     From round 2 on, the previous round's reviewers are invited again by default.
     """
-    from qa_portal.reviews import operations as reviews
 
     _officer(actor)
-    reviews.lock_dossier(dossier)
+    lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "take_up", "qa_officer")
-    round_ = reviews.require_round(dossier)
+    round_ = require_round(dossier)
     dossier.case_officer = actor
     DOSSIER_MACHINE.fire(
         dossier, "take_up", actor=actor, role="qa_officer", case_officer_id=actor.id
     )
     if round_.number > 1 and not round_.assignments:
         for reviewer in previous_reviewers(dossier):
-            reviews.invite_reviewer(actor, dossier, reviewer)
+            invite_reviewer(actor, dossier, reviewer)
 
 
 def previous_reviewers(dossier: Dossier) -> list[User]:
     """The reviewers of the previous round who are invited again by default: those who
     submitted a review, are still active reviewers and have no conflict of interest now."""
-    from qa_portal.reviews import operations as reviews
 
     if len(dossier.rounds) < 2:
         return []
@@ -65,7 +71,7 @@ def previous_reviewers(dossier: Dossier) -> list[User]:
             continue
         if reviewer.status != AccountStatus.ACTIVE or not reviewer.has_role(Role.REVIEWER):
             continue
-        if reviews.conflict_reasons(reviewer, dossier):
+        if conflict_reasons(reviewer, dossier):
             continue
         chosen.append(reviewer)
     return chosen
@@ -73,7 +79,6 @@ def previous_reviewers(dossier: Dossier) -> list[User]:
 
 def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNote:
     """Send the dossier back for corrections; the provider resubmits in the same round."""
-    from qa_portal.reviews.operations import lock_dossier, tell_providers
 
     _officer(actor)
     if not note.strip():
@@ -85,7 +90,7 @@ def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNot
     )
     db.session.add(screening_note)
     DOSSIER_MACHINE.fire(dossier, "return", actor=actor, role="qa_officer", note=note.strip())
-    tell_providers(
+    notices.tell_providers(
         dossier,
         "returned",
         f"{dossier.reference} returned for corrections",
@@ -97,29 +102,26 @@ def return_to_provider(actor: User, dossier: Dossier, note: str) -> ScreeningNot
 
 def desk_reject(actor: User, dossier: Dossier, reason: str):
     """Reject without review (appealable); recorded as a decision on the round."""
-    from qa_portal.decisions.models import Decision, Outcome
-    from qa_portal.decisions.operations import barred_deciders, close_open_assignments
-    from qa_portal.reviews import operations as reviews
 
     _officer(actor)
     if not reason.strip():
         raise InvalidInput("Give the reason for the desk rejection; the provider reads it.")
-    reviews.lock_dossier(dossier)
+    lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "desk_reject", "qa_officer")
     if actor.id in barred_deciders(dossier):
         raise NotPermitted(
             "Your earlier decision on this dossier was overturned on appeal; "
             "another QA officer must decide."
         )
-    round_ = reviews.require_round(dossier)
-    policy = reviews.current_policy()
+    round_ = require_round(dossier)
+    policy = current_policy()
     decision = Decision(
         dossier_id=dossier.id,
         round=round_,
         outcome=Outcome.DESK_REJECTED,
         rationale=reason.strip(),
         decided_by=actor,
-        appeal_deadline=reviews.today() + timedelta(days=policy.appeal_days),
+        appeal_deadline=clock.today() + timedelta(days=policy.appeal_days),
     )
     db.session.add(decision)
     round_.decided_at = utcnow()
@@ -133,7 +135,7 @@ def desk_reject(actor: User, dossier: Dossier, reason: str):
         decision_id=decision.id,
     )
     close_open_assignments(actor, round_, "The dossier was desk-rejected during screening.")
-    reviews.tell_providers(
+    notices.tell_providers(
         dossier,
         "decision",
         f"Decision on {dossier.reference}: desk-rejected",
@@ -145,26 +147,23 @@ def desk_reject(actor: User, dossier: Dossier, reason: str):
 
 def start_revision(actor: User, dossier: Dossier) -> None:
     """After "revise and resubmit": edit a new version, prefilled from the last one."""
-    from qa_portal.reviews import operations as reviews
 
     _member(actor, dossier)
-    reviews.lock_dossier(dossier)
+    lock_dossier(dossier)
     DOSSIER_MACHINE.fire(dossier, "start_revision", actor=actor, role="provider")
 
 
 def start_renewal(actor: User, dossier: Dossier) -> None:
     """Before the approval expires: a new version goes through the same workflow while the
     current approval stays valid until the new decision."""
-    from qa_portal.decisions.operations import latest_decision
-    from qa_portal.reviews import operations as reviews
 
     _member(actor, dossier)
-    reviews.lock_dossier(dossier)
+    lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "start_renewal", "provider")
     decision = latest_decision(dossier)
     if decision is None or decision.valid_until is None:
         raise TransitionNotAllowed("There is no approval to renew.")
-    if decision.valid_until < reviews.today():
+    if decision.valid_until < clock.today():
         raise TransitionNotAllowed(
             f"The approval expired on {decision.valid_until:%d %B %Y}; it can no longer be "
             "renewed. Submit a new dossier instead."
@@ -172,36 +171,3 @@ def start_renewal(actor: User, dossier: Dossier) -> None:
     DOSSIER_MACHINE.fire(
         dossier, "start_renewal", actor=actor, role="provider", renewing_decision_id=decision.id
     )
-
-
-def after_withdrawal(actor: User, dossier: Dossier) -> None:
-    """A withdrawn dossier needs no more reviews: its open invitations and assignments are
-    cancelled (so reviewers are neither reminded nor left with work), and the case officer
-    is told. Reviewers and officers are told the dossier's reference, never the reason."""
-    from qa_portal.core.states import SYSTEM
-    from qa_portal.notifications.operations import notify
-    from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
-
-    round_ = dossier.current_round
-    for assignment in round_.assignments if round_ else []:
-        if not assignment.is_open:
-            continue
-        ASSIGNMENT_MACHINE.fire(
-            assignment, "cancel", actor=actor, role=SYSTEM, reason="dossier withdrawn"
-        )
-        notify(
-            assignment.reviewer,
-            "assignment_cancelled",
-            f"Review of {dossier.reference} cancelled",
-            f"The provider withdrew {dossier.reference}; your review is no longer needed.",
-            "reviews.dashboard",
-        )
-    if dossier.case_officer is not None:
-        notify(
-            dossier.case_officer,
-            "withdrawn",
-            f"{dossier.reference} withdrawn",
-            f"{dossier.organisation.name} withdrew {dossier.reference} (“{dossier.title}”).",
-            "dossiers.show",
-            dossier_id=dossier.id,
-        )

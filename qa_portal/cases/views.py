@@ -1,0 +1,307 @@
+"""Pages of the processes that span dossiers, reviews and decisions: each role's home, the QA
+admin's dashboard, the QA body's work queue, the dossier page (the whole case), screening
+(take up, return, desk-reject), the provider's moves back to draft and withdrawal."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
+from qa_portal.accounts.queries import users_with_role
+from qa_portal.cases import queue, screening, withdrawal
+from qa_portal.catalogue.queries import publication_view
+from qa_portal.core.db import commit
+from qa_portal.core.errors import InvalidInput
+from qa_portal.core.models import utcnow
+from qa_portal.core.permissions import roles_required
+from qa_portal.core.responses import done
+from qa_portal.decisions import forms as decision_forms
+from qa_portal.decisions.queries import case_view
+from qa_portal.dossiers import completeness, queries
+from qa_portal.dossiers import forms as dossier_forms
+from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.snapshot import dossier_to_dict
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE, NEXT_ACTION
+from qa_portal.extensions import db
+from qa_portal.reviews.policy import current_policy
+from qa_portal.reviews.rubric import current_rubric
+
+bp = Blueprint("cases", __name__)
+
+HOME_BY_ROLE = (
+    (Role.PROVIDER, "cases.dashboard"),
+    (Role.QA_OFFICER, "cases.queue"),
+    (Role.QA_ADMIN, "cases.admin_dashboard"),
+    (Role.REVIEWER, "reviews.dashboard"),
+)
+
+ADMIN_PENDING_SHOWN = 10
+
+
+def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    """The dossier if this user may see it; 404 otherwise (never reveal that it exists)."""
+    dossier = queries.dossier_for(current_user, dossier_id, full=full)
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def _member_dossier(dossier_id: int) -> Dossier:
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.is_member(current_user):
+        abort(403)
+    return dossier
+
+
+def _editable_or_404(dossier_id: int) -> Dossier:
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.is_member(current_user):
+        abort(404 if not current_user.is_staff else 403)
+    return dossier
+
+
+def _back(dossier: Dossier, anchor: str = "") -> str:
+    return url_for("cases.show", dossier_id=dossier.id, _anchor=anchor or None)
+
+
+@bp.get("/")
+def index():
+    """Signed-in people land on what needs their action (their first role in this order)."""
+    if current_user.is_authenticated:
+        for role, endpoint in HOME_BY_ROLE:
+            if current_user.has_role(role):
+                return redirect(url_for(endpoint))
+    return render_template("cases/index.html")
+
+
+@bp.get("/admin/")
+@roles_required(Role.QA_ADMIN)
+def admin_dashboard():
+    """The QA admin's home: registrations to handle, accounts, rubric version and policy."""
+    pending_count = db.session.execute(
+        sa.select(sa.func.count()).where(User.status == AccountStatus.PENDING)
+    ).scalar_one()
+    pending = list(
+        db.session.execute(
+            sa.select(User)
+            .where(User.status == AccountStatus.PENDING)
+            .order_by(User.created_at)
+            .limit(ADMIN_PENDING_SHOWN)
+            .options(selectinload(User.organisation))
+        ).scalars()
+    )
+    roles = dict(
+        db.session.execute(
+            sa.select(UserRole.role, sa.func.count())
+            .join(User, User.id == UserRole.user_id)
+            .where(User.status == AccountStatus.ACTIVE)
+            .group_by(UserRole.role)
+        ).all()
+    )
+    users = dict(
+        db.session.execute(sa.select(User.status, sa.func.count()).group_by(User.status)).all()
+    )
+    organisations = dict(
+        db.session.execute(
+            sa.select(Organisation.kind, sa.func.count())
+            .where(Organisation.status == AccountStatus.ACTIVE)
+            .group_by(Organisation.kind)
+        ).all()
+    )
+    dossiers = dict(
+        db.session.execute(sa.select(Dossier.state, sa.func.count()).group_by(Dossier.state)).all()
+    )
+    rubric = current_rubric()
+    policy = current_policy()
+    commit()  # version 1 of the rubric and the policy row exist from the first visit on
+    return render_template(
+        "cases/admin_dashboard.html",
+        pending=pending,
+        pending_count=pending_count,
+        roles=[(role, roles.get(role, 0)) for role in Role],
+        users=[(status, users.get(status, 0)) for status in AccountStatus],
+        organisations=[(kind, organisations.get(kind, 0)) for kind in OrgKind],
+        dossiers=[(state, dossiers[state]) for state in DossierState if dossiers.get(state)],
+        rubric=rubric,
+        policy=policy,
+    )
+
+
+@bp.get("/dossiers/")
+@roles_required(Role.PROVIDER, Role.QA_OFFICER, Role.QA_ADMIN)
+def dashboard():
+    """The provider's dossiers and what needs their action; QA staff go to the queue."""
+    if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
+        dossiers = queries.organisation_dossiers(current_user.organisation_id)
+        rows = []
+        for d in dossiers:
+            findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
+            rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
+        today = utcnow().date()
+        return render_template(
+            "dossiers/dashboard.html",
+            rows=rows,
+            organisation=current_user.organisation,
+            actions=queue.provider_actions(dossiers, today),
+            today=today,
+        )
+    if not current_user.is_staff:
+        # A provider account not attached to an organisation has no dossiers to show, and
+        # must never fall through to the QA body's list of every submitted dossier.
+        return render_template("dossiers/dashboard.html", rows=[], organisation=None)
+    # Only the queue's own filters travel along (never url_for's options such as _scheme).
+    args = {k: v for k, v in request.args.items() if k in queue.QueueFilterForm.FIELDS}
+    return redirect(url_for("cases.queue", **args))
+
+
+@bp.get("/dossiers/queue", endpoint="queue")
+@roles_required(Role.QA_OFFICER, Role.QA_ADMIN)
+def queue_page():
+    """The QA body's queue: filters, pagination, flags per row; for officers, what needs
+    their action, each count linking to the filtered queue."""
+    officers = users_with_role(Role.QA_OFFICER, active_only=False)
+    form = queue.QueueFilterForm(request.args, officers)
+    today = utcnow().date()
+    is_officer = current_user.has_role(Role.QA_OFFICER)
+    counts = queue.action_counts(current_user.id, today) if is_officer else None
+    if not form.validate():
+        return render_template(
+            "cases/queue.html",
+            form=form,
+            page=None,
+            rows=[],
+            counts=counts,
+            needs=queue.NEEDS,
+            need_help=queue.NEED_HELP,
+        ), 400
+    page = db.paginate(
+        queue.queue_query(form.filters(), current_user.id, today),
+        page=form.page.data or 1,
+        per_page=current_app.config.get("QUEUE_PAGE_SIZE", 25),
+        error_out=False,
+    )
+    return render_template(
+        "cases/queue.html",
+        form=form,
+        page=page,
+        rows=queue.queue_rows(list(page.items), current_user.id, today),
+        counts=counts,
+        needs=queue.NEEDS,
+        need_help=queue.NEED_HELP,
+    )
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@login_required
+def show(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id, full=True)
+    data = dossier_to_dict(dossier)
+    findings = completeness.check(data)
+    roles = ["provider"] if dossier.is_member(current_user) else []
+    return render_template(
+        "cases/dossier.html",
+        dossier=dossier,
+        data=data,
+        findings=findings,
+        next_action=NEXT_ACTION[dossier.state],
+        actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
+        case=case_view(dossier, current_user),
+        publication=publication_view(dossier, current_user),
+    )
+
+
+# -- screening (QA officer) ---------------------------------------------------------------
+@bp.post("/dossiers/<int:dossier_id>/take-up")
+@roles_required(Role.QA_OFFICER)
+def take_up(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    screening.take_up(current_user, dossier)
+    commit()
+    return done(
+        "You are the case officer; screen the dossier.", _back(dossier), state=dossier.state.value
+    )
+
+
+@bp.post("/dossiers/<int:dossier_id>/return")
+@roles_required(Role.QA_OFFICER)
+def return_dossier(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    form = decision_forms.NoteForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Write the note telling the provider what to correct.")
+    screening.return_to_provider(current_user, dossier, form.note.data)
+    commit()
+    return done(
+        "Returned to the provider with your note.", _back(dossier), state=dossier.state.value
+    )
+
+
+@bp.post("/dossiers/<int:dossier_id>/desk-reject")
+@roles_required(Role.QA_OFFICER)
+def desk_reject(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    form = decision_forms.NoteForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give the reason for the desk rejection.")
+    screening.desk_reject(current_user, dossier, form.note.data)
+    commit()
+    return done(
+        "The dossier is desk-rejected; the provider has been told.",
+        _back(dossier),
+        state=dossier.state.value,
+    )
+
+
+# -- provider moves -----------------------------------------------------------------------
+@bp.post("/dossiers/<int:dossier_id>/start-revision")
+@login_required
+def start_revision(dossier_id: int):
+    dossier = _member_dossier(dossier_id)
+    screening.start_revision(current_user, dossier)
+    commit()
+    return done(
+        "The dossier is a draft again, prefilled from your last version. Revise it and "
+        "submit it for the next round.",
+        url_for("dossiers.edit", dossier_id=dossier.id),
+        state=dossier.state.value,
+    )
+
+
+@bp.post("/dossiers/<int:dossier_id>/start-renewal")
+@login_required
+def start_renewal(dossier_id: int):
+    dossier = _member_dossier(dossier_id)
+    screening.start_renewal(current_user, dossier)
+    commit()
+    return done(
+        "Renewal started: update the dossier and submit it. The current approval stays "
+        "valid until the new decision.",
+        url_for("dossiers.edit", dossier_id=dossier.id),
+        state=dossier.state.value,
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(dossier_id: int):
+    dossier = _editable_or_404(dossier_id)
+    DOSSIER_MACHINE.check(dossier, "withdraw", "provider")  # 409 once decided or withdrawn
+    form = dossier_forms.WithdrawForm()
+    if form.validate_on_submit():
+        withdrawal.withdraw_dossier(current_user, dossier, form.reason.data or "")
+        commit()
+        flash("The dossier has been withdrawn.", "info")
+        return redirect(url_for("cases.show", dossier_id=dossier.id))
+    return render_template("cases/withdraw.html", dossier=dossier, form=form)

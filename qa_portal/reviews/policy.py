@@ -1,0 +1,64 @@
+"""The review policy: reviewers per dossier, due dates, validity, appeal and reminder periods
+(one row, created by the migrations; each change audited).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from qa_portal.accounts.models import User
+from qa_portal.core import audit
+from qa_portal.core.errors import InvalidInput
+from qa_portal.core.models import utcnow
+from qa_portal.extensions import db
+from qa_portal.reviews.models import (
+    ReviewPolicy,
+)
+
+POLICY_LIMITS = {
+    "reviewers_per_dossier": (1, 10),
+    "response_days": (1, 60),
+    "review_days": (1, 180),
+    "reminder_days": (1, 30),
+    "validity_years": (1, 10),
+    "condition_days": (7, 730),
+    "appeal_days": (1, 120),
+    "renewal_notice_days": (7, 730),
+}
+
+
+def current_policy() -> ReviewPolicy:
+    policy = db.session.execute(sa.select(ReviewPolicy).order_by(ReviewPolicy.id)).scalar()
+    if policy is None:
+        policy = ReviewPolicy()
+        db.session.add(policy)
+        db.session.flush()
+    return policy
+
+
+def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
+    """QA admin sets reviewers per dossier, default due dates and validity period."""
+    policy = current_policy()
+    changes = {}
+    for name, (low, high) in POLICY_LIMITS.items():
+        if name not in values or values[name] in (None, ""):
+            continue
+        try:
+            value = int(values[name])
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"{name.replace('_', ' ').capitalize()} must be a whole number."
+            ) from None
+        if not low <= value <= high:
+            raise InvalidInput(
+                f"{name.replace('_', ' ').capitalize()} must be between {low} and {high}."
+            )
+        if getattr(policy, name) != value:
+            changes[name] = [getattr(policy, name), value]
+            setattr(policy, name, value)
+    if changes:
+        policy.updated_at = utcnow()
+        audit.record(actor, "policy.update", policy, changes=changes)
+    return policy
