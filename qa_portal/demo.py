@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from weasyprint import HTML
 
 from qa_portal.accounts import operations as accounts
 from qa_portal.accounts import queries
@@ -123,8 +124,6 @@ def _user(email: str, name: str, roles, organisation=None) -> User:
 
 
 def _pdf(title: str, body: str) -> bytes:
-    from weasyprint import HTML
-
     html = f"<html><body style='font-family:sans-serif'><h1>{title}</h1><p>{body}</p></body></html>"
     return HTML(string=html).write_pdf()
 

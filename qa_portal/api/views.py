@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
+from qa_portal.accounts.queries import qa_body
 from qa_portal.api import openapi
 from qa_portal.catalogue import exports, search
 from qa_portal.catalogue.models import Listing, ListingState
@@ -68,8 +69,6 @@ def _listing_or_404(listing_id: int, *options) -> Listing:
 
 
 def _qa_body() -> dict:
-    from qa_portal.accounts.queries import qa_body
-
     body = qa_body()
     return {
         "name": body.name if body else "QA Portal",

@@ -50,8 +50,12 @@ from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from qa_portal.accounts import queries as accounts_queries
 from qa_portal.catalogue.models import Listing, ListingState, PublicStatus
+from qa_portal.core import clock
 from qa_portal.core.urls import external_url
+from qa_portal.reports.models import ReportVariant
+from qa_portal.reports.operations import latest_ready
 
 OB3_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -99,8 +103,6 @@ def _web(url: str | None) -> str:
 
 
 def _today() -> date:
-    from qa_portal.core import clock
-
     return clock.today()
 
 
@@ -241,9 +243,7 @@ def listing_detail(listing: Listing, today: date, report=None) -> dict[str, Any]
 def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
     """The QA body as an OB 3.0 ``Profile`` (name and web address)."""
     if not isinstance(qa_body, dict):
-        from qa_portal.accounts.queries import qa_body as find_qa_body
-
-        body = find_qa_body()
+        body = accounts_queries.qa_body()
         qa_body = {
             "name": qa_body or (body.name if body else "QA Portal"),
             "url": (body.website if body and body.website else external_url("cases.index")),
@@ -369,9 +369,6 @@ def achievement(listing: Listing, qa_body: dict | str | None = None, report=None
     public report to link from the endorsement (by default the latest rendered one).
     """
     if report is None:
-        from qa_portal.reports.models import ReportVariant
-        from qa_portal.reports.operations import latest_ready
-
         report = latest_ready(listing.decision, ReportVariant.PUBLIC)
     data = listing.public
     achievement_id = external_url("api.achievement", listing_id=listing.id)

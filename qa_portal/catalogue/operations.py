@@ -21,13 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from qa_portal.accounts.models import Role, User
 from qa_portal.catalogue.models import ConditionsStatus, Listing, ListingLanguage, ListingState
 from qa_portal.catalogue.public import outcomes_text, public_data
-from qa_portal.core import audit
+from qa_portal.core import audit, clock
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.core.states import StateMachine, Transition
 from qa_portal.decisions.models import ConditionState, Decision
+from qa_portal.decisions.operations import latest_decision
+from qa_portal.dossiers.locks import lock_dossier
 from qa_portal.dossiers.models import Dossier
+from qa_portal.dossiers.notices import tell_providers
 from qa_portal.extensions import db
+from qa_portal.notifications.operations import notify, officers
 
 LISTING_MACHINE = StateMachine(
     "listing",
@@ -84,8 +88,6 @@ def _fill(listing: Listing, decision: Decision) -> None:
 
 
 def publishable_decision(dossier: Dossier) -> Decision | None:
-    from qa_portal.decisions.operations import latest_decision
-
     decision = latest_decision(dossier)
     if decision is None or not decision.outcome.is_approval:
         return None
@@ -100,8 +102,6 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
     """
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers publish listings.")
-    from qa_portal.core import clock
-    from qa_portal.dossiers.locks import lock_dossier
 
     lock_dossier(dossier)  # two officers publishing at once: the second one waits, then sees it
     decision = publishable_decision(dossier)
@@ -144,7 +144,6 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
         decision_id=decision.id,
         valid_until=listing.valid_until,
     )
-    from qa_portal.dossiers.notices import tell_providers
 
     tell_providers(
         dossier,
@@ -168,7 +167,6 @@ def withdraw_listing(actor: User, listing: Listing, reason: str = "") -> None:
     listing.ended_at = utcnow()
     listing.ended_reason = reason
     LISTING_MACHINE.fire(listing, "withdraw", actor=actor, role="provider", reason=reason)
-    from qa_portal.notifications.operations import notify, officers
 
     notify(
         officers(),
@@ -195,7 +193,6 @@ def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
     LISTING_MACHINE.fire(
         listing, "revoke", actor=actor, role="qa_officer", reason=listing.ended_reason
     )
-    from qa_portal.dossiers.notices import tell_providers
 
     tell_providers(
         listing.dossier,

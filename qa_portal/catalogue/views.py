@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
+from qa_portal.accounts.queries import qa_body
 from qa_portal.catalogue import exports, operations, search
 from qa_portal.catalogue.models import Listing
 from qa_portal.core import clock
@@ -177,7 +178,6 @@ def feed():
         .scalars()
         .all()
     )
-    from qa_portal.accounts.queries import qa_body
 
     body = qa_body()
     xml = exports.atom_feed(listings, body.name if body else "QA Portal", day)

@@ -7,11 +7,13 @@ and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from qa_portal.core.db import rollback_quietly
+from qa_portal.core.storage import megabytes
 from qa_portal.extensions import login_manager
 
 
@@ -80,8 +82,6 @@ _KEPT_HEADERS = {"allow", "retry-after", "www-authenticate"}
 
 def error_response(status: int, message: str, code: str | None = None, headers: list | None = None):
     """Roll back the unit of work and answer ``status`` as a page or as JSON."""
-    from qa_portal.core.db import rollback_quietly
-
     rollback_quietly()
     kept = [(k, v) for k, v in headers or [] if k.lower() in _KEPT_HEADERS]
     if wants_json():
@@ -106,10 +106,6 @@ def _http_message(exc: HTTPException) -> str:
     if exc.code == 405:
         return "This address does not accept that kind of request."
     if exc.code == 413:
-        from flask import current_app
-
-        from qa_portal.core.storage import megabytes
-
         if request.mimetype != "multipart/form-data":
             return (
                 "The form you sent is too large to be accepted. Please shorten the longest "

@@ -1,4 +1,5 @@
-"""Declarative base with a constraint naming convention (stable migrations everywhere)."""
+"""What every model shares: the declarative base (defined with the extensions), naive UTC
+timestamps and portable enum columns."""
 
 from __future__ import annotations
 
@@ -6,19 +7,8 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+from qa_portal.extensions import NAMING_CONVENTION, Base  # noqa: F401  (the models' base)
 
 
 def utcnow() -> datetime:

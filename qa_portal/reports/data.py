@@ -11,11 +11,14 @@ from typing import Any
 
 import segno
 
+from qa_portal.accounts.queries import qa_body
+from qa_portal.core.templating import country_name, language_name
 from qa_portal.core.urls import external_url
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import completeness, isced
 from qa_portal.dossiers.diff import diff_snapshots
-from qa_portal.dossiers.models import label_of
+from qa_portal.dossiers.models import ISSUANCE_STANDARDS, label_of
+from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import moderation
@@ -32,14 +35,10 @@ def acronym(name: str) -> str:
 
 
 def _country(code: str | None) -> str:
-    from qa_portal.core.templating import country_name
-
     return country_name(code) if code else ""
 
 
 def _languages(codes: list[str]) -> str:
-    from qa_portal.core.templating import language_name
-
     return ", ".join(language_name(c) for c in codes)
 
 
@@ -117,8 +116,6 @@ def _stackability(s: dict[str, Any]) -> str:
 
 def further_information(d: dict[str, Any]) -> list[tuple[str, str]]:
     """The other elements the provider submitted, as (label, text); empty ones left out."""
-    from qa_portal.dossiers.models import ISSUANCE_STANDARDS
-
     issuance = label_of(d.get("issuance"))
     standards = [ISSUANCE_STANDARDS.get(s, s) for s in d.get("issuance_standards") or []]
     if standards:
@@ -169,8 +166,6 @@ def _round_history(decision: Decision) -> list[dict[str, Any]]:
 
 
 def _decisions(dossier) -> list[Decision]:
-    from qa_portal.extensions import db
-
     return list(
         db.session.execute(
             db.select(Decision)
@@ -182,8 +177,6 @@ def _decisions(dossier) -> list[Decision]:
 
 def build(report: Report) -> dict[str, Any]:
     """The whole content of ``report`` as plain data."""
-    from qa_portal.accounts.queries import qa_body
-
     decision = report.decision
     round_ = decision.round
     internal = report.variant == ReportVariant.INTERNAL

@@ -15,6 +15,7 @@ from qa_portal.core.responses import done
 from qa_portal.dossiers import completeness, queries
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, EvidenceFile
+from qa_portal.dossiers.operations import record_download
 from qa_portal.extensions import db
 from qa_portal.reviews import conflicts, forms, invitations, moderation, profiles, rounds, scoring
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment
@@ -271,7 +272,6 @@ def file(assignment_id: int, file_id: int):
     if file_id not in {f["id"] for f in a.round.version.snapshot.get("files", [])}:
         abort(404)
     evidence = db.session.get(EvidenceFile, file_id)
-    from qa_portal.dossiers.operations import record_download
 
     record_download(current_user, a.round.dossier, evidence)
     commit()
