@@ -21,25 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from qa_portal.accounts.models import Role, User
 from qa_portal.catalogue.models import ConditionsStatus, Listing, ListingLanguage, ListingState
 from qa_portal.catalogue.public import outcomes_text, public_data
+from qa_portal.catalogue.workflow import LISTING_MACHINE
 from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
-from qa_portal.core.states import StateMachine, Transition
 from qa_portal.decisions.models import ConditionState, Decision
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-
-LISTING_MACHINE = StateMachine(
-    "listing",
-    [
-        Transition(
-            "withdraw", (ListingState.VALID,), ListingState.WITHDRAWN, ("provider",), "Withdraw"
-        ),
-        Transition(
-            "revoke", (ListingState.VALID,), ListingState.REVOKED, ("qa_officer",), "Revoke"
-        ),
-    ],
-)
 
 
 def listing_of(dossier: Dossier) -> Listing | None:
@@ -129,20 +117,29 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
                 db.session.add(listing)
         except IntegrityError:  # published by someone else a moment ago
             raise TransitionNotAllowed("This microcredential is already published.") from None
+        db.session.flush()
+        audit.record(
+            actor,
+            "listing.publish",
+            listing,
+            dossier_id=dossier.id,
+            decision_id=decision.id,
+            valid_until=listing.valid_until,
+        )
     else:
-        listing.state = ListingState.VALID
+        LISTING_MACHINE.check(listing, "republish", "qa_officer")
         listing.ended_at = None
         listing.ended_reason = ""
         _fill(listing, decision)
-    db.session.flush()
-    audit.record(
-        actor,
-        "listing.publish" if created else "listing.republish",
-        listing,
-        dossier_id=dossier.id,
-        decision_id=decision.id,
-        valid_until=listing.valid_until,
-    )
+        LISTING_MACHINE.fire(
+            listing,
+            "republish",
+            actor=actor,
+            role="qa_officer",
+            dossier_id=dossier.id,
+            decision_id=decision.id,
+            valid_until=listing.valid_until,
+        )
     from qa_portal.reviews.operations import tell_providers
 
     tell_providers(
