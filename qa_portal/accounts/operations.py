@@ -28,10 +28,12 @@ from qa_portal.accounts.models import (
     User,
     spend_password_check,
 )
+from qa_portal.accounts.workflow import ADMIN, APPLICANT, ORGANISATION_MACHINE, USER_MACHINE
 from qa_portal.core import audit
-from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
+from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.mail import queue_email
 from qa_portal.core.models import utcnow
+from qa_portal.core.states import SYSTEM
 from qa_portal.core.urls import external_url
 from qa_portal.extensions import db
 
@@ -200,14 +202,36 @@ def update_organisation(
     return org
 
 
-def set_organisation_status(actor: User | None, org: Organisation, status: AccountStatus) -> None:
-    """Enable or disable an organisation; the QA body is always active."""
+def _role(actor: User | None) -> str:
+    """The role an account action is taken in: a QA admin's, or the system's (no actor: the
+    command line)."""
+    if actor is None:
+        return SYSTEM
+    if not actor.has_role(Role.QA_ADMIN):
+        raise NotPermitted("Only QA admins manage accounts and organisations.")
+    return ADMIN
+
+
+def set_organisation_status(
+    actor: User | None, org: Organisation, status: AccountStatus, *, role: str | None = None
+) -> None:
+    """Enable or disable an organisation, or move it along a registration, as the
+    organisation table allows (``role``: who acts; by default the actor's role, see
+    ``_role``); the QA body is always active."""
     if org.kind == OrgKind.QA_BODY and status != AccountStatus.ACTIVE:
         raise TransitionNotAllowed("The QA body cannot be disabled.")
     if org.status == status:
         return
     previous = org.status
-    org.status = status
+    transition = ORGANISATION_MACHINE.leading_to(previous, status)
+    if transition is None:
+        raise TransitionNotAllowed(
+            f"This organisation is {ORGANISATION_MACHINE.describe(previous)}; "
+            f"it cannot be made {ORGANISATION_MACHINE.describe(status)}."
+        )
+    ORGANISATION_MACHINE.fire(
+        org, transition.action, actor=actor, role=role or _role(actor), audited=False
+    )
     audit.record(
         actor, "organisation.status", org, from_state=previous.value, to_state=status.value
     )
@@ -350,12 +374,16 @@ def revoke_role(actor: User | None, user: User, role: Role) -> bool:
     return revoked
 
 
-def _change_user_status(actor: User | None, user: User, status: AccountStatus) -> None:
+def _change_user_status(actor: User | None, user: User, action: str, role: str) -> None:
+    """Fire ``action`` of the account table; every session and e-mailed link of the
+    person ends."""
     previous = user.status
-    user.status = status
+    transition = USER_MACHINE.fire(user, action, actor=actor, role=role, audited=False)
     user.auth_epoch = (user.auth_epoch or 0) + 1  # every existing session ends
     _retire_reset_tokens(user)
-    audit.record(actor, "user.status", user, from_state=previous.value, to_state=status.value)
+    audit.record(
+        actor, "user.status", user, from_state=previous.value, to_state=transition.target.value
+    )
 
 
 def set_user_status(actor: User | None, user: User, status: AccountStatus) -> None:
@@ -379,7 +407,8 @@ def set_user_status(actor: User | None, user: User, status: AccountStatus) -> No
         raise TransitionNotAllowed(
             f"The registration of {user.email} was rejected; the person can register again."
         )
-    _change_user_status(actor, user, status)
+    action = "enable" if status == AccountStatus.ACTIVE else "disable"
+    _change_user_status(actor, user, action, _role(actor))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -462,7 +491,7 @@ def register_provider(
             field = "organisation_name" if exc.field == "name" else exc.field
             raise FieldError(field, exc.message) from exc
     elif org.status == AccountStatus.REJECTED:
-        set_organisation_status(None, org, AccountStatus.PENDING)
+        set_organisation_status(None, org, AccountStatus.PENDING, role=APPLICANT)
 
     if existing is None:
         user = create_user(
@@ -483,7 +512,7 @@ def register_provider(
         for role in user.roles - {Role.PROVIDER}:
             user.revoke(role)
         user.grant(Role.PROVIDER)
-        _change_user_status(None, user, AccountStatus.PENDING)
+        _change_user_status(None, user, "register_again", APPLICANT)
     audit.record(None, "user.register", user, organisation_id=org.id, email=email)
     for admin in queries.users_with_role(Role.QA_ADMIN):
         queue_email(
@@ -509,7 +538,7 @@ def approve_registration(actor: User, user: User) -> None:
         )
     if org is not None and org.status != AccountStatus.ACTIVE:
         set_organisation_status(actor, org, AccountStatus.ACTIVE)
-    _change_user_status(actor, user, AccountStatus.ACTIVE)
+    _change_user_status(actor, user, "approve", _role(actor))
     audit.record(actor, "user.registration_approved", user)
     queue_email(
         user.email,
@@ -528,7 +557,7 @@ def reject_registration(actor: User, user: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise FieldError("reason", "Give the reason for rejecting the registration.")
-    _change_user_status(actor, user, AccountStatus.REJECTED)
+    _change_user_status(actor, user, "reject", _role(actor))
     org = user.organisation
     if (
         org

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from qa_portal.accounts.models import Role, User
 from qa_portal.catalogue.models import ConditionsStatus, Listing, ListingLanguage, ListingState
 from qa_portal.catalogue.public import outcomes_text, public_data
+from qa_portal.catalogue.workflow import LISTING_MACHINE
 from qa_portal.core import audit, clock
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
-from qa_portal.core.states import StateMachine, Transition
 from qa_portal.decisions.models import ConditionState, Decision
 from qa_portal.decisions.operations import latest_decision
 from qa_portal.dossiers.locks import lock_dossier
@@ -32,18 +32,6 @@ from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.notices import tell_providers
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
-
-LISTING_MACHINE = StateMachine(
-    "listing",
-    [
-        Transition(
-            "withdraw", (ListingState.VALID,), ListingState.WITHDRAWN, ("provider",), "Withdraw"
-        ),
-        Transition(
-            "revoke", (ListingState.VALID,), ListingState.REVOKED, ("qa_officer",), "Revoke"
-        ),
-    ],
-)
 
 
 def listing_of(dossier: Dossier) -> Listing | None:
@@ -130,20 +118,29 @@ def publish_listing(actor: User, dossier: Dossier) -> Listing:
                 db.session.add(listing)
         except IntegrityError:  # published by someone else a moment ago
             raise TransitionNotAllowed("This microcredential is already published.") from None
+        db.session.flush()
+        audit.record(
+            actor,
+            "listing.publish",
+            listing,
+            dossier_id=dossier.id,
+            decision_id=decision.id,
+            valid_until=listing.valid_until,
+        )
     else:
-        listing.state = ListingState.VALID
+        LISTING_MACHINE.check(listing, "republish", "qa_officer")
         listing.ended_at = None
         listing.ended_reason = ""
         _fill(listing, decision)
-    db.session.flush()
-    audit.record(
-        actor,
-        "listing.publish" if created else "listing.republish",
-        listing,
-        dossier_id=dossier.id,
-        decision_id=decision.id,
-        valid_until=listing.valid_until,
-    )
+        LISTING_MACHINE.fire(
+            listing,
+            "republish",
+            actor=actor,
+            role="qa_officer",
+            dossier_id=dossier.id,
+            decision_id=decision.id,
+            valid_until=listing.valid_until,
+        )
 
     tell_providers(
         dossier,

@@ -105,42 +105,51 @@ def _number(args, name: str, kind=int, low=None, high=None, label: str = ""):
 
 def parse(args) -> Filters:
     """Filters from query-string arguments; InvalidInput (400) names the bad one."""
-    f = Filters(q=(args.get("q") or "")[:200])
-    f.provider = _number(args, "provider", int, 1, 2**31 - 1, "Provider")
+    provider = _number(args, "provider", int, 1, 2**31 - 1, "Provider")
     country = (args.get("country") or "").strip().upper()
     if country and pycountry.countries.get(alpha_2=country) is None:
         raise InvalidInput(f"Country: “{country}” is not an ISO 3166 country code.")
-    f.country = country
-    f.eqf = _number(args, "eqf", int, 1, 8, "EQF level")
+    eqf = _number(args, "eqf", int, 1, 8, "EQF level")
     field_code = (args.get("field") or "").strip()
     if field_code and field_code not in isced.DETAILED and field_code not in isced.BROAD:
         raise InvalidInput(f"Field of study: “{field_code}” is not an ISCED-F code.")
-    f.field = field_code
     participation = (args.get("participation") or "").strip()
     if participation and participation not in {p.value for p in Participation}:
         raise InvalidInput("Form of participation: choose online, in_person or blended.")
-    f.participation = participation
     language = (args.get("language") or "").strip().lower()
     if language and pycountry.languages.get(alpha_2=language) is None:
         raise InvalidInput(f"Language: “{language}” is not an ISO 639-1 code.")
-    f.language = language
-    f.ects_min = _number(args, "ects_min", float, 0, 400, "Minimum ECTS")
-    f.ects_max = _number(args, "ects_max", float, 0, 400, "Maximum ECTS")
-    if f.ects_min is not None and f.ects_max is not None and f.ects_min > f.ects_max:
+    ects_min = _number(args, "ects_min", float, 0, 400, "Minimum ECTS")
+    ects_max = _number(args, "ects_max", float, 0, 400, "Maximum ECTS")
+    if ects_min is not None and ects_max is not None and ects_min > ects_max:
         raise InvalidInput("The minimum ECTS is larger than the maximum.")
     status = (args.get("status") or "").strip()
     if status and status not in {s.value for s in PublicStatus}:
         raise InvalidInput("Status: choose valid, conditions_open, expired, withdrawn or revoked.")
-    f.status = status
     sort = (args.get("sort") or "").strip()
     if sort and sort not in SORTS:
         raise InvalidInput("Sort: choose relevance, date or title.")
-    f.sort = sort
-    f.page = _number(args, "page", int, 1, 100_000, "Page") or 1
-    f.per_page = (
+    page = _number(args, "page", int, 1, 100_000, "Page") or 1
+    per_page = (
         _number(args, "per_page", int, 1, MAX_PER_PAGE, "Results per page") or DEFAULT_PER_PAGE
     )
-    return f
+    # Built in one go: ``status`` here is the public status asked for (a filter), not a
+    # model's state, which only its state table changes (tests/test_state_changes.py).
+    return Filters(
+        q=(args.get("q") or "")[:200],
+        provider=provider,
+        country=country,
+        eqf=eqf,
+        field=field_code,
+        participation=participation,
+        language=language,
+        ects_min=ects_min,
+        ects_max=ects_max,
+        status=status,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
 
 
 # -- SQL ----------------------------------------------------------------------------------

@@ -4,13 +4,16 @@
 (``TransitionNotAllowed`` → HTTP 409) or not allowed for the actor's role (``NotPermitted``
 → 403). The state column is changed with a conditional ``UPDATE … WHERE state = :expected``
 whose row count is checked, so two concurrent requests cannot both fire from the same state.
-Every transition is appended to the audit trail.
+Other columns that change with the state (a report's error, a rendered file) can be set in
+the same statement. Every transition is appended to the audit trail, by ``fire`` or, where an
+operation records the change under its own name (``user.status``), by the operation; the
+system's own bookkeeping (a job claiming a report to render) is fired without an entry.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +72,12 @@ class StateMachine:
     def describe(self, state: enum.Enum) -> str:
         return self.phrases.get(state) or _words(state)
 
+    def leading_to(self, state: enum.Enum, target: enum.Enum) -> Transition | None:
+        """The transition from ``state`` to ``target`` (first in table order), if any."""
+        return next(
+            (t for t in self.transitions if state in t.sources and t.target == target), None
+        )
+
     def available(self, state: enum.Enum, roles: Iterable[str]) -> list[Transition]:
         roles = set(roles)
         return [t for t in self.transitions if state in t.sources and roles.intersection(t.roles)]
@@ -89,18 +98,34 @@ class StateMachine:
         return transition
 
     def fire(
-        self, obj: Any, action: str, *, actor: Any, role: str, **audit_data: Any
+        self,
+        obj: Any,
+        action: str,
+        *,
+        actor: Any,
+        role: str,
+        values: Mapping[str, Any] | None = None,
+        audited: bool = True,
+        **audit_data: Any,
     ) -> Transition:
-        """Move ``obj`` along ``action`` if the table allows it; audit the change."""
+        """Move ``obj`` along ``action`` if the table allows it; audit the change.
+
+        ``values``: other columns set in the same conditional ``UPDATE`` (they change only if
+        the state does). ``audited=False``: no audit entry here — for the system's own
+        bookkeeping, or where the caller records the change itself.
+        """
         transition = self.check(obj, action, role)
         model = type(obj)
         column = getattr(model, self.state_attr)
         current = getattr(obj, self.state_attr)
+        values = dict(values or {})
+        if self.state_attr in values:
+            raise ValueError(f"the {self.noun}'s {self.state_attr} is set by the transition")
         db.session.flush()
         result = db.session.execute(
             sa.update(model)
             .where(model.id == obj.id, column == current)
-            .values({self.state_attr: transition.target})
+            .values({**values, self.state_attr: transition.target})
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -111,6 +136,10 @@ class StateMachine:
                 "Reload the page to see its state."
             )
         set_committed_value(obj, self.state_attr, transition.target)
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+        if not audited:
+            return transition
         audit.record(
             actor,
             f"{obj.__tablename__}.{action}",

@@ -24,10 +24,12 @@ from qa_portal.core.db import after_commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.core.pdf import render_pdf
+from qa_portal.core.states import SYSTEM
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.extensions import celery, db
 from qa_portal.reports import data as report_data
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from qa_portal.reports.workflow import REPORT_MACHINE
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 REVIEWED = (
@@ -113,9 +115,10 @@ def retry_report(actor: User, report: Report) -> None:
         raise NotPermitted("Only the QA body generates reports.")
     if report.status != ReportStatus.FAILED:
         raise TransitionNotAllowed("Only a report whose rendering failed can be tried again.")
-    report.status = ReportStatus.QUEUED
-    report.error = ""
-    db.session.flush()
+    role = Role.QA_OFFICER if actor.has_role(Role.QA_OFFICER) else Role.QA_ADMIN
+    REPORT_MACHINE.fire(
+        report, "retry", actor=actor, role=role.value, values={"error": ""}, audited=False
+    )
     audit.record(actor, "report.retry", report, revision=report.revision)
     report_id = report.id
     after_commit(lambda: _dispatch(report_id))
@@ -134,19 +137,23 @@ def _dispatch(report_id: int) -> None:
 
 
 def render(report_id: int) -> Report:
-    """Render a queued report, store it with its SHA-256 (run as a job; commits)."""
-    claimed = db.session.execute(
-        sa.update(Report)
-        .where(
-            Report.id == report_id, Report.status.in_([ReportStatus.QUEUED, ReportStatus.FAILED])
-        )
-        .values(status=ReportStatus.RENDERING, error="")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    """Render a queued report, store it with its SHA-256 (run as a job; commits).
+
+    The job first claims the report (queued or failed → rendering, a conditional UPDATE): of
+    two jobs running at once only one claims it; the other, like a job for a report that is
+    already rendering or rendered, returns it unchanged."""
     report = db.session.get(Report, report_id, populate_existing=True)
-    if claimed != 1:
+    if report is None:
+        db.session.commit()
         return report
+    try:
+        REPORT_MACHINE.fire(
+            report, "start", actor=None, role=SYSTEM, values={"error": ""}, audited=False
+        )
+    except TransitionNotAllowed:
+        db.session.commit()
+        return report
+    db.session.commit()
     try:
         content = report_data.build(report)
         pdf = render_pdf("reports/report.html", **content)
@@ -155,20 +162,30 @@ def render(report_id: int) -> Report:
     except Exception as exc:
         db.session.rollback()
         current_app.logger.exception("report %s failed to render", report_id)
-        db.session.execute(
-            sa.update(Report)
-            .where(Report.id == report_id)
-            .values(status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
-            .execution_options(synchronize_session=False)
+        REPORT_MACHINE.fire(
+            report,
+            "fail",
+            actor=None,
+            role=SYSTEM,
+            values={"error": f"{type(exc).__name__}: {exc}"[:2000]},
+            audited=False,
         )
         db.session.commit()
         raise
-    report.stored_name = stored.stored_name
-    report.sha256 = stored.sha256
-    report.size = stored.size
-    report.pages = pages
-    report.rendered_at = utcnow()
-    report.status = ReportStatus.READY
+    REPORT_MACHINE.fire(
+        report,
+        "render",
+        actor=None,
+        role=SYSTEM,
+        values={
+            "stored_name": stored.stored_name,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "pages": pages,
+            "rendered_at": utcnow(),
+        },
+        audited=False,
+    )
     audit.record(None, "report.render", report, sha256=stored.sha256, size=stored.size, pages=pages)
     db.session.commit()
     return report
