@@ -52,14 +52,15 @@ def installed() -> dict[str, str | None]:
     ).stdout
     found: dict[str, str | None] = {}
     for line in freeze.splitlines():
-        if "==" in line:
-            name, _, version = line.partition("==")
-            found[normalise(name)] = version.strip()
+        if line.startswith("# Editable") and "(" in line:  # "# Editable … (name==version)"
+            found[normalise(line.rsplit("(", 1)[1].split("==", 1)[0])] = None
+        elif line.startswith(("#", "-e ")):
+            continue
         elif " @ " in line:
             found[normalise(line.split(" @ ", 1)[0])] = None
-        elif line.startswith("# Editable") and "(" in line:
-            name = line.rsplit("(", 1)[1].split("==", 1)[0]
-            found[normalise(name)] = None
+        elif "==" in line:
+            name, _, version = line.partition("==")
+            found[normalise(name)] = version.strip()
     return found
 
 
