@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.accounts.queries import qa_body
-from qa_portal.catalogue import exports, operations, search
+from qa_portal.catalogue import operations, search
+from qa_portal.catalogue.exports import atom, tabular
 from qa_portal.catalogue.models import Listing
 from qa_portal.core import clock
 from qa_portal.core.db import commit
@@ -147,7 +148,7 @@ def csv():
         # download is cut short.
         result = db.session.execute(query.execution_options(yield_per=500))
         try:
-            yield from exports.csv_rows(result.scalars(), day)
+            yield from tabular.csv_rows(result.scalars(), day)
         finally:
             result.close()
 
@@ -180,7 +181,7 @@ def feed():
     )
 
     body = qa_body()
-    xml = exports.atom_feed(listings, body.name if body else "QA Portal", day)
+    xml = atom.atom_feed(listings, body.name if body else "QA Portal", day)
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
 
