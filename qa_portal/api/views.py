@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
 from qa_portal.accounts.queries import qa_body
 from qa_portal.api import openapi
-from qa_portal.catalogue import search
+from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.exports import ctdl as ctdl_export  # the view below is named `ctdl`
 from qa_portal.catalogue.exports import listing_json, ob3
 from qa_portal.catalogue.models import Listing, ListingState
@@ -80,7 +80,7 @@ def _qa_body() -> dict:
 
 def _page_numbers(args) -> tuple[int, int]:
     """``page`` and ``per_page`` of a list (InvalidInput, 400, names the bad one)."""
-    filters = search.parse({k: args.get(k) for k in ("page", "per_page")})
+    filters = search_filters.parse({k: args.get(k) for k in ("page", "per_page")})
     return filters.page, filters.per_page
 
 
@@ -107,7 +107,7 @@ def openapi_document():
 
 @bp.get("/listings")
 def listings():
-    filters = search.parse(request.args)
+    filters = search_filters.parse(request.args)
     day = clock.today()
     page = search.search(filters, day)
     return jsonify(
@@ -207,7 +207,7 @@ def organisations():
             sa.select(sa.func.count()).select_from(_listed_organisations().subquery())
         ).scalar_one()
     pages = max(1, -(-count // per_page))
-    args = {"per_page": per_page} if per_page != search.DEFAULT_PER_PAGE else {}
+    args = {"per_page": per_page} if per_page != search_filters.DEFAULT_PER_PAGE else {}
     return jsonify(
         items=[_organisation_json(org, n) for org, n, _ in rows],
         total=count,
