@@ -139,17 +139,8 @@ def _dossier(member: User, title: str) -> tuple[Dossier, bool]:
     return dossiers.create_dossier(member, title), True
 
 
-def seed() -> None:
-    qa_body = queries.qa_body() or accounts.create_organisation(
-        None, kind=OrgKind.QA_BODY, **QA_BODY
-    )
-    orgs = {spec["name"]: _org(spec, OrgKind.PROVIDER) for spec in PROVIDERS}
-    for email, name, roles in STAFF:
-        _user(email, name, roles, qa_body)
-    members = {
-        email: _user(email, name, [Role.PROVIDER], orgs[org])
-        for email, name, org in PROVIDER_MEMBERS
-    }
+def _reviewers(orgs: dict) -> None:
+    """The reviewers, each with a profile: expertise, biography and affiliations."""
     for email, name, codes, keywords, bio, affiliations in REVIEWERS:
         user = _user(email, name, [Role.REVIEWER])
         if (
@@ -170,14 +161,21 @@ def seed() -> None:
                     )
                 )
             db.session.add(profile)
-    db.session.flush()
 
-    pdfs = (
-        _pdf("Curriculum", "Programme structure, weekly plan and learning activities."),
-        _pdf("Assessment sample", "Capstone brief, rubric and a sample oral defence."),
-    )
-    priya = members["provider@northbridge.ac.uk"]
-    dana = members["provider@dsacademy.eu"]
+
+def _submit_with_evidence(
+    member: User, dossier: Dossier, data: dict, names: tuple[str, str], pdfs: tuple[bytes, bytes]
+) -> None:
+    """Save ``data`` into the dossier, attach the curriculum and an assessment sample (as
+    ``names``) and submit it."""
+    dossiers.save_dossier(member, dossier, data, dossier.lock_version)
+    dossiers.add_evidence_file(member, dossier, "curriculum", names[0], pdfs[0])
+    dossiers.add_evidence_file(member, dossier, "assessment_sample", names[1], pdfs[1])
+    dossiers.submit_dossier(member, dossier)
+
+
+def _provider_dossiers(priya: User, dana: User, pdfs: tuple[bytes, bytes]) -> None:
+    """A draft, and one submitted dossier from each provider."""
     draft, created = _dossier(priya, "Data Literacy for Public Servants")
     if created:
         dossiers.save_dossier(
@@ -202,27 +200,10 @@ def seed() -> None:
         )
     submitted, created = _dossier(priya, "Cloud-Native Operations")
     if created:
-        dossiers.save_dossier(
-            priya,
-            submitted,
-            complete_dossier_data("Cloud-Native Operations"),
-            submitted.lock_version,
+        data = complete_dossier_data("Cloud-Native Operations")
+        _submit_with_evidence(
+            priya, submitted, data, ("curriculum.pdf", "capstone-brief.pdf"), pdfs
         )
-        dossiers.add_evidence_file(
-            priya,
-            submitted,
-            "curriculum",
-            "curriculum.pdf",
-            pdfs[0],
-        )
-        dossiers.add_evidence_file(
-            priya,
-            submitted,
-            "assessment_sample",
-            "capstone-brief.pdf",
-            pdfs[1],
-        )
-        dossiers.submit_dossier(priya, submitted)
     second, created = _dossier(dana, "Applied Data Analysis with Python")
     if created:
         data = complete_dossier_data("Applied Data Analysis with Python")
@@ -235,22 +216,30 @@ def seed() -> None:
             stackability=[],
             partners=[],
         )
-        dossiers.save_dossier(dana, second, data, second.lock_version)
-        dossiers.add_evidence_file(
-            dana,
-            second,
-            "curriculum",
-            "syllabus.pdf",
-            pdfs[0],
-        )
-        dossiers.add_evidence_file(
-            dana,
-            second,
-            "assessment_sample",
-            "exam.pdf",
-            pdfs[1],
-        )
-        dossiers.submit_dossier(dana, second)
+        _submit_with_evidence(dana, second, data, ("syllabus.pdf", "exam.pdf"), pdfs)
+
+
+def seed() -> None:
+    qa_body = queries.qa_body() or accounts.create_organisation(
+        None, kind=OrgKind.QA_BODY, **QA_BODY
+    )
+    orgs = {spec["name"]: _org(spec, OrgKind.PROVIDER) for spec in PROVIDERS}
+    for email, name, roles in STAFF:
+        _user(email, name, roles, qa_body)
+    members = {
+        email: _user(email, name, [Role.PROVIDER], orgs[org])
+        for email, name, org in PROVIDER_MEMBERS
+    }
+    _reviewers(orgs)
+    db.session.flush()
+
+    pdfs = (
+        _pdf("Curriculum", "Programme structure, weekly plan and learning activities."),
+        _pdf("Assessment sample", "Capstone brief, rubric and a sample oral defence."),
+    )
+    _provider_dossiers(
+        members["provider@northbridge.ac.uk"], members["provider@dsacademy.eu"], pdfs
+    )
     seed_workflow(pdfs)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import User
@@ -70,6 +71,217 @@ def _panel(officer: User, dossier: Dossier, reviewers: list[User]):
     return assignments
 
 
+@dataclass
+class Cast:
+    """Who acts in the demo's workflow, the evidence files they attach and the day."""
+
+    officer: User
+    officer2: User
+    priya: User
+    dana: User
+    riina: User
+    marco: User
+    hanna: User
+    sam: User
+    pdfs: tuple[bytes, bytes]
+    today: date
+
+
+def _in_screening(c: Cast) -> None:
+    d = _submitted(
+        c.priya,
+        "Green Software Engineering",
+        c.pdfs,
+        keywords=["sustainability", "software engineering"],
+    )
+    if d:
+        screening.take_up(c.officer, d)
+        invitations.invite_reviewer(c.officer, d, c.riina)  # screening, one invitation out
+
+
+def _returned(c: Cast) -> None:
+    d = _submitted(
+        c.dana,
+        "Introduction to Cybersecurity Operations",
+        c.pdfs,
+        country="NL",
+        isced_code="0612",
+        eqf_level=5,
+    )
+    if d:
+        screening.take_up(c.officer, d)
+        screening.return_to_provider(
+            c.officer,
+            d,
+            "Attach the internal QA policy and state how identity is verified in the online exam.",
+        )
+
+
+def _desk_rejected(c: Cast) -> None:
+    d = _submitted(
+        c.dana,
+        "Social Media Marketing Basics",
+        c.pdfs,
+        country="NL",
+        isced_code="0414",
+        ects=1.0,
+        workload_hours=20,
+    )
+    if d:
+        screening.take_up(c.officer2, d)
+        screening.desk_reject(
+            c.officer2,
+            d,
+            "The programme is a promotional webinar series "
+            "without assessment of learning outcomes; it is not eligible.",
+        )
+
+
+def _in_review(c: Cast) -> None:
+    d = _submitted(c.priya, "Kubernetes Security Hardening", c.pdfs)
+    if d:  # in review: one review in, one still a draft
+        a1, a2 = _panel(c.officer, d, [c.riina, c.hanna])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
+        scoring.save_review(c.hanna, a2, **_scores(a2, 3))
+
+
+def _decision_pending(c: Cast) -> None:
+    d = _submitted(
+        c.dana,
+        "Data Visualisation for Analysts",
+        c.pdfs,
+        country="NL",
+        isced_code="0542",
+        keywords=["data analysis", "statistics"],
+    )
+    if d:  # decision pending with a divergent criterion (moderation note still missing)
+        a1, a2 = _panel(c.officer, d, [c.riina, c.marco])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3, {2: 2}))
+        scoring.submit_review(c.marco, a2, **_scores(a2, 3, {2: 4}))
+
+
+def _approved_with_conditions(c: Cast) -> None:
+    d = _submitted(c.priya, "Machine Learning Operations", c.pdfs, isced_code="0613")
+    if not d:
+        return
+    # approved with conditions: one met, one open
+    a1, a2 = _panel(c.officer, d, [c.riina, c.sam])
+    scoring.submit_review(
+        c.riina, a1, **_scores(a1, 3, {2: 1}, recommendation="approve_with_conditions")
+    )
+    scoring.submit_review(
+        c.sam, a2, **_scores(a2, 3, {2: 3}, recommendation="approve_with_conditions")
+    )
+    stats = [s for s in moderation.round_statistics(d.current_round) if s.divergent]
+    for s in stats:
+        moderation.add_moderation_note(
+            c.officer,
+            d,
+            s.criterion.id,
+            "Reviewer 1 weighed the short oral defence heavily; a condition addresses it.",
+        )
+    decision = decisions.decide_round(
+        c.officer,
+        d,
+        outcome="approved_with_conditions",
+        rationale="The microcredential meets the standards; the assessment of LO3 and "
+        "the published grading scheme need completing.",
+        conditions=[
+            {
+                "text": "Extend the oral defence to 30 minutes with a published rubric.",
+                "due_date": c.today + timedelta(days=90),
+            },
+            {
+                "text": "Publish the grading scheme on the programme page.",
+                "due_date": c.today + timedelta(days=30),
+            },
+        ],
+    )
+    second = decision.conditions[1]
+    decisions.submit_condition_evidence(
+        c.priya, second, "Published on the programme page under 'Assessment'.", []
+    )
+    decisions.verify_condition(c.officer, second, met=True, note="Checked online.")
+    catalogue.publish_listing(c.officer, d)
+
+
+def _approved(c: Cast) -> None:
+    d = _submitted(c.dana, "Applied Statistics with R", c.pdfs, country="NL", isced_code="0542")
+    if d:  # approved
+        a1, a2 = _panel(c.officer2, d, [c.riina, c.marco])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 4))
+        scoring.submit_review(c.marco, a2, **_scores(a2, 3))
+        decisions.decide_round(
+            c.officer2,
+            d,
+            outcome="approved",
+            rationale="Meets every criterion; exemplary information for learners.",
+        )
+        catalogue.publish_listing(c.officer2, d)
+
+
+def _revise_and_resubmit(c: Cast) -> None:
+    d = _submitted(
+        c.priya,
+        "Agile Project Leadership",
+        c.pdfs,
+        isced_code="0413",
+        keywords=["project management", "leadership"],
+    )
+    if d:  # revise and resubmit
+        a1, a2 = _panel(c.officer, d, [c.hanna, c.sam])
+        scoring.submit_review(c.hanna, a1, **_scores(a1, 2, recommendation="revise_and_resubmit"))
+        scoring.submit_review(c.sam, a2, **_scores(a2, 2, recommendation="revise_and_resubmit"))
+        decisions.decide_round(
+            c.officer,
+            d,
+            outcome="revise_and_resubmit",
+            rationale="The outcomes are not assessed individually; revise the assessment design.",
+        )
+
+
+def _rejected_and_appealed(c: Cast) -> None:
+    d = _submitted(c.dana, "Blockchain for Managers", c.pdfs, country="NL", isced_code="0413")
+    if d:  # rejected, then appealed
+        a1, a2 = _panel(c.officer, d, [c.riina, c.hanna])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 1, recommendation="reject"))
+        scoring.submit_review(c.hanna, a2, **_scores(a2, 2, recommendation="reject"))
+        decisions.decide_round(
+            c.officer,
+            d,
+            outcome="rejected",
+            rationale="The learning outcomes are not observable and the "
+            "workload is not plausible for 5 ECTS.",
+        )
+        decisions.lodge_appeal(
+            c.dana,
+            d,
+            "The panel did not consider the revised workload "
+            "table submitted as evidence; we ask for a new assessment.",
+        )
+
+
+def _withdrawn(c: Cast) -> None:
+    d = _submitted(c.priya, "Digital Accessibility Essentials", c.pdfs, isced_code="0611")
+    if d:
+        withdrawal.withdraw_dossier(c.priya, d, "Replaced by a longer programme.")
+
+
+# One dossier in each state, created in this order.
+SCENARIOS = (
+    _in_screening,
+    _returned,
+    _desk_rejected,
+    _in_review,
+    _decision_pending,
+    _approved_with_conditions,
+    _approved,
+    _revise_and_resubmit,
+    _rejected_and_appealed,
+    _withdrawn,
+)
+
+
 def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     officer = queries.user_by_email("officer@emqa.eu")
     officer2 = queries.user_by_email("officer2@emqa.eu")
@@ -84,162 +296,6 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
             "reviewer4@student-reviewers.example",
         )
     )
-    today = clock.today()
-
-    d = _submitted(
-        priya,
-        "Green Software Engineering",
-        pdfs,
-        keywords=["sustainability", "software engineering"],
-    )
-    if d:
-        screening.take_up(officer, d)
-        invitations.invite_reviewer(officer, d, riina)  # screening, one invitation out
-
-    d = _submitted(
-        dana,
-        "Introduction to Cybersecurity Operations",
-        pdfs,
-        country="NL",
-        isced_code="0612",
-        eqf_level=5,
-    )
-    if d:
-        screening.take_up(officer, d)
-        screening.return_to_provider(
-            officer,
-            d,
-            "Attach the internal QA policy and state how identity is verified in the online exam.",
-        )
-
-    d = _submitted(
-        dana,
-        "Social Media Marketing Basics",
-        pdfs,
-        country="NL",
-        isced_code="0414",
-        ects=1.0,
-        workload_hours=20,
-    )
-    if d:
-        screening.take_up(officer2, d)
-        screening.desk_reject(
-            officer2,
-            d,
-            "The programme is a promotional webinar series "
-            "without assessment of learning outcomes; it is not eligible.",
-        )
-
-    d = _submitted(priya, "Kubernetes Security Hardening", pdfs)
-    if d:  # in review: one review in, one still a draft
-        a1, a2 = _panel(officer, d, [riina, hanna])
-        scoring.submit_review(riina, a1, **_scores(a1, 3))
-        scoring.save_review(hanna, a2, **_scores(a2, 3))
-
-    d = _submitted(
-        dana,
-        "Data Visualisation for Analysts",
-        pdfs,
-        country="NL",
-        isced_code="0542",
-        keywords=["data analysis", "statistics"],
-    )
-    if d:  # decision pending with a divergent criterion (moderation note still missing)
-        a1, a2 = _panel(officer, d, [riina, marco])
-        scoring.submit_review(riina, a1, **_scores(a1, 3, {2: 2}))
-        scoring.submit_review(marco, a2, **_scores(a2, 3, {2: 4}))
-
-    d = _submitted(priya, "Machine Learning Operations", pdfs, isced_code="0613")
-    if d:  # approved with conditions: one met, one open
-        a1, a2 = _panel(officer, d, [riina, sam])
-        scoring.submit_review(
-            riina, a1, **_scores(a1, 3, {2: 1}, recommendation="approve_with_conditions")
-        )
-        scoring.submit_review(
-            sam, a2, **_scores(a2, 3, {2: 3}, recommendation="approve_with_conditions")
-        )
-        stats = [s for s in moderation.round_statistics(d.current_round) if s.divergent]
-        for s in stats:
-            moderation.add_moderation_note(
-                officer,
-                d,
-                s.criterion.id,
-                "Reviewer 1 weighed the short oral defence heavily; a condition addresses it.",
-            )
-        decision = decisions.decide_round(
-            officer,
-            d,
-            outcome="approved_with_conditions",
-            rationale="The microcredential meets the standards; the assessment of LO3 and "
-            "the published grading scheme need completing.",
-            conditions=[
-                {
-                    "text": "Extend the oral defence to 30 minutes with a published rubric.",
-                    "due_date": today + timedelta(days=90),
-                },
-                {
-                    "text": "Publish the grading scheme on the programme page.",
-                    "due_date": today + timedelta(days=30),
-                },
-            ],
-        )
-        second = decision.conditions[1]
-        decisions.submit_condition_evidence(
-            priya, second, "Published on the programme page under 'Assessment'.", []
-        )
-        decisions.verify_condition(officer, second, met=True, note="Checked online.")
-        catalogue.publish_listing(officer, d)
-
-    d = _submitted(dana, "Applied Statistics with R", pdfs, country="NL", isced_code="0542")
-    if d:  # approved
-        a1, a2 = _panel(officer2, d, [riina, marco])
-        scoring.submit_review(riina, a1, **_scores(a1, 4))
-        scoring.submit_review(marco, a2, **_scores(a2, 3))
-        decisions.decide_round(
-            officer2,
-            d,
-            outcome="approved",
-            rationale="Meets every criterion; exemplary information for learners.",
-        )
-        catalogue.publish_listing(officer2, d)
-
-    d = _submitted(
-        priya,
-        "Agile Project Leadership",
-        pdfs,
-        isced_code="0413",
-        keywords=["project management", "leadership"],
-    )
-    if d:  # revise and resubmit
-        a1, a2 = _panel(officer, d, [hanna, sam])
-        scoring.submit_review(hanna, a1, **_scores(a1, 2, recommendation="revise_and_resubmit"))
-        scoring.submit_review(sam, a2, **_scores(a2, 2, recommendation="revise_and_resubmit"))
-        decisions.decide_round(
-            officer,
-            d,
-            outcome="revise_and_resubmit",
-            rationale="The outcomes are not assessed individually; revise the assessment design.",
-        )
-
-    d = _submitted(dana, "Blockchain for Managers", pdfs, country="NL", isced_code="0413")
-    if d:  # rejected, then appealed
-        a1, a2 = _panel(officer, d, [riina, hanna])
-        scoring.submit_review(riina, a1, **_scores(a1, 1, recommendation="reject"))
-        scoring.submit_review(hanna, a2, **_scores(a2, 2, recommendation="reject"))
-        decisions.decide_round(
-            officer,
-            d,
-            outcome="rejected",
-            rationale="The learning outcomes are not observable and the "
-            "workload is not plausible for 5 ECTS.",
-        )
-        decisions.lodge_appeal(
-            dana,
-            d,
-            "The panel did not consider the revised workload "
-            "table submitted as evidence; we ask for a new assessment.",
-        )
-
-    d = _submitted(priya, "Digital Accessibility Essentials", pdfs, isced_code="0611")
-    if d:
-        withdrawal.withdraw_dossier(priya, d, "Replaced by a longer programme.")
+    cast = Cast(officer, officer2, priya, dana, riina, marco, hanna, sam, pdfs, clock.today())
+    for scenario in SCENARIOS:
+        scenario(cast)

@@ -14,7 +14,7 @@ from typing import Any
 import pycountry
 from flask import url_for
 
-from qa_portal.catalogue import search
+from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.models import PublicStatus
 from qa_portal.decisions.models import ConditionState, Outcome
 from qa_portal.dossiers import isced
@@ -228,7 +228,7 @@ def _schemas() -> dict[str, Any]:
     page_properties = {
         "total": {"type": "integer", "minimum": 0, "description": "Items in the whole list."},
         "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": search.MAX_PER_PAGE},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": search_filters.MAX_PER_PAGE},
         "pages": {"type": "integer", "minimum": 1},
         "links": _ref("PageLinks"),
     }
@@ -276,7 +276,7 @@ def _schemas() -> dict[str, Any]:
                         "(all filters applied), ranked and sorted as asked."
                     ),
                 },
-                "sort": {"type": "string", "enum": list(search.SORTS)},
+                "sort": {"type": "string", "enum": list(search_filters.SORTS)},
             },
             "One page of listings.",
         ),
@@ -395,8 +395,8 @@ PAGE_PARAMETERS = [
         {
             "type": "integer",
             "minimum": 1,
-            "maximum": search.MAX_PER_PAGE,
-            "default": search.DEFAULT_PER_PAGE,
+            "maximum": search_filters.MAX_PER_PAGE,
+            "default": search_filters.DEFAULT_PER_PAGE,
         },
         "Items per page.",
     ),
@@ -412,8 +412,8 @@ def _listing_parameters() -> list[dict[str, Any]]:
             {"type": "string"},
             "Words to find in titles, descriptions, learning outcomes and keywords (all of "
             "them; the last word also as the start of longer words, from three characters; at "
-            f"most {search.MAX_WORDS} words). Query syntax is not interpreted: quotes, operators "
-            "and punctuation are plain text.",
+            f"most {search_filters.MAX_WORDS} words). Query syntax is not interpreted: quotes, "
+            "operators and punctuation are plain text.",
         ),
         _query("provider", ID, "Only this provider organisation's listings."),
         _query(
@@ -447,7 +447,7 @@ def _listing_parameters() -> list[dict[str, Any]]:
         ),
         _query(
             "sort",
-            {"type": "string", "enum": list(search.SORTS)},
+            {"type": "string", "enum": list(search_filters.SORTS)},
             "Order: relevance (with q; the default then), date (newest first; the default "
             "otherwise) or title.",
         ),

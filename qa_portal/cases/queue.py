@@ -326,22 +326,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[QueueRow]:
-    """The page's rows with what each dossier needs, in four statements for the page."""
-    rows = [
-        QueueRow(
-            d,
-            (today - d.submitted_at.date()).days if d.submitted_at else None,
-            None,
-        )
-        for d in dossiers
-    ]
-    if not rows:
-        return rows
-    ids = [d.id for d in dossiers]
-    by_id = {r.dossier.id: r for r in rows}
-    needed = reviewers_needed()
+def _no_panel() -> dict[str, int]:
+    return {"invited": 0, "on_panel": 0, "in": 0, "late_answer": 0, "late": 0}
 
+
+def _panel_counts(
+    ids: list[int], by_id: dict[int, QueueRow], today: date
+) -> dict[int, dict[str, int]]:
+    """The current round of each dossier (its number set on the row) and its panel: how many
+    reviewers are invited, on the panel and in, how many invitations are unanswered after
+    their date and how many reviews late, in one statement."""
     current = (
         sa.select(ReviewRound.dossier_id, sa.func.max(ReviewRound.id).label("round_id"))
         .where(ReviewRound.dossier_id.in_(ids))
@@ -363,9 +357,7 @@ def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[Queue
     ):
         row = by_id[dossier_id]
         row.round_number = number
-        c = panel.setdefault(
-            dossier_id, {"invited": 0, "on_panel": 0, "in": 0, "late_answer": 0, "late": 0}
-        )
+        c = panel.setdefault(dossier_id, _no_panel())
         if state is None:
             continue
         dossier_state = row.dossier.state
@@ -383,10 +375,15 @@ def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[Queue
             and dossier_state == DossierState.IN_REVIEW
         ):
             c["late"] += 1
+    return panel
 
+
+def _flag_the_workflow(rows: list[QueueRow], panel: dict[int, dict[str, int]], needed: int) -> None:
+    """Flags of each dossier's step: to take up, its panel, late answers and reviews, a
+    decision to take."""
     for row in rows:
         d = row.dossier
-        c = panel.get(d.id, {"invited": 0, "on_panel": 0, "in": 0, "late_answer": 0, "late": 0})
+        c = panel.get(d.id, _no_panel())
         if d.state == DossierState.SUBMITTED:
             row.flags.append(Flag("to take up", "action"))
         if d.state in PANEL_STATES:
@@ -406,6 +403,10 @@ def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[Queue
         if d.state == DossierState.DECISION_PENDING:
             row.flags.append(Flag("decision to take", "action"))
 
+
+def _flag_the_conditions(ids: list[int], by_id: dict[int, QueueRow], today: date) -> None:
+    """Flags of the conditions of the decisions in force: evidence to verify, overdue or open
+    conditions (one statement)."""
     conditions: dict[int, dict[str, int]] = {}
     for dossier_id, state, due in db.session.execute(
         sa.select(Decision.dossier_id, Condition.state, Condition.due_date)
@@ -428,6 +429,10 @@ def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[Queue
         elif c["open"]:
             flags.append(Flag(f"{_plural(c['open'], 'condition')} open"))
 
+
+def _flag_the_appeals(ids: list[int], by_id: dict[int, QueueRow], user_id: int) -> None:
+    """Flags of lodged appeals: to decide, unless this officer took the decision appealed
+    (one statement)."""
     for dossier_id, decided_by_id in db.session.execute(
         sa.select(Appeal.dossier_id, Decision.decided_by_id)
         .join(Decision, Decision.id == Appeal.decision_id)
@@ -437,6 +442,26 @@ def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[Queue
             by_id[dossier_id].flags.append(Flag("appeal: another officer decides"))
         else:
             by_id[dossier_id].flags.append(Flag("appeal to decide", "action"))
+
+
+def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[QueueRow]:
+    """The page's rows with what each dossier needs, in four statements for the page."""
+    rows = [
+        QueueRow(
+            d,
+            (today - d.submitted_at.date()).days if d.submitted_at else None,
+            None,
+        )
+        for d in dossiers
+    ]
+    if not rows:
+        return rows
+    ids = [d.id for d in dossiers]
+    by_id = {r.dossier.id: r for r in rows}
+    needed = reviewers_needed()
+    _flag_the_workflow(rows, _panel_counts(ids, by_id, today), needed)
+    _flag_the_conditions(ids, by_id, today)
+    _flag_the_appeals(ids, by_id, user_id)
     return rows
 
 

@@ -169,7 +169,7 @@ class Listing(Base):
         ),
         # Newest first (the default order), with what the status filters read, then every
         # other filter column (the languages as the row's codes): SQLite finds a page of any
-        # filters walking it, without reading rows (search._wide_index).
+        # filters walking it, without reading rows (search_conditions.wide_index).
         sa.Index(
             "ix_listing_recent",
             "state",

@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.accounts.queries import qa_body
-from qa_portal.catalogue import exports, operations, search
+from qa_portal.catalogue import operations, search, search_conditions, search_filters
+from qa_portal.catalogue.exports import atom, tabular
 from qa_portal.catalogue.models import Listing
 from qa_portal.core import clock
 from qa_portal.core.db import commit
@@ -38,10 +39,10 @@ def _listing_or_404(listing_id: int) -> Listing:
 @bp.get("/catalogue")
 def index():
     try:
-        filters = search.parse(request.args)
+        filters = search_filters.parse(request.args)
         error = None
     except InvalidInput as exc:
-        filters, error = search.Filters(q=(request.args.get("q") or "")[:200]), exc.message
+        filters, error = search_filters.Filters(q=(request.args.get("q") or "")[:200]), exc.message
     page = search.search(filters, clock.today(), facets=True)
     status = 400 if error else 200
     return render_template(
@@ -65,7 +66,9 @@ ECTS_RANGES = (
 )
 
 
-def ects_counts(filters: search.Filters, day) -> list[tuple[float | None, float | None, str, int]]:
+def ects_counts(
+    filters: search_filters.Filters, day
+) -> list[tuple[float | None, float | None, str, int]]:
     """How many listings each ECTS range would give with the other filters (one query)."""
     base = replace(filters, ects_min=None, ects_max=None)
     whens = []
@@ -78,7 +81,7 @@ def ects_counts(filters: search.Filters, day) -> list[tuple[float | None, float 
         whens.append((sa.and_(*bounds), i))
     ranged = (
         sa.select(sa.case(*whens, else_=-1).label("bucket"))
-        .where(*search.conditions(base, day), Listing.ects.is_not(None))
+        .where(*search_conditions.conditions(base, day), Listing.ects.is_not(None))
         .subquery()
     )
     counts = dict(
@@ -120,10 +123,10 @@ def provider(org_id: int):
     if org is None or org.kind != OrgKind.PROVIDER or org.status != AccountStatus.ACTIVE:
         abort(404)
     try:
-        number = search.parse({"page": request.args.get("page", "")}).page
+        number = search_filters.parse({"page": request.args.get("page", "")}).page
     except InvalidInput as exc:
         abort(400, exc.message)
-    filters = search.Filters(provider=org.id, sort="title", page=number)
+    filters = search_filters.Filters(provider=org.id, sort="title", page=number)
     page = search.search(filters, clock.today())
     if page.total == 0:
         abort(404)  # organisations appear once they have a published microcredential
@@ -135,7 +138,7 @@ def provider(org_id: int):
 @bp.get("/catalogue.csv")
 def csv():
     try:
-        filters = search.parse(request.args)
+        filters = search_filters.parse(request.args)
     except InvalidInput as exc:
         abort(400, exc.message)
     day = clock.today()
@@ -147,7 +150,7 @@ def csv():
         # download is cut short.
         result = db.session.execute(query.execution_options(yield_per=500))
         try:
-            yield from exports.csv_rows(result.scalars(), day)
+            yield from tabular.csv_rows(result.scalars(), day)
         finally:
             result.close()
 
@@ -168,8 +171,8 @@ def feed():
             .join(Decision, Decision.id == Listing.decision_id)
             .where(
                 sa.or_(
-                    search.status_condition("valid", day),
-                    search.status_condition("conditions_open", day),
+                    search_conditions.status_condition("valid", day),
+                    search_conditions.status_condition("conditions_open", day),
                 )
             )
             .order_by(Decision.decided_at.desc(), Decision.id.desc())
@@ -180,7 +183,7 @@ def feed():
     )
 
     body = qa_body()
-    xml = exports.atom_feed(listings, body.name if body else "QA Portal", day)
+    xml = atom.atom_feed(listings, body.name if body else "QA Portal", day)
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
 

@@ -39,6 +39,7 @@ from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
 from qa_portal.reviews import invitations, moderation, rounds
+from qa_portal.reviews.models import ReviewPolicy, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
 OUTCOME_ACTION = {
@@ -98,16 +99,8 @@ def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tup
     return parsed
 
 
-def decide_round(
-    actor: User,
-    dossier: Dossier,
-    *,
-    outcome: str,
-    rationale: str,
-    validity_years: int | None = None,
-    conditions: list[dict[str, Any]] | None = None,
-) -> Decision:
-    """Record the QA body's decision on the current round and tell the provider."""
+def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
+    """The outcome asked for, once the actor may decide it on the (locked) dossier now."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide.")
     locks.lock_dossier(dossier)
@@ -123,8 +116,11 @@ def decide_round(
             "Your earlier decision on this dossier was overturned on appeal; "
             "another QA officer must decide."
         )
-    if not rationale.strip():
-        raise InvalidInput("A decision needs a rationale.")
+    return result
+
+
+def _round_ready_for_decision(dossier: Dossier) -> ReviewRound:
+    """The current round, once a review is in and every divergent score is moderated."""
     round_ = rounds.require_round(dossier)
     if not any(a.state.value == "submitted" for a in round_.assignments):
         raise TransitionNotAllowed("No review has been submitted in this round.")
@@ -135,6 +131,57 @@ def decide_round(
             f"Scores diverge by 2 points or more on {names}: write a moderation note for "
             "each before deciding."
         )
+    return round_
+
+
+def _validity_years(validity_years: int | None, policy: ReviewPolicy) -> int:
+    """The approval's validity period: the one asked for (1 to 10 years) or the policy's."""
+    years = policy.validity_years if validity_years in (None, "") else validity_years
+    try:
+        years = int(years)
+    except (TypeError, ValueError):
+        raise InvalidInput("The validity period is a whole number of years.") from None
+    if not 1 <= years <= 10:
+        raise InvalidInput("The validity period goes from 1 to 10 years.")
+    return years
+
+
+def _decision_message(decision: Decision, round_: ReviewRound) -> str:
+    """What the provider is told: the outcome, the rationale, the validity, the conditions
+    and the appeal deadline."""
+    body = [
+        f"The QA body decided on “{round_.version.snapshot.get('title')}”: "
+        f"{decision.outcome.label.lower()}.",
+        "",
+        decision.rationale,
+    ]
+    if decision.valid_until:
+        body.append(f"\nThe approval is valid until {decision.valid_until:%d %B %Y}.")
+    for condition in decision.conditions:
+        body.append(
+            f"\nCondition {condition.position} (due {condition.due_date:%d %B %Y}): "
+            f"{condition.text}"
+        )
+    if decision.appeal_deadline:
+        body.append(f"\nYou may appeal until {decision.appeal_deadline:%d %B %Y}.")
+    body.append("\nThe reviews (anonymised) are now visible on the dossier page.")
+    return "\n".join(body)
+
+
+def decide_round(
+    actor: User,
+    dossier: Dossier,
+    *,
+    outcome: str,
+    rationale: str,
+    validity_years: int | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+) -> Decision:
+    """Record the QA body's decision on the current round and tell the provider."""
+    result = _outcome_to_decide(actor, dossier, outcome)
+    if not rationale.strip():
+        raise InvalidInput("A decision needs a rationale.")
+    round_ = _round_ready_for_decision(dossier)
     policy = current_policy()
     today = clock.today()
     decision = Decision(
@@ -145,15 +192,8 @@ def decide_round(
         decided_by=actor,
     )
     if result.is_approval:
-        years = policy.validity_years if validity_years in (None, "") else validity_years
-        try:
-            years = int(years)
-        except (TypeError, ValueError):
-            raise InvalidInput("The validity period is a whole number of years.") from None
-        if not 1 <= years <= 10:
-            raise InvalidInput("The validity period goes from 1 to 10 years.")
         decision.valid_from = today
-        decision.valid_until = _add_years(today, years)
+        decision.valid_until = _add_years(today, _validity_years(validity_years, policy))
     parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
     if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
         raise InvalidInput("“Approved with conditions” needs at least one condition.")
@@ -178,26 +218,11 @@ def decide_round(
         conditions=[t for t, _ in parsed],
     )
     close_open_assignments(actor, round_, "The round has been decided without your review.")
-    body = [
-        f"The QA body decided on “{round_.version.snapshot.get('title')}”: {result.label.lower()}.",
-        "",
-        decision.rationale,
-    ]
-    if decision.valid_until:
-        body.append(f"\nThe approval is valid until {decision.valid_until:%d %B %Y}.")
-    for condition in decision.conditions:
-        body.append(
-            f"\nCondition {condition.position} (due {condition.due_date:%d %B %Y}): "
-            f"{condition.text}"
-        )
-    if decision.appeal_deadline:
-        body.append(f"\nYou may appeal until {decision.appeal_deadline:%d %B %Y}.")
-    body.append("\nThe reviews (anonymised) are now visible on the dossier page.")
     notices.tell_providers(
         dossier,
         "decision",
         f"Decision on {dossier.reference}: {result.label.lower()}",
-        "\n".join(body),
+        _decision_message(decision, round_),
     )
     signals.decision_recorded.send(decision, actor=actor)  # reports queue the round's reports
     return decision

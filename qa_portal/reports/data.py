@@ -22,7 +22,7 @@ from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import moderation
-from qa_portal.reviews.models import AssignmentState
+from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
 
 
 def acronym(name: str) -> str:
@@ -175,18 +175,97 @@ def _decisions(dossier) -> list[Decision]:
     )
 
 
-def build(report: Report) -> dict[str, Any]:
-    """The whole content of ``report`` as plain data."""
-    decision = report.decision
-    round_ = decision.round
-    internal = report.variant == ReportVariant.INTERNAL
-    snapshot = round_.version.snapshot
+def _qa_body_section() -> dict[str, Any]:
     body = qa_body()
     body_name = body.name if body else "QA Portal"
-    verify_url = external_url("reports.verify", code=report.code)
+    return {
+        "name": body_name,
+        "acronym": acronym(body_name),
+        "country": _country(body.country) if body else "",
+    }
 
-    submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
-    panel = [
+
+def _report_section(report: Report) -> dict[str, Any]:
+    """The report's number, revision and verification code, with the QR code to check it."""
+    verify_url = external_url("reports.verify", code=report.code)
+    qr = segno.make(verify_url, error="m")
+    return {
+        "number": report.number,
+        "revision": report.revision,
+        "code": report.code,
+        "verify_url": verify_url,
+        "requested_at": report.requested_at,
+        "qr": qr.svg_data_uri(scale=4, border=2, dark="#102a43"),
+    }
+
+
+def _dossier_section(decision: Decision) -> dict[str, Any]:
+    """The dossier version the round reviewed."""
+    round_ = decision.round
+    snapshot = round_.version.snapshot
+    return {
+        "reference": decision.dossier.reference,
+        "title": snapshot.get("title"),
+        "summary": snapshot.get("summary", ""),
+        "provider": snapshot.get("awarding_body", {}).get("name", ""),
+        "round": round_.number,
+        "version": round_.version.number,
+        "version_sha256": round_.version.sha256,
+        "submitted": round_.version.created_at,
+    }
+
+
+def _decision_section(decision: Decision, internal: bool) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome.label,
+        "outcome_code": decision.outcome.value,
+        "approved": decision.outcome in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS),
+        "date": decision.decided_at,
+        "rationale": decision.rationale,
+        "valid_from": decision.valid_from,
+        "valid_until": decision.valid_until,
+        "appeal_deadline": decision.appeal_deadline,
+        "decided_by": decision.decided_by.name if internal else None,
+        "superseded": decision.superseded_at is not None,
+    }
+
+
+def _outcomes(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The learning outcomes, labelled LO1, LO2…, with their framework alignment."""
+    return [
+        {
+            "label": f"LO{i + 1}",
+            "statement": o.get("statement", ""),
+            "domain": label_of(o.get("eqf_domain")),
+            "alignment": " ".join(
+                p for p in (o.get("framework_name"), o.get("framework_code")) if p
+            ),
+            "alignment_url": o.get("framework_url", ""),
+        }
+        for i, o in enumerate(snapshot.get("outcomes", []))
+    ]
+
+
+def _assessments(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assessment components, labelled A1, A2…, with the outcomes each one checks."""
+    lo_label = {o["key"]: f"LO{i + 1}" for i, o in enumerate(snapshot.get("outcomes", []))}
+    return [
+        {
+            "label": f"A{i + 1}",
+            "method": label_of(a.get("method")),
+            "description": a.get("description", ""),
+            "weight": a.get("weight"),
+            "supervision": label_of(a.get("supervision")),
+            "pass_criteria": a.get("pass_criteria", ""),
+            "outcomes": [lo_label.get(k, "?") for k in a.get("outcomes", [])],
+        }
+        for i, a in enumerate(snapshot.get("assessments", []))
+    ]
+
+
+def _panel(submitted: list[ReviewAssignment], internal: bool) -> list[dict[str, Any]]:
+    """The reviewers whose review is in (named in the internal variant only)."""
+    return [
         {
             "alias": a.alias,
             "name": a.reviewer.name if internal else None,
@@ -196,141 +275,120 @@ def build(report: Report) -> dict[str, Any]:
         }
         for a in submitted
     ]
-    aliases = [p["alias"] for p in panel]
+
+
+def _criteria(round_: ReviewRound) -> list[dict[str, Any]]:
+    """Each rubric criterion with the panel's scores and comments, their mean and spread,
+    and the moderation notes."""
     stats = moderation.round_statistics(round_) if round_.rubric else []
-    criteria = []
-    for s in stats:
-        criteria.append(
-            {
-                "position": s.criterion.position,
-                "title": s.criterion.title,
-                "guidance": s.criterion.guidance,
-                "weight": s.criterion.weight,
-                "scores": [(a.alias, score) for a, score, _ in s.scores],
-                "comments": [(a.alias, comment) for a, _, comment in s.scores if comment],
-                "mean": s.mean,
-                "spread": s.spread,
-                "divergent": s.divergent,
-                "notes": [n.text for n in s.notes],
-            }
-        )
-    general_notes = [n.text for n in round_.moderation_notes if n.criterion_id is None]
-    previous = [r for r in decision.dossier.rounds if r.number < round_.number]
-    changes = None
-    if previous:
-        diff = diff_snapshots(previous[-1].version.snapshot, snapshot)
-        changes = {
-            "summary": diff.summary(),
-            "outcomes_added": [o.get("statement", "") for o in diff.outcomes.added],
-            "outcomes_removed": [o.get("statement", "") for o in diff.outcomes.removed],
-            "outcomes_reworded": [
-                (old.get("statement", ""), new.get("statement", ""))
-                for old, new in diff.outcomes.reworded
-            ],
-            "previous_version": previous[-1].version.number,
+    return [
+        {
+            "position": s.criterion.position,
+            "title": s.criterion.title,
+            "guidance": s.criterion.guidance,
+            "weight": s.criterion.weight,
+            "scores": [(a.alias, score) for a, score, _ in s.scores],
+            "comments": [(a.alias, comment) for a, _, comment in s.scores if comment],
+            "mean": s.mean,
+            "spread": s.spread,
+            "divergent": s.divergent,
+            "notes": [n.text for n in s.notes],
         }
-    lo_label = {o["key"]: f"LO{i + 1}" for i, o in enumerate(snapshot.get("outcomes", []))}
-    findings = completeness.check(snapshot)
-    qr = segno.make(verify_url, error="m")
+        for s in stats
+    ]
+
+
+def _comments(submitted: list[ReviewAssignment], internal: bool) -> list[dict[str, Any]]:
+    """The reviewers' comments to the provider."""
+    return [
+        {
+            "alias": a.alias,
+            "name": a.reviewer.name if internal else None,
+            "text": a.review.comments_to_provider,
+        }
+        for a in submitted
+        if a.review and a.review.comments_to_provider
+    ]
+
+
+def _confidential_comments(
+    submitted: list[ReviewAssignment], internal: bool
+) -> list[dict[str, Any]]:
+    """The reviewers' confidential comments: in the internal variant only."""
+    return [
+        {"alias": a.alias, "name": a.reviewer.name, "text": a.review.confidential_comments}
+        for a in submitted
+        if internal and a.review and a.review.confidential_comments
+    ]
+
+
+def _changes(decision: Decision) -> dict[str, Any] | None:
+    """What changed since the version the previous round reviewed (None in a first round)."""
+    round_ = decision.round
+    previous = [r for r in decision.dossier.rounds if r.number < round_.number]
+    if not previous:
+        return None
+    diff = diff_snapshots(previous[-1].version.snapshot, round_.version.snapshot)
+    return {
+        "summary": diff.summary(),
+        "outcomes_added": [o.get("statement", "") for o in diff.outcomes.added],
+        "outcomes_removed": [o.get("statement", "") for o in diff.outcomes.removed],
+        "outcomes_reworded": [
+            (old.get("statement", ""), new.get("statement", ""))
+            for old, new in diff.outcomes.reworded
+        ],
+        "previous_version": previous[-1].version.number,
+    }
+
+
+def _files(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": label_of(f.get("kind")),
+            "name": f.get("name"),
+            "sha256": f.get("sha256"),
+            "size": f.get("size"),
+        }
+        for f in snapshot.get("files", [])
+    ]
+
+
+def build(report: Report) -> dict[str, Any]:
+    """The whole content of ``report`` as plain data."""
+    decision = report.decision
+    round_ = decision.round
+    internal = report.variant == ReportVariant.INTERNAL
+    snapshot = round_.version.snapshot
+    submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
+    panel = _panel(submitted, internal)
+    aliases = [p["alias"] for p in panel]
+    criteria = _criteria(round_)
     return {
         "internal": internal,
         "variant_label": report.variant.label,
-        "qa_body": {
-            "name": body_name,
-            "acronym": acronym(body_name),
-            "country": _country(body.country) if body else "",
-        },
-        "report": {
-            "number": report.number,
-            "revision": report.revision,
-            "code": report.code,
-            "verify_url": verify_url,
-            "requested_at": report.requested_at,
-            "qr": qr.svg_data_uri(scale=4, border=2, dark="#102a43"),
-        },
-        "dossier": {
-            "reference": decision.dossier.reference,
-            "title": snapshot.get("title"),
-            "summary": snapshot.get("summary", ""),
-            "provider": snapshot.get("awarding_body", {}).get("name", ""),
-            "round": round_.number,
-            "version": round_.version.number,
-            "version_sha256": round_.version.sha256,
-            "submitted": round_.version.created_at,
-        },
-        "decision": {
-            "outcome": decision.outcome.label,
-            "outcome_code": decision.outcome.value,
-            "approved": decision.outcome in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS),
-            "date": decision.decided_at,
-            "rationale": decision.rationale,
-            "valid_from": decision.valid_from,
-            "valid_until": decision.valid_until,
-            "appeal_deadline": decision.appeal_deadline,
-            "decided_by": decision.decided_by.name if internal else None,
-            "superseded": decision.superseded_at is not None,
-        },
+        "qa_body": _qa_body_section(),
+        "report": _report_section(report),
+        "dossier": _dossier_section(decision),
+        "decision": _decision_section(decision, internal),
         "conditions": [
             {"position": c.position, "text": c.text, "due": c.due_date, "state": c.state.label}
             for c in decision.conditions
         ],
         "elements": eu_elements(snapshot),
         "further": further_information(snapshot),
-        "outcomes": [
-            {
-                "label": f"LO{i + 1}",
-                "statement": o.get("statement", ""),
-                "domain": label_of(o.get("eqf_domain")),
-                "alignment": " ".join(
-                    p for p in (o.get("framework_name"), o.get("framework_code")) if p
-                ),
-                "alignment_url": o.get("framework_url", ""),
-            }
-            for i, o in enumerate(snapshot.get("outcomes", []))
-        ],
-        "assessments": [
-            {
-                "label": f"A{i + 1}",
-                "method": label_of(a.get("method")),
-                "description": a.get("description", ""),
-                "weight": a.get("weight"),
-                "supervision": label_of(a.get("supervision")),
-                "pass_criteria": a.get("pass_criteria", ""),
-                "outcomes": [lo_label.get(k, "?") for k in a.get("outcomes", [])],
-            }
-            for i, a in enumerate(snapshot.get("assessments", []))
-        ],
+        "outcomes": _outcomes(snapshot),
+        "assessments": _assessments(snapshot),
         "matrix_keys": [o["key"] for o in snapshot.get("outcomes", [])],
         "assessment_keys": [a.get("outcomes", []) for a in snapshot.get("assessments", [])],
         "rubric_version": round_.rubric.number if round_.rubric else None,
         "panel": panel,
         "criteria": criteria,
         "chart": score_chart(criteria, aliases) if criteria and aliases else None,
-        "comments": [
-            {
-                "alias": a.alias,
-                "name": a.reviewer.name if internal else None,
-                "text": a.review.comments_to_provider,
-            }
-            for a in submitted
-            if a.review and a.review.comments_to_provider
-        ],
-        "confidential": [
-            {"alias": a.alias, "name": a.reviewer.name, "text": a.review.confidential_comments}
-            for a in submitted
-            if internal and a.review and a.review.confidential_comments
-        ],
-        "general_notes": general_notes,
-        "warnings": [f.message for f in completeness.warnings(findings)],
+        "comments": _comments(submitted, internal),
+        "confidential": _confidential_comments(submitted, internal),
+        "general_notes": [n.text for n in round_.moderation_notes if n.criterion_id is None],
+        "warnings": [f.message for f in completeness.warnings(completeness.check(snapshot))],
         "history": _round_history(decision),
-        "changes": changes,
-        "files": [
-            {
-                "kind": label_of(f.get("kind")),
-                "name": f.get("name"),
-                "sha256": f.get("sha256"),
-                "size": f.get("size"),
-            }
-            for f in snapshot.get("files", [])
-        ],
+        "changes": _changes(decision),
+        "files": _files(snapshot),
     }

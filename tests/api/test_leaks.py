@@ -369,15 +369,15 @@ def _internal_keys(data) -> set[str]:
 
 def test_a_new_key_in_the_api_fails_the_allowlist(catalogue, client, monkeypatch):
     """The shape check is not vacuous: one more key (say, the dossier's id) is caught."""
-    from qa_portal.catalogue import exports
+    from qa_portal.catalogue.exports import listing_json
 
     catalogue(1)
-    original = exports.listing_summary
+    original = listing_json.listing_summary
 
     def leaky(listing, today):
         return original(listing, today) | {"dossier_id": listing.dossier_id}
 
-    monkeypatch.setattr(exports, "listing_summary", leaky)
+    monkeypatch.setattr(listing_json, "listing_summary", leaky)
     item = _json(client, "/api/v1/listings")["items"][0]
     with pytest.raises(AssertionError, match="dossier_id"):
         check_summary(item)

@@ -7,7 +7,7 @@ import re
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from qa_portal.catalogue import search
+from qa_portal.catalogue import search_filters
 from qa_portal.catalogue.models import PublicStatus
 
 BASE = "/api/v1"
@@ -101,7 +101,7 @@ def test_parameters_have_types_enums_and_ranges(document):
         "per_page",
     }
     assert params["eqf"] == {"type": "integer", "minimum": 1, "maximum": 8}
-    assert params["per_page"]["maximum"] == search.MAX_PER_PAGE
+    assert params["per_page"]["maximum"] == search_filters.MAX_PER_PAGE
     assert params["per_page"]["minimum"] == 1
     assert params["page"]["minimum"] == 1
     assert params["status"]["enum"] == [s.value for s in PublicStatus]

