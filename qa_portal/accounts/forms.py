@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from qa_portal.accounts.models import Role
-from qa_portal.accounts.operations import MIN_PASSWORD_LENGTH
+from qa_portal.accounts.validation import MIN_PASSWORD_LENGTH
 from qa_portal.core.forms import MultiCheckboxField, choices, country_choices, strip_filter
 
 ROLE_CHOICES = choices((r.value, r.label) for r in Role)

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qa_portal.accounts import forms, operations, queries
+from qa_portal.accounts import forms, operations, passwords, queries, registration, validation
 from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
@@ -73,7 +73,7 @@ def login():
         return redirect(url_for("cases.index"))
     form = forms.LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.email.data, form.password.data)
+        user = passwords.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             commit()
@@ -98,7 +98,7 @@ def logout():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
+        passwords.request_password_reset(form.email.data)
         commit()
         flash(
             "If an active account uses this address, we have sent it a link to choose a new "
@@ -114,12 +114,12 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password through an e-mailed link. The page keeps the token out of
     Referer headers and caches: the link is as good as the password until it is used."""
-    if operations.token_user(token) is None:
+    if passwords.token_user(token) is None:
         return _no_referrer(make_response(render_template("accounts/reset_invalid.html"), 404))
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
         try:
-            operations.reset_password(token, form.password.data)
+            passwords.reset_password(token, form.password.data)
         except InvalidInput as exc:
             _form_error(form, exc)
         else:
@@ -143,7 +143,7 @@ def register():
     form = forms.RegistrationForm()
     if form.validate_on_submit():
         try:
-            operations.register_provider(
+            registration.register_provider(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
@@ -180,7 +180,7 @@ def account():
                 return redirect(url_for("accounts.account"))
         if "pw-submit" in request.form and password.validate_on_submit():
             try:
-                operations.change_password(
+                passwords.change_password(
                     user, password.current_password.data, password.password.data
                 )
             except InvalidInput as exc:
@@ -203,7 +203,7 @@ def _organisation_or_none(org_id: int | None) -> Organisation | None:
         return None
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise operations.FieldError("organisation_id", "Choose an existing organisation.")
+        raise validation.FieldError("organisation_id", "Choose an existing organisation.")
     return org
 
 
@@ -407,7 +407,7 @@ def _pending_or_404(user_id: int) -> User:
 @roles_required(Role.QA_ADMIN)
 def registration_approve(user_id: int):
     user = _pending_or_404(user_id)
-    operations.approve_registration(current_user, user)
+    registration.approve_registration(current_user, user)
     commit()
     flash(f"{user.name} ({user.organisation.name}) can now sign in.", "success")
     return redirect(url_for("admin.registrations"))
@@ -428,7 +428,7 @@ def registration_reject(user_id: int):
             form=form,
             rejecting=user.id,
         ), INVALID
-    operations.reject_registration(current_user, user, form.reason.data)
+    registration.reject_registration(current_user, user, form.reason.data)
     commit()
     flash(f"The registration of {user.email} has been rejected.", "info")
     return redirect(url_for("admin.registrations"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qa_portal.accounts import operations as ops
+from qa_portal.accounts import passwords, registration
 from qa_portal.accounts.models import AccountStatus, OrgKind, Role
 from qa_portal.core.audit import entries_for
 from qa_portal.core.db import commit
@@ -27,11 +28,11 @@ def test_account_actions_are_audited(app, people, audit_ok):
         ops.revoke_role(admin, user, Role.QA_OFFICER)
         ops.set_user_status(admin, user, AccountStatus.DISABLED)
         ops.set_user_status(admin, user, AccountStatus.ACTIVE)
-        ops.request_password_reset(user.email)
+        passwords.request_password_reset(user.email)
         token = ops._send_reset(user, template="password_reset", hours=1, subject="Reset")
-        ops.reset_password(token, "pats-new-password")
-        ops.change_password(user, "pats-new-password", "pats-newer-password")
-        applicant = ops.register_provider(
+        passwords.reset_password(token, "pats-new-password")
+        passwords.change_password(user, "pats-new-password", "pats-newer-password")
+        applicant = registration.register_provider(
             name="Quinn",
             email="quinn@applicant.example",
             password="quinns-password",
@@ -40,7 +41,7 @@ def test_account_actions_are_audited(app, people, audit_ok):
             country="AT",
             website=None,
         )
-        ops.reject_registration(admin, applicant, "Not a provider of microcredentials.")
+        registration.reject_registration(admin, applicant, "Not a provider of microcredentials.")
         commit()
 
     assert actions(org) == ["organisation.create", "organisation.update", "organisation.status"]

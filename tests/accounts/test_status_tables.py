@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from qa_portal.accounts import operations as ops
+from qa_portal.accounts import registration
 from qa_portal.accounts.models import AccountStatus as A
 from qa_portal.accounts.models import Role
 from qa_portal.accounts.workflow import ORGANISATION_MACHINE, USER_MACHINE
@@ -94,10 +95,10 @@ def test_a_registration_is_handled_once(people, make_user):
     user = make_user(Role.PROVIDER, org=people.org_a, status=A.PENDING)
     with pytest.raises(TransitionNotAllowed, match="waiting for approval"):
         ops.set_user_status(people.admin, user, A.ACTIVE)
-    ops.approve_registration(people.admin, user)
+    registration.approve_registration(people.admin, user)
     commit()
     with pytest.raises(TransitionNotAllowed, match="already been handled"):
-        ops.approve_registration(people.admin, user)
+        registration.approve_registration(people.admin, user)
     with pytest.raises(TransitionNotAllowed):  # the table itself refuses it too
         USER_MACHINE.fire(user, "approve", actor=people.admin, role="qa_admin")
     with pytest.raises(NotPermitted):  # as does a role the table does not name
@@ -144,10 +145,10 @@ def test_two_admins_handling_the_same_registration(app, people, make_user):
     assert user.status == A.PENDING  # loaded by this (the second admin's) session
     with app.app_context():  # the first admin, in another session, rejects it
         first = db.session.get(type(user), user.id)
-        ops.reject_registration(db.session.get(type(user), people.admin.id), first, "No.")
+        registration.reject_registration(db.session.get(type(user), people.admin.id), first, "No.")
         commit()
     with pytest.raises(TransitionNotAllowed, match="changed by someone else"):
-        ops.approve_registration(people.admin, user)
+        registration.approve_registration(people.admin, user)
     db.session.rollback()
     db.session.expire_all()
     assert user.status == A.REJECTED
