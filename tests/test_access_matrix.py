@@ -314,7 +314,7 @@ def _ready_report(dossier, decision):
     from qa_portal.reports import operations as reports
     from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
-    from .conftest import pdf_bytes
+    from .helpers import pdf_bytes
 
     stored = storage.save_bytes(pdf_bytes("Report"), kind="reports")
     report = Report(
@@ -345,7 +345,7 @@ def _review_world(people, make_user, make_dossier, submitted):
     from qa_portal.notifications.models import Notification
     from qa_portal.reviews import operations as reviews
 
-    from .conftest import pdf_bytes
+    from .helpers import pdf_bytes
     from .workflow.conftest import full_scores
 
     other = make_user(Role.REVIEWER, email="second@reviewers-two.example")

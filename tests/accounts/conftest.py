@@ -14,7 +14,7 @@ from flask import current_app
 
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 
 @dataclass

@@ -13,7 +13,7 @@ from qa_portal.core.mail import OutboxMessage
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
 from tests.accounts.conftest import whoami
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 NEW = "a-fresh-password-42"
 SAME_ANSWER = b"If an active account uses this address"

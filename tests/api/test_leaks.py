@@ -26,8 +26,8 @@ from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.extensions import db
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reviews import operations as reviews
+from tests.helpers import pdf_bytes
 
-from ..conftest import pdf_bytes
 from ..workflow import conftest as workflow_conftest
 
 # -- the public shape, from the product's public elements ---------------------------------

@@ -27,7 +27,7 @@ from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import ReviewerAffiliation, ReviewerProfile
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 from .conftest import GROUNDS, full_scores, page_text
 

@@ -19,7 +19,7 @@ from qa_portal.core.errors import InvalidInput
 from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 from .conftest import future, notified, page_text, world
 

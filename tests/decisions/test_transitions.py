@@ -27,7 +27,7 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 from .conftest import GROUNDS, full_scores, future, last_transition, world
 

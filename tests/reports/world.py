@@ -25,8 +25,8 @@ from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews import rubric as rubrics
-
-from ..conftest import _PASSWORD_HASH, _empty_all_tables, pdf_bytes
+from tests.harness import PASSWORD_HASH, empty_all_tables
+from tests.helpers import pdf_bytes
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _user(name: str, email: str, role: Role, org: Organisation | None = None) ->
         email=email,
         name=name,
         organisation=org,
-        password_hash=_PASSWORD_HASH,
+        password_hash=PASSWORD_HASH,
         auth_epoch=1,
     )
     user.grant(role)
@@ -194,7 +194,7 @@ def forget() -> None:
     """Leave an empty database behind (a module fixture keeps only plain data)."""
     db.session.rollback()
     db.session.remove()
-    _empty_all_tables()
+    empty_all_tables()
 
 
 @dataclass

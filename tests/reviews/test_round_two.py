@@ -9,7 +9,7 @@ from qa_portal.core.db import commit
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers import screening as screening_ops
 from qa_portal.reviews import operations as reviews
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 from tests.reviews.helpers import text
 
 
