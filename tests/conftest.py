@@ -15,8 +15,11 @@ from qa_portal import create_app
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from tests.builders import new_dossier
 from tests.harness import PASSWORD_HASH, Client, empty_all_tables, test_config
-from tests.helpers import pdf_bytes
+
+# Fixtures shared by the tests of several folders (a conftest may not import another's).
+pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.catalogue"]
 
 
 # -- database -----------------------------------------------------------------------------
@@ -168,39 +171,9 @@ def login():
 
 @pytest.fixture
 def make_dossier():
-    """A dossier of ``member``'s organisation: complete (with files) or a bare draft."""
-    from qa_portal.demo import complete_dossier_data
-    from qa_portal.dossiers import operations as dossiers
-
-    def make(
-        member: User,
-        *,
-        complete: bool = True,
-        files: bool = True,
-        submit: bool = False,
-        title: str = "Cloud-Native Operations",
-        **overrides,
-    ):
-        dossier = dossiers.create_dossier(member, title)
-        if complete:
-            data = complete_dossier_data(title)
-            data.update(overrides)
-            dossiers.save_dossier(member, dossier, data, dossier.lock_version)
-        elif overrides:
-            dossiers.save_dossier(member, dossier, overrides, dossier.lock_version)
-        if files:
-            dossiers.add_evidence_file(
-                member, dossier, "curriculum", "curriculum.pdf", pdf_bytes("Curriculum")
-            )
-            dossiers.add_evidence_file(
-                member, dossier, "assessment_sample", "sample.pdf", pdf_bytes("Assessment sample")
-            )
-        if submit:
-            dossiers.submit_dossier(member, dossier)
-        commit()
-        return dossier
-
-    return make
+    """A dossier of ``member``'s organisation: complete (with files) or a bare draft (the
+    workflow builder's ``new_dossier``)."""
+    return new_dossier
 
 
 @pytest.fixture

@@ -344,9 +344,9 @@ def _review_world(people, make_user, make_dossier, submitted):
     from qa_portal.dossiers import screening
     from qa_portal.notifications.models import Notification
     from qa_portal.reviews import operations as reviews
+    from tests.builders import full_scores
 
     from .helpers import pdf_bytes
-    from .workflow.conftest import full_scores
 
     other = make_user(Role.REVIEWER, email="second@reviewers-two.example")
 

@@ -15,9 +15,10 @@ from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import screening
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
+from tests.builders import full_scores
 from tests.dossiers.helpers import count_queries
 
-from .conftest import full_scores, listed, row, tiles
+from .helpers import listed, row, tiles
 
 
 @pytest.fixture

@@ -27,9 +27,10 @@ from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import ReviewerAffiliation, ReviewerProfile
-from tests.helpers import pdf_bytes
+from tests.builders import full_scores
+from tests.helpers import page_text, pdf_bytes
 
-from .conftest import GROUNDS, full_scores, page_text
+from .helpers import GROUNDS
 
 JSON = {"Accept": "application/json"}
 

@@ -17,8 +17,9 @@ from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
+from tests.helpers import notified, page_text
 
-from .conftest import GROUNDS, notified, page_text, world
+from .helpers import GROUNDS, world
 
 S = DossierState
 JSON = {"Accept": "application/json"}

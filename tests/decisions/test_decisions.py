@@ -16,8 +16,10 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState
+from tests.builders import full_scores
+from tests.helpers import notified, outbox_to, page_text
 
-from .conftest import full_scores, future, notified, outbox_to, page_text, world
+from .helpers import future, world
 
 S = DossierState
 JSON = {"Accept": "application/json"}

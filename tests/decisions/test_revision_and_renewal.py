@@ -17,8 +17,10 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
+from tests.builders import full_scores
+from tests.helpers import last_transition, page_text
 
-from .conftest import full_scores, last_transition, page_text, world
+from .helpers import world
 
 S = DossierState
 NEW_TITLE = "Cloud-Native Operations, second edition"

@@ -27,9 +27,10 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
-from tests.helpers import pdf_bytes
+from tests.builders import full_scores
+from tests.helpers import last_transition, pdf_bytes
 
-from .conftest import GROUNDS, full_scores, future, last_transition, world
+from .helpers import GROUNDS, future, world
 
 S = DossierState
 C = ConditionState

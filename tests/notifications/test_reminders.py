@@ -13,8 +13,8 @@ from qa_portal.extensions import db
 from qa_portal.notifications.reminders import send_reminders
 from qa_portal.reviews import operations as reviews
 from qa_portal.reviews.models import AssignmentState
-from tests.notifications.conftest import inbox
-from tests.workflow.conftest import full_scores
+from tests.builders import full_scores
+from tests.notifications.helpers import inbox
 
 
 def remind(app, day: date) -> str:

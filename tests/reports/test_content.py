@@ -14,9 +14,9 @@ from qa_portal.dossiers import screening
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reviews import operations as reviews
+from tests.builders import full_scores
 
-from ..workflow.conftest import full_scores
-from .conftest import (
+from .helpers import (
     column_text,
     issue,
     normalised,

@@ -21,8 +21,8 @@ from qa_portal.reviews.models import (
     ReviewerAffiliation,
     ReviewerProfile,
 )
-from tests.reviews.conftest import JSON, audit_actions
-from tests.reviews.helpers import row_of, text
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, row_of, text
 
 
 def years_ago(years: int) -> date:

@@ -10,8 +10,9 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
 from qa_portal.reviews import operations as reviews
-from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
-from tests.reviews.helpers import row_of, rows, text
+from tests.builders import full_scores
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, open_panel, row_of, rows, text
 
 
 @pytest.fixture
