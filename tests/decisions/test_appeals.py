@@ -17,6 +17,7 @@ from qa_portal.dossiers import screening
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
+from tests.builders import Case
 from tests.helpers import notified, page_text
 
 from .helpers import GROUNDS, world
@@ -195,9 +196,5 @@ def test_overturned_desk_rejection_goes_back_to_screening(reach, people, officer
         screening.desk_reject(people.officer, dossier, "Still out of scope.")
     commit()
     # the new officer builds the panel and the dossier is reviewed in the same round
-    for reviewer in panel[:2]:
-        a = reviews.invite_reviewer(officer2, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
-    reviews.open_review(officer2, dossier)
-    commit()
+    Case(dossier, officer=officer2, reviewers=panel[:2]).open()
     assert dossier.state == S.IN_REVIEW and dossier.current_round.number == 1

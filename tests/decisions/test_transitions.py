@@ -27,7 +27,7 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
-from tests.builders import full_scores
+from tests.builders import Case, full_scores
 from tests.helpers import last_transition, pdf_bytes
 
 from .helpers import GROUNDS, future, world
@@ -138,9 +138,7 @@ class Source:
 
 
 def _panel_accepted(dossier, people, panel):
-    for reviewer in panel[:2]:
-        a = reviews.invite_reviewer(people.officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
+    Case(dossier, officer=people.officer, reviewers=panel[:2]).accept()
 
 
 def _one_review_in(dossier, people, panel):
