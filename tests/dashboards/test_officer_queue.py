@@ -15,7 +15,7 @@ from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import screening
 from qa_portal.extensions import db
 from qa_portal.reviews import operations as reviews
-from tests.builders import full_scores
+from tests.builders import Case
 from tests.dossiers.helpers import count_queries
 
 from .helpers import listed, row, tiles
@@ -28,20 +28,8 @@ def officer2(make_user, qa_body):
 
 def _reviewed_by(officer, dossier, reviewers, outcome, **kwargs):
     """Take ``dossier`` through a full round decided by ``officer``."""
-    screening.take_up(officer, dossier)
-    assignments = []
-    for reviewer in reviewers:
-        a = reviews.invite_reviewer(officer, dossier, reviewer)
-        reviews.accept_invitation(reviewer, a, no_conflict=True)
-        assignments.append(a)
-    reviews.open_review(officer, dossier)
-    for a in assignments:
-        reviews.submit_review(a.reviewer, a, **full_scores(a))
-    decision = decisions.decide_round(
-        officer, dossier, outcome=outcome, rationale="Reasons given.", **kwargs
-    )
-    commit()
-    return decision
+    case = Case(dossier, officer=officer, reviewers=reviewers)
+    return case.decide(outcome, rationale="Reasons given.", **kwargs).decision
 
 
 @pytest.fixture
