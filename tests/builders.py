@@ -342,7 +342,7 @@ class Case:
         return self
 
     def withdraw(self, reason: str = "We merged it into another course.") -> Case:
-        self._reach("submitted")
+        """The provider withdraws the dossier, in whatever state it is."""
         dossiers.withdraw_dossier(self._member(), self.dossier, reason)
         commit()
         return self
