@@ -3,25 +3,23 @@ points at one), built by the migrations, emptied after every test; factory fixtu
 
 from __future__ import annotations
 
-import io
 import os
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 
 from qa_portal import create_app
-from qa_portal.accounts import operations as accounts
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from tests.builders import new_dossier
+from tests.harness import PASSWORD_HASH, Client, empty_all_tables, test_config
 
-PASSWORD = "correct-horse-battery"
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# Fixtures shared by the tests of several folders (a conftest may not import another's).
+pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.catalogue"]
 
 
 # -- database -----------------------------------------------------------------------------
@@ -52,37 +50,6 @@ def database_url(tmp_path_factory):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_config(database_url: str, tmp: Path) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "REPORT_DIR": str(tmp / "reports"),
-        "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-        "MAIL_SERVER": None,
-        "CELERY_BROKER_URL": None,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        # Rendering two PDFs per decision would triple the suite's time; the report tests
-        # request their reports, and one test covers the automatic rendering.
-        "REPORTS_ON_DECISION": False,
-        "SERVER_NAME": "qa.test",
-        "PUBLIC_BASE_URL": "http://qa.test",
-    }
-
-
-class Client(FlaskClient):
-    """Each request runs in its own application context (its own database session), as in
-    production; afterwards the test's session forgets what it had loaded."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.expire_all()
-        return response
-
-
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("instance")
@@ -97,33 +64,6 @@ def app(database_url, tmp_path_factory):
     return application
 
 
-_FAST_DELETE = {"postgresql": True}
-
-
-def _empty_all_tables() -> None:
-    """Empty every table. On PostgreSQL, DELETE with triggers off (the audit trail's
-    append-only trigger, foreign keys) is ten times faster than TRUNCATE for the few rows
-    a test leaves; it needs a superuser, so TRUNCATE remains the fallback."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    engine = db.engine
-    if engine.dialect.name == "postgresql" and _FAST_DELETE["postgresql"]:
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                for table in tables:
-                    conn.execute(table.delete())
-            return
-        except sa.exc.DBAPIError:
-            _FAST_DELETE["postgresql"] = False
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-
-
 @pytest.fixture(autouse=True)
 def ctx(app):
     """An application context for the test's own database work; tables emptied after."""
@@ -131,7 +71,7 @@ def ctx(app):
         yield
         db.session.rollback()
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
 
 
 @pytest.fixture
@@ -186,7 +126,7 @@ def make_user():
             name=name or f"User {uuid.uuid4().hex[:4]}",
             organisation=org,
             status=status,
-            password_hash=_PASSWORD_HASH,
+            password_hash=PASSWORD_HASH,
             auth_epoch=1,
         )
         for role in roles:
@@ -229,54 +169,11 @@ def login():
     return do
 
 
-def pdf_bytes(text: str = "Evidence", pages: int = 1) -> bytes:
-    """A small, valid PDF (pypdf), fast enough to make in every test."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Title": text})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def make_dossier():
-    """A dossier of ``member``'s organisation: complete (with files) or a bare draft."""
-    from qa_portal.demo import complete_dossier_data
-    from qa_portal.dossiers import operations as dossiers
-
-    def make(
-        member: User,
-        *,
-        complete: bool = True,
-        files: bool = True,
-        submit: bool = False,
-        title: str = "Cloud-Native Operations",
-        **overrides,
-    ):
-        dossier = dossiers.create_dossier(member, title)
-        if complete:
-            data = complete_dossier_data(title)
-            data.update(overrides)
-            dossiers.save_dossier(member, dossier, data, dossier.lock_version)
-        elif overrides:
-            dossiers.save_dossier(member, dossier, overrides, dossier.lock_version)
-        if files:
-            dossiers.add_evidence_file(
-                member, dossier, "curriculum", "curriculum.pdf", pdf_bytes("Curriculum")
-            )
-            dossiers.add_evidence_file(
-                member, dossier, "assessment_sample", "sample.pdf", pdf_bytes("Assessment sample")
-            )
-        if submit:
-            dossiers.submit_dossier(member, dossier)
-        commit()
-        return dossier
-
-    return make
+    """A dossier of ``member``'s organisation: complete (with files) or a bare draft (the
+    workflow builder's ``new_dossier``)."""
+    return new_dossier
 
 
 @pytest.fixture
@@ -290,6 +187,3 @@ def audit_ok():
         return report
 
     return check
-
-
-__all__ = ["PASSWORD", "pdf_bytes", "accounts"]

@@ -314,7 +314,7 @@ def _ready_report(dossier, decision):
     from qa_portal.reports import operations as reports
     from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
-    from .conftest import pdf_bytes
+    from .helpers import pdf_bytes
 
     stored = storage.save_bytes(pdf_bytes("Report"), kind="reports")
     report = Report(
@@ -339,46 +339,44 @@ def _ready_report(dossier, decision):
 def _review_world(people, make_user, make_dossier, submitted):
     """A dossier approved with conditions (people.reviewer on its panel; condition 1 open,
     condition 2 with evidence), a rejected dossier under appeal, and a notification."""
-    from qa_portal.cases import screening
-    from qa_portal.catalogue import operations as catalogue
     from qa_portal.core import clock
     from qa_portal.decisions import operations as decisions
     from qa_portal.notifications.models import Notification
-    from qa_portal.reviews import invitations, rounds, scoring
 
-    from .conftest import pdf_bytes
-    from .workflow.conftest import full_scores
+    from .builders import Case
+    from .helpers import pdf_bytes
 
     other = make_user(Role.REVIEWER, email="second@reviewers-two.example")
 
     def reviewed(title, outcome, **kwargs):
         d = make_dossier(people.provider_a, submit=True, title=title)
-        screening.take_up(people.officer, d)
-        assignments = []
-        for reviewer in (people.reviewer, other):
-            a = invitations.invite_reviewer(people.officer, d, reviewer)
-            invitations.accept_invitation(reviewer, a, no_conflict=True)
-            assignments.append(a)
-        rounds.open_review(people.officer, d)
-        for a in assignments:
-            scoring.submit_review(a.reviewer, a, **full_scores(a))
-        decision = decisions.decide_round(
-            people.officer, d, outcome=outcome, rationale="Reasons.", **kwargs
+        case = Case(
+            d,
+            officer=people.officer,
+            provider=people.provider_a,
+            reviewers=[people.reviewer, other],
         )
-        return d, decision, assignments[0]
+        return case.decide(outcome, rationale="Reasons.", **kwargs)
 
     due = clock.today() + timedelta(days=60)
-    d1, decision, assignment = reviewed(
+    decided_case = reviewed(
         "Decided",
         "approved_with_conditions",
         conditions=[{"text": "First", "due_date": due}, {"text": "Second", "due_date": due}],
     )
+    d1, decision, assignment = (
+        decided_case.dossier,
+        decided_case.decision,
+        decided_case.assignments[0],
+    )
     decisions.submit_condition_evidence(
         people.provider_a, decision.conditions[1], "Done.", [("evidence.pdf", pdf_bytes())]
     )
-    d2, rejection, _ = reviewed("Appealed", "rejected")
-    appeal = decisions.lodge_appeal(people.provider_a, d2, "Grounds of the appeal, in detail.")
-    listing = catalogue.publish_listing(people.officer, d1)
+    appealed_case = reviewed("Appealed", "rejected").lodge_appeal(
+        "Grounds of the appeal, in detail."
+    )
+    d2, rejection, appeal = appealed_case.dossier, appealed_case.decision, appealed_case.appeal
+    listing = decided_case.publish().listing
     report = _ready_report(d2, rejection)  # a report of a dossier not in the catalogue
     notification = Notification(
         user_id=people.provider_a.id, kind="test", title="Look", url=f"/dossiers/{submitted.id}"

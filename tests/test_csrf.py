@@ -13,7 +13,7 @@ from qa_portal.accounts.models import AccountStatus, User
 from qa_portal.core.errors import CSRF_MESSAGE
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from tests import conftest
+from tests import harness
 
 JSON = {"Accept": "application/json"}
 
@@ -21,10 +21,10 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture
 def csrf_app(database_url, tmp_path):
     """The app with CSRF protection on, on the session database."""
-    config = conftest.test_config(database_url, tmp_path)
+    config = harness.test_config(database_url, tmp_path)
     config["WTF_CSRF_ENABLED"] = True
     application = create_app(config)
-    application.test_client_class = conftest.Client
+    application.test_client_class = harness.Client
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -127,7 +127,7 @@ def _signed_in(browser, user) -> None:
 
 # -- sign-in --------------------------------------------------------------------------------
 def test_sign_in_needs_the_token(browser, people):
-    credentials = {"email": people.provider_a.email, "password": conftest.PASSWORD}
+    credentials = {"email": people.provider_a.email, "password": harness.PASSWORD}
 
     _assert_refused(browser.post("/login", data=credentials))
     _assert_refused(browser.post("/login", data=credentials, headers=JSON), as_json=True)

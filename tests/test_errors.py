@@ -14,7 +14,8 @@ from qa_portal import create_app
 from qa_portal.accounts.models import Organisation, OrgKind
 from qa_portal.core.db import after_commit, commit
 from qa_portal.extensions import db
-from tests import conftest
+from tests import harness
+from tests.helpers import pdf_bytes
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 JSON = {"Accept": "application/json"}
@@ -27,10 +28,10 @@ def make_app(database_url, tmp_path):
     made: list[Flask] = []
 
     def make(**overrides) -> Flask:
-        config = conftest.test_config(database_url, tmp_path)
+        config = harness.test_config(database_url, tmp_path)
         config.update(TESTING=False, **overrides)
         application = create_app(config)
-        application.test_client_class = conftest.Client
+        application.test_client_class = harness.Client
         made.append(application)
         return application
 
@@ -64,7 +65,7 @@ def scene(client, login, people, make_dossier, monkeypatch, app):
             monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
             dossier = make_dossier(people.provider_a, complete=False, files=False)
             login(client, people.provider_a)
-            body = conftest.pdf_bytes() + b"\n%" + b"x" * 8192
+            body = pdf_bytes() + b"\n%" + b"x" * 8192
             data = {"kind": "curriculum", "file": (io.BytesIO(body), "big.pdf")}
             return "POST", f"/dossiers/{dossier.id}/files", {"data": data}
         raise AssertionError(status)

@@ -14,7 +14,7 @@ from flask import current_app
 
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 
 @dataclass
@@ -74,12 +74,3 @@ def sign_in():
         return client.post(url, data={"email": email_address, "password": password})
 
     return do
-
-
-def whoami(client) -> str | None:
-    """The e-mail of the signed-in user as the account page shows it, or None."""
-    response = client.get("/account")
-    if response.status_code != 200:
-        return None
-    match = re.search(rb"<dt>E-mail</dt><dd>([^<]+)</dd>", response.data)
-    return match.group(1).decode() if match else None

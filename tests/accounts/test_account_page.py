@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from qa_portal.accounts.models import PasswordResetToken
 from qa_portal.core.audit import entries_for
 from qa_portal.extensions import db
-from tests.accounts.conftest import whoami
-from tests.conftest import PASSWORD
+from tests.accounts.helpers import whoami
+from tests.harness import PASSWORD
 
 NEW = "my-new-password-7"
 

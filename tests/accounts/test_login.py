@@ -8,8 +8,8 @@ from werkzeug.security import generate_password_hash
 from qa_portal.accounts import operations
 from qa_portal.accounts.models import AccountStatus, Role
 from qa_portal.core.db import commit
-from tests.accounts.conftest import whoami
-from tests.conftest import PASSWORD
+from tests.accounts.helpers import whoami
+from tests.harness import PASSWORD
 
 SAME_MESSAGE = b"The e-mail address or password is not correct, or the account is not active yet."
 

@@ -12,8 +12,8 @@ from qa_portal.core.db import commit
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
-from tests.accounts.conftest import whoami
-from tests.conftest import PASSWORD
+from tests.accounts.helpers import whoami
+from tests.harness import PASSWORD
 
 NEW = "a-fresh-password-42"
 SAME_ANSWER = b"If an active account uses this address"

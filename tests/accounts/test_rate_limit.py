@@ -14,7 +14,7 @@ import pytest
 from qa_portal import create_app
 from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db, limiter
-from tests import conftest as base
+from tests import harness as base
 
 EMPTY = {"email": "", "password": ""}  # refused without a password check, but counted
 

@@ -9,7 +9,7 @@ from qa_portal.accounts import queries
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User
 from qa_portal.core.audit import entries_for
 from qa_portal.extensions import db
-from tests.accounts.conftest import whoami
+from tests.accounts.helpers import whoami
 
 PW = "registration-pass-1"
 

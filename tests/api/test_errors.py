@@ -11,7 +11,7 @@ import pytest
 from qa_portal import create_app
 from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db, limiter
-from tests import conftest as base
+from tests import harness as base
 
 BAD_PARAMETERS = [
     ("provider=abc", "Provider"),

@@ -19,16 +19,12 @@ from qa_portal.catalogue import operations as catalogue_ops
 from qa_portal.catalogue.models import Listing
 from qa_portal.catalogue.public import PUBLIC_FIELDS
 from qa_portal.core.db import commit
-from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.extensions import db
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
-from qa_portal.reviews import moderation
-
-from ..conftest import pdf_bytes
-from ..workflow import conftest as workflow_conftest
+from tests.helpers import pdf_bytes
 
 # -- the public shape, from the product's public elements ---------------------------------
 # The JSON names of the dossier's public elements (product.md section 2, as allowlisted);
@@ -122,7 +118,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 @pytest.fixture
-def world(people, panel, workflow, make_dossier, monkeypatch):
+def world(people, panel, workflow, make_dossier):
     """Every state before publication, and one published microcredential with secrets."""
     titles = iter(
         [
@@ -136,6 +132,7 @@ def world(people, panel, workflow, make_dossier, monkeypatch):
     )
 
     def submitted():
+        """A submitted dossier whose earlier reviews and an evidence file's name are secret."""
         dossier = make_dossier(
             people.provider_a, title=next(titles), earlier_reviews=SECRETS["earlier reviews"]
         )
@@ -146,41 +143,32 @@ def world(people, panel, workflow, make_dossier, monkeypatch):
             SECRETS["evidence file name"],
             pdf_bytes(SECRETS["evidence file name"]),
         )
-        dossiers.submit_dossier(people.provider_a, dossier)
-        commit()
-        return dossier
+        return workflow.case(dossier).submit()
 
-    full_scores = workflow_conftest.full_scores
-
-    def scores(assignment, score=3, overrides=None):
-        draft = full_scores(assignment, score, overrides)
-        for value in draft["scores"].values():
-            value["comment"] = SECRETS["criterion comment"]
-        draft["confidential_comments"] = SECRETS["confidential"]
-        draft["comments_to_provider"] = SECRETS["comment to provider"]
-        return draft
-
-    monkeypatch.setattr(workflow, "submitted", submitted)
-    monkeypatch.setattr(workflow_conftest, "full_scores", scores)
+    # every review's comments (to the provider, on each criterion, confidential) are secret
+    secret = {
+        "comment": SECRETS["criterion comment"],
+        "to_provider": SECRETS["comment to provider"],
+        "confidential": SECRETS["confidential"],
+    }
 
     draft = make_dossier(people.provider_a, title="Draft Garganey", files=False)
-    unpublished = {"draft": draft, "submitted": workflow.submitted()}
-    unpublished["in review"], _ = workflow.in_review()
-    unpublished["decision pending"], _ = workflow.decision_pending()
-    unpublished["rejected"], _ = workflow.decided("rejected")
-    unpublished["approved, not published"], _ = workflow.decided("approved")
+    unpublished = {"draft": draft, "submitted": submitted().dossier}
+    unpublished["in review"] = submitted().open().dossier
+    unpublished["decision pending"] = submitted().submit_reviews(**secret).dossier
+    unpublished["rejected"] = submitted().submit_reviews(**secret).decide("rejected").dossier
+    approved = submitted().submit_reviews(**secret).decide("approved")
+    unpublished["approved, not published"] = approved.dossier
 
-    dossier, _ = workflow.decision_pending()
-    moderation.add_moderation_note(people.officer, dossier, None, SECRETS["moderation note"])
-    decision = decisions.decide_round(
-        people.officer,
-        dossier,
-        outcome="approved_with_conditions",
+    case = submitted().submit_reviews(**secret).moderate(general=SECRETS["moderation note"])
+    case.decide(
+        "approved_with_conditions",
         rationale=SECRETS["rationale"],
         conditions=[{"text": "Publish the rubric.", "due_date": date.today() + timedelta(30)}],
     )
+    dossier, decision = case.dossier, case.decision
     decision.conditions[0].evidence_note = SECRETS["condition evidence note"]
-    listing = catalogue_ops.publish_listing(people.officer, dossier)
+    listing = case.publish().listing
     for variant, sha in ((ReportVariant.PUBLIC, "a" * 64), (ReportVariant.INTERNAL, "b" * 64)):
         db.session.add(
             Report(

@@ -6,8 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from qa_portal.core.db import commit
-
-from .conftest import copy_listing
+from tests.builders import copy_listing
 
 
 def _follow(client, url: str, direction: str = "next") -> list[dict]:

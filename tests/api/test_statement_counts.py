@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from tests.builders import copy_listing
 
-from .conftest import copy_listing, count_statements
+from .helpers import count_statements
 
 MAX_STATEMENTS = 5
 PAGES = [

@@ -13,7 +13,7 @@ import pytest
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 
-from .conftest import load_schema
+from .helpers import load_schema
 from .test_ob3 import minimal_fields
 
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -16,8 +16,6 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 
-from .conftest import decide
-
 JSON = {"Accept": "application/json"}
 
 
@@ -263,7 +261,7 @@ def renew(people, dossier, **changes):
 
 
 def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishes_it(
-    client, login, people, panel, make_listing, travel, audit_ok
+    client, login, people, workflow, make_listing, travel, audit_ok
 ):
     listing = make_listing("Cloud-Native Operations")
     listing_id, first_decision = listing.id, listing.decision_id
@@ -277,7 +275,7 @@ def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishe
     assert "a renewal is under review" in text and "expired" not in text.lower()
     assert "Cloud-Native Operations" in client.get("/catalogue?status=valid").get_data(as_text=True)
 
-    decision = decide(people, panel, dossier, "approved", validity_years=3)
+    decision = workflow.case(dossier).decide("approved", validity_years=3).decision
     text = page_text(client, listing)
     assert "The approval expired on" in text  # decided: the old approval no longer extends
     page = login(client, people.officer).get(f"/dossiers/{dossier.id}").get_data(as_text=True)
@@ -300,12 +298,12 @@ def test_a_renewal_keeps_the_listing_valid_until_the_new_decision_and_republishe
 
 
 def test_a_renewal_sent_back_leaves_the_old_approval_to_run_out(
-    client, people, panel, make_listing, travel
+    client, people, workflow, make_listing, travel
 ):
     listing = make_listing("Cloud-Native Operations")
     dossier = listing.dossier
     renew(people, dossier, title="Renamed")
-    decide(people, panel, dossier, "revise_and_resubmit")
+    workflow.case(dossier).decide("revise_and_resubmit")
     text = page_text(client, listing)
     assert "badge-valid" in text and "Renamed" not in text  # the current approval runs on
     travel((listing.valid_until - clock.today()).days + 1)

@@ -7,44 +7,11 @@ from __future__ import annotations
 
 import copy
 
-import jsonschema
-import pytest
-import referencing
-
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 from qa_portal.demo import complete_dossier_data
 
-from .conftest import load_schema
-
-DRAFT_2019_09 = "https://json-schema.org/draft/2019-09/schema"
-
-
-@pytest.fixture(scope="module")
-def ob3():
-    """Validators for a class of the OB 3.0 credential schema, checked on its own."""
-    schema = load_schema("openbadges3/achievementcredential.json")
-    registry = referencing.Registry().with_resource(
-        schema["$id"], referencing.Resource.from_contents(schema)
-    )
-    checker = jsonschema.Draft201909Validator.FORMAT_CHECKER
-    # Without this, "format": "date-time" would be accepted blindly.
-    assert "date-time" in checker.checkers, "install rfc3339-validator for date-time checks"
-
-    def validator(definition: str) -> jsonschema.Draft201909Validator:
-        return jsonschema.Draft201909Validator(
-            {"$schema": DRAFT_2019_09, "$ref": f"{schema['$id']}#/$defs/{definition}"},
-            registry=registry,
-            format_checker=checker,
-        )
-
-    return validator
-
-
-def errors(validator, doc) -> list[str]:
-    return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)
-    ]
+from .helpers import errors, load_schema
 
 
 def minimal_fields() -> dict:

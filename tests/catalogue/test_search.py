@@ -17,9 +17,7 @@ from qa_portal.catalogue.search_filters import Filters
 from qa_portal.core.db import commit
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-
-from ..api.conftest import catalogue, copy_listing  # noqa: F401
-from ..workflow.conftest import full_scores, panel, workflow  # noqa: F401
+from tests.builders import copy_listing
 
 
 def found(q: str, **filters) -> list[int]:
@@ -28,7 +26,7 @@ def found(q: str, **filters) -> list[int]:
     return [listing.id for listing in page.items]
 
 
-def test_index_follows_inserts_updates_and_deletes(catalogue):  # noqa: F811
+def test_index_follows_inserts_updates_and_deletes(catalogue):
     first, second = catalogue(2)
     assert found("zeppelin") == []
 
@@ -54,7 +52,7 @@ def test_index_follows_inserts_updates_and_deletes(catalogue):  # noqa: F811
     assert found("hovercraft") == []
 
 
-def test_title_and_keywords_rank_above_the_description(catalogue):  # noqa: F811
+def test_title_and_keywords_rank_above_the_description(catalogue):
     listings = catalogue(3)
     in_description, in_title, in_keywords = (db.session.get(Listing, x.id) for x in listings)
     in_description.description += " Includes a short unit on tidal energy."
@@ -71,7 +69,7 @@ def test_title_and_keywords_rank_above_the_description(catalogue):  # noqa: F811
     )
 
 
-def test_the_last_word_is_a_prefix_from_three_characters_and_all_must_match(catalogue):  # noqa: F811
+def test_the_last_word_is_a_prefix_from_three_characters_and_all_must_match(catalogue):
     first, second = catalogue(2)
     listing = db.session.get(Listing, second.id)
     listing.title = "Geothermal Heat Pumps in Practice"
@@ -86,7 +84,7 @@ def test_the_last_word_is_a_prefix_from_three_characters_and_all_must_match(cata
     assert found("GEOTHERMAL") == [second.id]
 
 
-def test_pages_of_results_keep_the_total_and_order(catalogue):  # noqa: F811
+def test_pages_of_results_keep_the_total_and_order(catalogue):
     listings = catalogue(7)
     word = listings[0].title.split()[0]
     seen = []
@@ -150,7 +148,7 @@ def _plan(f: Filters, marker: str) -> tuple[search.Page, str]:
     return page, plan
 
 
-def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
+def test_search_plan_uses_the_gin_index(postgres, catalogue):
     """With 20,000 listings, a search for a rare word is planned through
     ``ix_listing_search``; had the statement computed its ``tsvector`` on the fly (or with
     another configuration), no plan could use the index."""
@@ -164,7 +162,7 @@ def test_search_plan_uses_the_gin_index(postgres, catalogue):  # noqa: F811
     assert '"Index Name": "ix_listing_search"' in plan, plan
 
 
-def test_postgres_combines_the_words_and_the_filters_inside_one_gin_index(postgres, catalogue):  # noqa: F811
+def test_postgres_combines_the_words_and_the_filters_inside_one_gin_index(postgres, catalogue):
     """A word with filters is looked up in ``ix_listing_search`` alone: GIN intersects the
     listings of the word, of the EQF level and of the field itself, so only the rows that
     pass all three are read. (With the words alone in a GIN index, the planner joined its
@@ -211,7 +209,7 @@ def _nodes(plan):
             yield from _nodes(child)
 
 
-def test_title_order_is_read_off_its_index(catalogue):  # noqa: F811
+def test_title_order_is_read_off_its_index(catalogue):
     """With 20,000 listings, the first page in title order is read from the start of
     ``ix_listing_title`` (state, lower(title), id), not sorted out of every listing."""
     first, second = catalogue(2)
@@ -228,7 +226,7 @@ def test_title_order_is_read_off_its_index(catalogue):  # noqa: F811
     assert "TEMP B-TREE FOR ORDER BY" not in choosing and '"Sort Key"' not in choosing, plan
 
 
-def test_sqlite_finds_a_browse_page_of_several_filters_in_its_covering_indexes(catalogue):  # noqa: F811
+def test_sqlite_finds_a_browse_page_of_several_filters_in_its_covering_indexes(catalogue):
     """SQLite, without statistics per value, would pick the participation index and read
     the row of every listing it keeps to test the EQF level and the ECTS range; the terms
     are kept from the narrow indexes, and the page and its total come from indexes that
@@ -266,7 +264,7 @@ def test_sqlite_finds_a_browse_page_of_several_filters_in_its_covering_indexes(c
         assert searches and all("COVERING INDEX" in line for line in searches), plan
 
 
-def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalogue):  # noqa: F811
+def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalogue):
     """The catalogue's planner settings (pages read from memory) are set with SET LOCAL: the
     search's transaction plans with them, the connection's next transaction does not."""
     catalogue(1)
@@ -284,7 +282,7 @@ def test_planner_settings_hold_for_the_search_transaction_only(postgres, catalog
     assert setting() == default
 
 
-def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa: F811
+def test_each_listing_is_found_under_its_public_status_only(catalogue):
     from datetime import timedelta
 
     from qa_portal.catalogue.models import ConditionsStatus, ListingState
@@ -307,7 +305,7 @@ def test_each_listing_is_found_under_its_public_status_only(catalogue):  # noqa:
 
 
 def test_a_search_with_words_ranks_its_newest_matches_and_says_there_are_more(
-    catalogue,  # noqa: F811
+    catalogue,
     monkeypatch,
     client,
 ):

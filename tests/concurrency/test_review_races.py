@@ -28,7 +28,7 @@ from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import rounds, scoring
 from qa_portal.reviews.models import AssignmentState, Review, ReviewAssignment
-from tests.workflow.conftest import full_scores
+from tests.builders import full_scores
 
 pytestmark = pytest.mark.postgres
 

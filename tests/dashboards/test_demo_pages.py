@@ -18,7 +18,7 @@ from qa_portal.demo import DEMO_PASSWORD, PROVIDER_MEMBERS, REVIEWERS, STAFF
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewAssignment
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 # Every demo account but the second member of Northbridge, who sees what the first one sees.
 EMAILS = (

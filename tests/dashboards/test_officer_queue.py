@@ -15,10 +15,11 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, rounds, scoring
+from qa_portal.reviews import invitations
+from tests.builders import Case
 from tests.dossiers.helpers import count_queries
 
-from .conftest import full_scores, listed, row, tiles
+from .helpers import listed, row, tiles
 
 
 @pytest.fixture
@@ -28,20 +29,8 @@ def officer2(make_user, qa_body):
 
 def _reviewed_by(officer, dossier, reviewers, outcome, **kwargs):
     """Take ``dossier`` through a full round decided by ``officer``."""
-    screening.take_up(officer, dossier)
-    assignments = []
-    for reviewer in reviewers:
-        a = invitations.invite_reviewer(officer, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
-        assignments.append(a)
-    rounds.open_review(officer, dossier)
-    for a in assignments:
-        scoring.submit_review(a.reviewer, a, **full_scores(a))
-    decision = decisions.decide_round(
-        officer, dossier, outcome=outcome, rationale="Reasons given.", **kwargs
-    )
-    commit()
-    return decision
+    case = Case(dossier, officer=officer, reviewers=reviewers)
+    return case.decide(outcome, rationale="Reasons given.", **kwargs).decision
 
 
 @pytest.fixture

@@ -26,11 +26,12 @@ from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from qa_portal.reviews import invitations, moderation, profiles, rounds, scoring
+from qa_portal.reviews import invitations, profiles
 from qa_portal.reviews.models import ReviewerAffiliation, ReviewerProfile
-from tests.conftest import pdf_bytes
+from tests.builders import Case
+from tests.helpers import page_text, pdf_bytes
 
-from .conftest import GROUNDS, full_scores, page_text
+from .helpers import GROUNDS
 
 JSON = {"Accept": "application/json"}
 
@@ -115,19 +116,15 @@ def test_providers_never_learn_who_reviewed(
         for version in dossier.versions:
             as_provider(f"{label}: version {version.number}", f"{base}/versions/{version.number}")
 
+    case = Case(dossier, officer=officer, provider=provider, reviewers=reviewers)
+
     def round_of_reviews(overrides):
-        round_ = dossier.current_round
-        for a in round_.assignments:
-            if a.state.value == "invited" and a.reviewer_id != aiko.id:
-                invitations.accept_invitation(a.reviewer, a, no_conflict=True)
-        rounds.open_review(officer, dossier)
-        commit()
+        case.open()  # the invited accept (Aiko declined)
         pages("in review")
-        accepted = [a for a in round_.assignments if a.state.value == "accepted"]
-        for a, override in zip(accepted, overrides, strict=True):
-            scoring.submit_review(a.reviewer, a, **full_scores(a, overrides=override))
-            commit()
+        for override in overrides:
+            case.submit_reviews([override], only=1)
             pages("review submitted")
+        assert case.stage == "reviewed"  # one review for each reviewer who accepted
 
     # -- draft and submission ------------------------------------------------------------
     as_provider("draft: submit page", f"{base}/submit")
@@ -136,33 +133,22 @@ def test_providers_never_learn_who_reviewed(
     pages("submitted")
 
     # -- screening, panel, return with a note, resubmission -------------------------------
-    from qa_portal.cases import screening
-
-    screening.take_up(officer, dossier)
-    for r in reviewers:
-        invitations.invite_reviewer(officer, dossier, r)
-    commit()
+    case.take_up().invite()
     invitation = next(a for a in dossier.current_round.assignments if a.reviewer_id == aiko.id)
     invitations.decline_invitation(aiko, invitation, "Aiko Tanaka has no time this month.")
     commit()
     pages("screening with panel")
-    screening.return_to_provider(officer, dossier, "Add the staff profiles, please.")
-    commit()
+    case.return_to_provider("Add the staff profiles, please.")
     pages("returned")
     as_provider("returned: edit page", f"{base}/edit")
     as_provider("returned: submit page", f"{base}/submit")
     as_provider("resubmit", f"{base}/submit", "POST", data={}, follow_redirects=True)
-    screening.take_up(officer, dossier)
-    commit()
+    case.take_up()
 
     # -- round 1: divergent scores, moderation, revise and resubmit ------------------------
     round_of_reviews([{2: 1}, {2: 4}])
-    criterion = next(c for c in dossier.current_round.rubric.criteria if c.position == 2)
-    moderation.add_moderation_note(officer, dossier, criterion.id, "Reviewer 1 missed the oral.")
-    decisions.decide_round(
-        officer, dossier, outcome="revise_and_resubmit", rationale="Strengthen the assessment."
-    )
-    commit()
+    case.moderate("Reviewer 1 missed the oral.")  # criterion 2
+    case.decide("revise_and_resubmit", rationale="Strengthen the assessment.")
     pages("revise and resubmit")
 
     # -- appeal, upheld ---------------------------------------------------------------------
@@ -186,20 +172,17 @@ def test_providers_never_learn_who_reviewed(
     as_provider("revision: edit page", f"{base}/edit")
     as_provider("revision: submit page", f"{base}/submit")
     as_provider("submit round 2", f"{base}/submit", "POST", data={}, follow_redirects=True)
-    screening.take_up(officer, dossier)
-    commit()
+    case.take_up()
     assert {a.reviewer_id for a in dossier.current_round.assignments} == {ingrid.id, tomasz.id}
     round_of_reviews([{}, {}])
-    decision = decisions.decide_round(
-        officer2,
-        dossier,
-        outcome="approved_with_conditions",
+    decision = case.decide(
+        "approved_with_conditions",
         rationale="Approved; publish the grading scheme.",
         conditions=[
             {"text": "Publish the grading scheme.", "due_date": clock.today() + timedelta(30)}
         ],
-    )
-    commit()
+        by=officer2,
+    ).decision
     pages("approved with conditions")
 
     # -- conditions: evidence, downloads, verification -------------------------------------

@@ -17,10 +17,11 @@ from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Appeal, AppealState
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, rounds
 from qa_portal.reviews.policy import update_policy
+from tests.builders import Case
+from tests.helpers import notified, page_text
 
-from .conftest import GROUNDS, notified, page_text, world
+from .helpers import GROUNDS, world
 
 S = DossierState
 JSON = {"Accept": "application/json"}
@@ -196,9 +197,5 @@ def test_overturned_desk_rejection_goes_back_to_screening(reach, people, officer
         screening.desk_reject(people.officer, dossier, "Still out of scope.")
     commit()
     # the new officer builds the panel and the dossier is reviewed in the same round
-    for reviewer in panel[:2]:
-        a = invitations.invite_reviewer(officer2, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
-    rounds.open_review(officer2, dossier)
-    commit()
+    Case(dossier, officer=officer2, reviewers=panel[:2]).open()
     assert dossier.state == S.IN_REVIEW and dossier.current_round.number == 1

@@ -19,9 +19,9 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
-from tests.conftest import pdf_bytes
+from tests.helpers import notified, page_text, pdf_bytes
 
-from .conftest import future, notified, page_text, world
+from .helpers import future, world
 
 
 @pytest.fixture

@@ -18,8 +18,10 @@ from qa_portal.extensions import db
 from qa_portal.reviews import invitations, moderation, rounds, scoring
 from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.policy import update_policy
+from tests.builders import full_scores
+from tests.helpers import notified, outbox_to, page_text
 
-from .conftest import full_scores, future, notified, outbox_to, page_text, world
+from .helpers import future, world
 
 S = DossierState
 JSON = {"Accept": "application/json"}
@@ -27,10 +29,7 @@ JSON = {"Accept": "application/json"}
 
 def _pending(workflow, people, spread: int):
     """Decision pending; the two reviewers' scores on criterion 2 differ by ``spread``."""
-    dossier, assignments = workflow.in_review()
-    for a, score in zip(assignments, (1, 1 + spread), strict=True):
-        scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={2: score}))
-    commit()
+    dossier, _ = workflow.decision_pending(scores=[{2: 1}, {2: 1 + spread}])
     return dossier
 
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from qa_portal.cases import screening
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
@@ -17,9 +16,9 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, rounds, scoring
+from tests.helpers import last_transition, page_text
 
-from .conftest import full_scores, last_transition, page_text, world
+from .helpers import world
 
 S = DossierState
 NEW_TITLE = "Cloud-Native Operations, second edition"
@@ -85,20 +84,14 @@ def test_revise_and_resubmit_round_two(client, login, workflow, people, panel):
     assert NEW_TITLE in officer_page and NEW_STATEMENT in officer_page
 
     # the reviewers see the changes on their review page
-    for a in assignments:
-        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
-    rounds.open_review(people.officer, dossier)
-    commit()
+    case = workflow.case(dossier).open()
     login(client, assignments[0].reviewer)
     review_page = page_text(client.get(f"/reviews/assignments/{assignments[0].id}/review"))
     assert "What changed since the previous round (version 1)" in review_page
     assert old_statement in review_page and NEW_STATEMENT in review_page
 
     # round 2 is decided on its own; round 1's decision stays on record
-    for a in assignments:
-        scoring.submit_review(a.reviewer, a, **full_scores(a))
-    second = decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Ok.")
-    commit()
+    second = case.decide("approved", rationale="Ok.").decision
     assert second.round.number == 2 and decision.round.number == 1
     assert decisions.latest_decision(dossier).id == second.id
 
@@ -118,19 +111,9 @@ def test_renewal_before_the_approval_ends(client, login, workflow, people, monke
     assert last_transition(dossier, "start_renewal")["renewing_decision_id"] == approval.id
 
     # the new version goes through the same workflow
-    dossiers.submit_dossier(people.provider_a, dossier)
-    screening.take_up(people.officer, dossier)
-    commit()
+    case = workflow.case(dossier).take_up()  # submitted first
     assert dossier.current_round.number == 2 and len(dossier.current_round.assignments) == 2
-    for a in dossier.current_round.assignments:
-        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
-    rounds.open_review(people.officer, dossier)
-    for a in dossier.current_round.assignments:
-        scoring.submit_review(a.reviewer, a, **full_scores(a))
-    renewed = decisions.decide_round(
-        people.officer, dossier, outcome="approved", rationale="Still sound.", validity_years=5
-    )
-    commit()
+    renewed = case.decide("approved", rationale="Still sound.", validity_years=5).decision
     assert dossier.state == S.APPROVED
 
     # the previous approval stays on record, unchanged

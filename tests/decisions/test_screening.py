@@ -19,8 +19,10 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import invitations, profiles, scoring
 from qa_portal.reviews.models import AssignmentState, ReviewerAffiliation
+from tests.builders import full_scores
+from tests.helpers import notified, outbox_to, page_text
 
-from .conftest import GROUNDS, full_scores, notified, outbox_to, page_text, world
+from .helpers import GROUNDS, world
 
 S = DossierState
 

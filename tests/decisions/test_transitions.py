@@ -26,10 +26,11 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, rounds, scoring
-from tests.conftest import pdf_bytes
+from qa_portal.reviews import rounds, scoring
+from tests.builders import Case, full_scores
+from tests.helpers import last_transition, pdf_bytes
 
-from .conftest import GROUNDS, full_scores, future, last_transition, world
+from .helpers import GROUNDS, future, world
 
 S = DossierState
 C = ConditionState
@@ -137,9 +138,7 @@ class Source:
 
 
 def _panel_accepted(dossier, people, panel):
-    for reviewer in panel[:2]:
-        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
+    Case(dossier, officer=people.officer, reviewers=panel[:2]).accept()
 
 
 def _one_review_in(dossier, people, panel):

@@ -17,9 +17,9 @@ from qa_portal.decisions.workflow import CONDITION_MACHINE
 from qa_portal.dossiers.models import DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
-from tests.conftest import pdf_bytes
+from tests.helpers import last_transition, page_text, pdf_bytes
 
-from .conftest import GROUNDS, future, last_transition, page_text, world
+from .helpers import GROUNDS, future, world
 from .test_transitions import SCENARIOS
 
 S = DossierState

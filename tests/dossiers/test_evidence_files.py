@@ -18,8 +18,8 @@ from qa_portal.core.errors import InvalidInput
 from qa_portal.dossiers import operations
 from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.extensions import db
-from tests.conftest import pdf_bytes
 from tests.dossiers.test_submission import return_to_provider
+from tests.helpers import pdf_bytes
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"

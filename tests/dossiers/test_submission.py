@@ -17,8 +17,8 @@ from qa_portal.dossiers.models import Dossier, DossierState, DossierVersion
 from qa_portal.dossiers.snapshot import SCALAR_FIELDS, dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
-from tests.conftest import pdf_bytes
 from tests.dossiers.helpers import form_fields
+from tests.helpers import pdf_bytes
 
 
 def versions_of(dossier_id: int) -> list[DossierVersion]:

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from qa_portal import create_app
 from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db
-from tests.conftest import test_config as harness_config
+from tests.harness import test_config as harness_config
 
 CHROMIUM = os.environ.get("QA_PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -178,7 +178,7 @@ def screenshot(request):
 @pytest.fixture
 def sign_in():
     """``sign_in(page, user)``: through the login form, as a person would."""
-    from tests.conftest import PASSWORD
+    from tests.harness import PASSWORD
 
     def do(page, user, password: str = PASSWORD) -> None:
         page.goto("/login")

@@ -13,14 +13,13 @@ from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import ReportVariant
-from tests.catalogue.conftest import make_listing, panel  # noqa: F401 - fixtures
-from tests.catalogue.test_ob3 import errors, ob3  # noqa: F401 - fixture
+from tests.catalogue.helpers import errors
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def catalogue(app, live_server, make_listing, people, monkeypatch):  # noqa: F811
+def catalogue(app, live_server, make_listing, people, monkeypatch):
     """Three published microcredentials, each with its rendered public report."""
     # Reports rendered here are served by the live server: one shared file store, as on
     # several production hosts.
@@ -56,7 +55,7 @@ def test_a_visitor_finds_downloads_and_verifies_a_microcredential(
     catalogue,
     screenshot,
     tmp_path,
-    ob3,  # noqa: F811
+    ob3,
 ):
     listings, rendered = catalogue
     cyber, report = listings["cyber"], rendered["cyber"]

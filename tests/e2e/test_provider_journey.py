@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from qa_portal.decisions.operations import latest_decision
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewerProfile
-from tests.conftest import pdf_bytes
+from tests.helpers import pdf_bytes
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ from qa_portal.core.jobs import init_celery
 from qa_portal.core.mail import OutboxMessage
 from qa_portal.extensions import celery, db
 from qa_portal.reviews import invitations
-from tests.notifications.conftest import outbox
+from tests.notifications.helpers import outbox
 from tests.notifications.smtp import SmtpServer
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "")

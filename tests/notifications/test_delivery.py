@@ -23,7 +23,7 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import celery, db
 from qa_portal.reviews import invitations
-from tests.notifications.conftest import inbox, outbox
+from tests.notifications.helpers import inbox, outbox
 
 
 def retry(app, *args):

@@ -20,7 +20,7 @@ from qa_portal.dossiers import operations as dossiers
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 from qa_portal.reviews import invitations, scoring
-from tests.workflow.conftest import full_scores
+from tests.builders import full_scores
 
 GROUNDS = "The panel did not consider the assessment evidence we supplied in annex B."
 

@@ -13,7 +13,7 @@ from qa_portal.core.db import commit
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
-from tests.notifications.conftest import inbox
+from tests.notifications.helpers import inbox
 
 JSON = {"Accept": "application/json"}
 

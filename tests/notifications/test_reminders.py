@@ -15,8 +15,8 @@ from qa_portal.decisions import operations as decisions
 from qa_portal.extensions import db
 from qa_portal.reviews import invitations, scoring
 from qa_portal.reviews.models import AssignmentState
-from tests.notifications.conftest import inbox
-from tests.workflow.conftest import full_scores
+from tests.builders import full_scores
+from tests.notifications.helpers import inbox
 
 
 def remind(app, day: date) -> str:

@@ -8,15 +8,11 @@ import re
 import pytest
 
 from qa_portal.cases import screening
-from qa_portal.core.db import commit
-from qa_portal.decisions import operations as decisions
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.reports.models import ReportVariant
-from qa_portal.reviews import invitations, rounds, scoring
 
-from ..workflow.conftest import full_scores
-from .conftest import (
+from .helpers import (
     column_text,
     issue,
     normalised,
@@ -186,19 +182,9 @@ def test_a_second_round_report_gives_the_history_and_what_changed(workflow, peop
     data = dossier_to_dict(dossier)
     data["outcomes"][0]["statement"] = "Operate a containerised application in production."
     dossiers.save_dossier(people.provider_a, dossier, data, dossier.lock_version)
-    dossiers.submit_dossier(people.provider_a, dossier)
-    screening.take_up(people.officer, dossier)  # invites round 1's reviewers again
-    assignments = dossier.current_round.assignments
-    assert len(assignments) == 2
-    for a in assignments:
-        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
-    rounds.open_review(people.officer, dossier)
-    for a in assignments:
-        scoring.submit_review(a.reviewer, a, **full_scores(a))
-    decision = decisions.decide_round(
-        people.officer, dossier, outcome="approved", rationale="Now meets the standards."
-    )
-    commit()
+    case = workflow.case(dossier).take_up()  # submitted; invites round 1's reviewers again
+    assert len(case.assignments) == 2
+    decision = case.decide("approved", rationale="Now meets the standards.").decision
     _, pdf = issue(people.officer, decision)
     text = normalised(pdf_text(pdf))
     assert "9. Round history" in text and "Changes since version 1" in text

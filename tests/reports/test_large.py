@@ -11,7 +11,7 @@ import pytest
 
 from qa_portal.reports.models import ReportVariant
 
-from .conftest import (
+from .helpers import (
     column_text,
     header_cell,
     normalised,

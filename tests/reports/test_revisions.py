@@ -16,7 +16,7 @@ from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
-from .conftest import issue, pdf_text
+from .helpers import issue, pdf_text
 
 
 def test_regenerating_makes_a_new_revision_and_keeps_the_old_one(

@@ -24,7 +24,7 @@ from pypdf.generic import StreamObject
 from qa_portal.core.pdf import RefusedURL, SafeFetcher, html_to_pdf
 from qa_portal.reports.models import ReportVariant
 
-from .conftest import normalised, outside_the_page, overlapping_text, pdf_text
+from .helpers import normalised, outside_the_page, overlapping_text, pdf_text
 from .world import Spec, render_world
 
 PASSWD = [line for line in Path("/etc/passwd").read_text().splitlines() if len(line) > 12]

@@ -11,7 +11,7 @@ from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import ReportStatus, ReportVariant
 
-from .conftest import issue, normalised, page_texts
+from .helpers import issue, normalised, page_texts
 
 
 def upload(client, code: str, data: bytes | None, name: str = "report.pdf"):

@@ -1,9 +1,10 @@
 """A decided dossier built from scratch, for report tests that share their renders.
 
 The session's function-scoped fixtures (``people``, ``workflow``) cannot serve a
-module-scoped fixture, so this builds the same world through the operations, with every
-piece of user text under the test's control: the QA body's and the provider's names, the
-dossier's fields, the panel's names, scores and comments, moderation notes, the decision.
+module-scoped fixture, so this makes people of its own and takes their dossier along the
+workflow with the workflow builder, with every piece of user text under the test's
+control: the QA body's and the provider's names, the dossier's fields, the panel's names,
+scores and comments, moderation notes, the decision.
 """
 
 from __future__ import annotations
@@ -14,20 +15,17 @@ from datetime import timedelta
 from typing import Any
 
 from qa_portal.accounts.models import Organisation, OrgKind, Role, User
-from qa_portal.cases import screening
 from qa_portal.core import clock
 from qa_portal.core.db import commit
-from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Decision
-from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import invitations, moderation, rounds, scoring
 from qa_portal.reviews import rubric as rubrics
-
-from ..conftest import _PASSWORD_HASH, _empty_all_tables, pdf_bytes
+from tests.builders import Case, new_dossier
+from tests.harness import PASSWORD_HASH, empty_all_tables
+from tests.helpers import pdf_bytes
 
 
 @dataclass
@@ -88,7 +86,7 @@ def _user(name: str, email: str, role: Role, org: Organisation | None = None) ->
         email=email,
         name=name,
         organisation=org,
-        password_hash=_PASSWORD_HASH,
+        password_hash=PASSWORD_HASH,
         auth_epoch=1,
     )
     user.grant(role)
@@ -102,8 +100,6 @@ def _email(local: str, domain: str) -> str:
 
 def build(spec: Spec) -> World:
     """Take a dossier from draft to a decided round, as ``spec`` says."""
-    from qa_portal.demo import complete_dossier_data
-
     body = _org(spec.qa_body, OrgKind.QA_BODY)
     provider = _org(spec.provider, OrgKind.PROVIDER)
     decider = _user(spec.decider, _email("officer", "agency"), Role.QA_OFFICER, body)
@@ -118,55 +114,25 @@ def build(spec: Spec) -> World:
             "Rubric for the report tests.",
         )
 
-    data = complete_dossier_data(spec.dossier.get("title", "Cloud-Native Operations"))
-    data.update(spec.dossier)
-    dossier = dossiers.create_dossier(member, data["title"])
-    dossiers.save_dossier(member, dossier, data, dossier.lock_version)
-    for kind, name in spec.files:
-        dossiers.add_evidence_file(member, dossier, kind, name, pdf_bytes(name))
-    dossiers.submit_dossier(member, dossier)
-    screening.take_up(decider, dossier)
-    assignments = []
-    for reviewer in panel:
-        a = invitations.invite_reviewer(decider, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
-        assignments.append(a)
-    rounds.open_review(decider, dossier)
-    commit()
-
-    for i, a in enumerate(assignments):
-        overrides = spec.scores[i] if i < len(spec.scores) else {}
-        scores = {
-            c.id: {
-                "score": overrides.get(c.position, 3),
-                "comment": spec.criterion_comment.format(position=c.position, alias=a.alias),
-            }
-            for c in a.round.rubric.criteria
-        }
-        scoring.submit_review(
-            a.reviewer,
-            a,
-            scores=scores,
-            recommendation=spec.recommendation,
-            comments_to_provider=spec.comments_to_provider.format(alias=a.alias),
-            confidential_comments=spec.confidential.format(alias=a.alias),
-        )
-    commit()
-    round_ = dossier.current_round
-    for stats in moderation.unmoderated_divergences(round_):
-        moderation.add_moderation_note(
-            decider,
-            dossier,
-            stats.criterion.id,
-            spec.moderation.format(position=stats.criterion.position),
-        )
-    if spec.general_note:
-        moderation.add_moderation_note(decider, dossier, None, spec.general_note)
+    fields = dict(spec.dossier)
+    dossier = new_dossier(
+        member,
+        title=fields.pop("title", "Cloud-Native Operations"),
+        files=[(kind, name, pdf_bytes(name)) for kind, name in spec.files],
+        **fields,
+    )
+    case = Case(dossier, officer=decider, provider=member, reviewers=panel)
+    case.submit_reviews(
+        spec.scores,
+        recommendation=spec.recommendation,
+        comment=spec.criterion_comment,
+        to_provider=spec.comments_to_provider,
+        confidential=spec.confidential,
+    )
+    case.moderate(spec.moderation, general=spec.general_note)
     due = clock.today() + timedelta(days=90)
-    decision = decisions.decide_round(
-        decider,
-        dossier,
-        outcome=spec.outcome,
+    case.decide(
+        spec.outcome,
         rationale=spec.rationale,
         conditions=[
             {"text": text, "due_date": due + timedelta(days=7 * i)}
@@ -175,8 +141,7 @@ def build(spec: Spec) -> World:
         if spec.outcome == "approved_with_conditions"
         else None,
     )
-    commit()
-    return World(spec, dossier, decision, member, decider, panel)
+    return World(spec, dossier, case.decision, member, decider, panel)
 
 
 def render_both(world: World) -> dict[ReportVariant, tuple[Report, bytes]]:
@@ -195,7 +160,7 @@ def forget() -> None:
     """Leave an empty database behind (a module fixture keeps only plain data)."""
     db.session.rollback()
     db.session.remove()
-    _empty_all_tables()
+    empty_all_tables()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Fixtures for the review tests: the workflow helpers, and a record of what a refused
+"""Fixtures for the review tests: a dossier in screening, and a record of what a refused
 action must leave untouched (assignment, audit trail, inbox, outbox)."""
 
 from __future__ import annotations
@@ -15,17 +15,8 @@ from qa_portal.core.mail import OutboxMessage
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 from qa_portal.reviews.models import ReviewAssignment
-from tests.workflow.conftest import full_scores, panel, workflow  # noqa: F401  (fixtures)
-
-JSON = {"Accept": "application/json"}
-
-
-def count(model) -> int:
-    return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
-
-
-def audit_actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+from tests.builders import Workflow
+from tests.helpers import count
 
 
 @dataclass
@@ -82,28 +73,7 @@ def unchanged():
 
 
 @pytest.fixture
-def screening(people, make_dossier):
-    """``screening(**overrides)``: a submitted dossier of provider A, taken up by the officer."""
-    from qa_portal.cases import screening as screening_ops
-
-    def make(**overrides):
-        dossier = make_dossier(people.provider_a, submit=True, **overrides)
-        screening_ops.take_up(people.officer, dossier)
-        commit()
-        return dossier
-
-    return make
-
-
-def open_panel(people, dossier, reviewers):
-    """Invite and accept ``reviewers``, then open the review; returns the assignments."""
-    from qa_portal.reviews import invitations, rounds
-
-    assignments = []
-    for reviewer in reviewers:
-        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
-        assignments.append(a)
-    rounds.open_review(people.officer, dossier)
-    commit()
-    return assignments
+def screening(people):
+    """``screening(**overrides)``: a submitted dossier of provider A, taken up by the officer
+    (by the workflow builder; no panel is made)."""
+    return Workflow(officer=people.officer, provider=people.provider_a, reviewers=[]).screening

@@ -1,9 +1,20 @@
-"""Reading the pages of the review workflow the way a person does."""
+"""Helpers of the review tests: reading the pages of the review workflow the way a person
+does, the JSON ``Accept`` header, a panel opened by the workflow builder."""
 
 from __future__ import annotations
 
 import html
 import re
+
+from tests.builders import Case
+
+JSON = {"Accept": "application/json"}
+
+
+def open_panel(people, dossier, reviewers):
+    """Invite and accept ``reviewers``, then open the review (by the workflow builder);
+    returns the assignments."""
+    return Case(dossier, officer=people.officer, reviewers=reviewers).open().assignments
 
 
 def text(response) -> str:

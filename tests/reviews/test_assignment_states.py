@@ -20,8 +20,9 @@ from qa_portal.notifications.models import Notification
 from qa_portal.reviews import invitations, scoring
 from qa_portal.reviews.models import AssignmentState as A
 from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
-from tests.reviews.conftest import JSON, audit_actions, full_scores
-from tests.reviews.helpers import text
+from tests.builders import full_scores
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, text
 
 
 def test_the_table_is_the_one_the_spec_describes():

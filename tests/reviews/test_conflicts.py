@@ -22,8 +22,9 @@ from qa_portal.reviews.models import (
     ReviewerAffiliation,
     ReviewerProfile,
 )
-from tests.reviews.conftest import JSON, audit_actions
-from tests.reviews.helpers import row_of, text
+from tests.builders import Case
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, row_of, text
 
 
 def years_ago(years: int) -> date:
@@ -180,10 +181,7 @@ def test_opening_the_review_is_refused_when_an_accepted_reviewer_became_conflict
     client, login, people, panel, screening, unchanged
 ):
     dossier = screening()
-    for reviewer in panel[:2]:
-        a = invitations.invite_reviewer(people.officer, dossier, reviewer)
-        invitations.accept_invitation(reviewer, a, no_conflict=True)
-    commit()
+    Case(dossier, officer=people.officer, reviewers=panel[:2]).accept()
     affiliated(panel[1], "Provider A", end=None)
     login(client, people.officer)
     check = unchanged()

@@ -13,8 +13,8 @@ from qa_portal.extensions import db
 from qa_portal.reviews import invitations
 from qa_portal.reviews.models import ReviewAssignment
 from qa_portal.reviews.policy import update_policy
-from tests.reviews.conftest import JSON, audit_actions
-from tests.reviews.helpers import row_of, text
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, row_of, text
 
 
 def test_invitation_dates_default_from_the_policy(client, login, people, screening):

@@ -10,21 +10,20 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
 from qa_portal.reviews import moderation, rounds, scoring
-from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
-from tests.reviews.helpers import row_of, rows, text
+from tests.builders import Case, full_scores
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, row_of, rows, text
 
 
 @pytest.fixture
 def scored(people, panel, screening):
     """Three reviewers: two submitted (criterion 1: 3 and 4; criterion 2: 1 and 3), the
     third has only a draft (criterion 2: 4), which must not count."""
-    dossier = screening()
-    a, b, c = open_panel(people, dossier, panel)
-    scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={1: 3, 2: 1}))
-    scoring.submit_review(b.reviewer, b, **full_scores(b, overrides={1: 4, 2: 3}))
+    case = Case(screening(), officer=people.officer, reviewers=panel)
+    a, b, c = case.submit_reviews([{1: 3, 2: 1}, {1: 4, 2: 3}], only=2).assignments
     scoring.save_review(c.reviewer, c, **full_scores(c, overrides={2: 4}))
     commit()
-    return dossier
+    return case.dossier
 
 
 def test_mean_and_spread_over_submitted_reviews(scored):
@@ -70,11 +69,8 @@ def test_the_officer_sees_the_flag_and_moderates(client, login, people, panel, s
 
 
 def test_no_divergence_at_one_point(people, panel, screening):
-    dossier = screening()
-    a, b = open_panel(people, dossier, panel[:2])
-    scoring.submit_review(a.reviewer, a, **full_scores(a, overrides={4: 2}))
-    scoring.submit_review(b.reviewer, b, **full_scores(b, overrides={4: 3}))
-    commit()
+    case = Case(screening(), officer=people.officer, reviewers=panel[:2])
+    dossier = case.submit_reviews([{4: 2}, {4: 3}]).dossier
     assert moderation.unmoderated_divergences(dossier.current_round) == []
     decisions.decide_round(people.officer, dossier, outcome="approved", rationale="Good.")
     commit()

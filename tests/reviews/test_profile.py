@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from qa_portal.core.audit import AuditEntry
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewerProfile
-from tests.reviews.conftest import JSON, audit_actions
-from tests.reviews.helpers import field_errors, markup
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, field_errors, markup
 
 AFFILIATION = {
     "affiliations-0-organisation_name": "Provider A",

@@ -8,8 +8,9 @@ import pytest
 from qa_portal.cases import screening as screening_ops
 from qa_portal.core.db import commit
 from qa_portal.dossiers import operations as dossiers
-from qa_portal.reviews import invitations, rounds
-from tests.conftest import pdf_bytes
+from qa_portal.reviews import invitations
+from tests.builders import Case
+from tests.helpers import pdf_bytes
 from tests.reviews.helpers import text
 
 
@@ -28,10 +29,7 @@ def second_round(workflow, people, panel):
     dossiers.add_evidence_file(
         people.provider_a, dossier, "other", "security-policy.pdf", pdf_bytes("Security")
     )
-    dossiers.submit_dossier(people.provider_a, dossier)
-    screening_ops.take_up(people.officer, dossier)
-    commit()
-    return dossier
+    return workflow.case(dossier).take_up().dossier  # submitted first
 
 
 def test_aliases_are_stable_within_the_dossier(second_round, panel, people, screening):
@@ -52,10 +50,7 @@ def test_the_panel_reads_what_changed_since_the_last_round(
 ):
     dossier = second_round
     assignments = dossier.current_round.assignments
-    for a in assignments:
-        invitations.accept_invitation(a.reviewer, a, no_conflict=True)
-    rounds.open_review(people.officer, dossier)
-    commit()
+    Case(dossier, officer=people.officer).open()
     a = assignments[0]
     login(client, a.reviewer)
     r = client.get(f"/reviews/assignments/{a.id}/review")

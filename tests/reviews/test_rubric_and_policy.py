@@ -11,8 +11,9 @@ from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewPolicy, RubricVersion
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA, current_rubric
-from tests.reviews.conftest import JSON, audit_actions, full_scores, open_panel
-from tests.reviews.helpers import field_errors, markup, review_form, text
+from tests.builders import full_scores
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, field_errors, markup, open_panel, review_form, text
 
 
 def rubric_post(criteria, note="Sharper wording.", based_on=1):

@@ -16,8 +16,8 @@ from qa_portal.notifications.models import Notification
 from qa_portal.reviews import invitations
 from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.rubric import DEFAULT_CRITERIA
-from tests.reviews.conftest import JSON, audit_actions, open_panel
-from tests.reviews.helpers import all_scores, field_errors, review_form, text
+from tests.helpers import audit_actions
+from tests.reviews.helpers import JSON, all_scores, field_errors, open_panel, review_form, text
 
 
 @pytest.fixture

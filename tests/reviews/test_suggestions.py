@@ -5,11 +5,11 @@ keywords and title), then by current load; those already on the panel are listed
 from __future__ import annotations
 
 from qa_portal.accounts.models import AccountStatus, Role
-from qa_portal.cases import screening as screening_ops
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.reviews import conflicts, invitations, profiles
 from qa_portal.reviews.models import ReviewerProfile
+from tests.builders import Case
 from tests.reviews.helpers import row_of, rows
 
 
@@ -32,9 +32,7 @@ def test_ranked_by_expertise_then_load(client, login, people, make_user, make_do
     reviewer(make_user, "Ian Inactive", ["0613"], status=AccountStatus.DISABLED)
     # Bob already reviews another dossier: one open assignment.
     other = make_dossier(people.provider_b, submit=True, title="Data Engineering")
-    screening_ops.take_up(people.officer, other)
-    invitations.invite_reviewer(people.officer, other, busy)
-    commit()
+    Case(other, officer=people.officer, reviewers=[busy]).invite()
 
     candidates, excluded = conflicts.suggest_reviewers(dossier, dossier.current_round)
     names = [c.reviewer.name for c in candidates]

@@ -8,7 +8,7 @@ import pytest
 
 from qa_portal.core.db import commit
 from qa_portal.reviews import scoring
-from tests.reviews.conftest import full_scores
+from tests.builders import full_scores
 from tests.reviews.helpers import text
 
 

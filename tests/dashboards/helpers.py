@@ -1,10 +1,9 @@
-"""Dashboards reuse the workflow fixtures (a panel of reviewers, dossiers in any state)."""
+"""Readers of the dashboards' pages: the counts of the queue's tiles, the dossiers it lists,
+one dossier's row."""
 
 from __future__ import annotations
 
 import re
-
-from tests.workflow.conftest import full_scores, panel, workflow  # noqa: F401 - fixtures
 
 
 def tiles(html: str) -> dict[str, int]:
