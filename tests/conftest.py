@@ -1,5 +1,6 @@
 """Test set-up: one database per test session (SQLite file, or PostgreSQL when DATABASE_URL
-points at one), built by the migrations, emptied after every test; factory fixtures."""
+points at one), built by the migrations, emptied after every test (then given back the rows
+the migrations insert: the review policy and rubric version 1); factory fixtures."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from qa_portal.accounts import operations as accounts
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import insert_defaults
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
@@ -124,14 +126,22 @@ def _empty_all_tables() -> None:
                 conn.execute(table.delete())
 
 
+def _reset_database() -> None:
+    """Back to the state the migrations leave: empty tables, except the default review
+    policy and rubric version 1 (inserted by the function migration 0007 calls)."""
+    _empty_all_tables()
+    with db.engine.begin() as conn:
+        insert_defaults(conn)
+
+
 @pytest.fixture(autouse=True)
 def ctx(app):
-    """An application context for the test's own database work; tables emptied after."""
+    """An application context for the test's own database work; tables reset after."""
     with app.app_context():
         yield
         db.session.rollback()
         db.session.remove()
-        _empty_all_tables()
+        _reset_database()
 
 
 @pytest.fixture

@@ -125,7 +125,6 @@ def admin_dashboard():
     )
     rubric = current_rubric()
     policy = current_policy()
-    commit()  # version 1 of the rubric and the policy row exist from the first visit on
     return render_template(
         "cases/admin_dashboard.html",
         pending=pending,

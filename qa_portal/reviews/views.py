@@ -508,7 +508,6 @@ def rubric():
             ],
         }
     )
-    commit()
     return render_template("reviews/rubric.html", form=form, rubric=current)
 
 
@@ -522,6 +521,5 @@ def policy():
         commit()
         flash("Policy saved.", "success")
         return redirect(url_for("rubric.policy"))
-    commit()
     status = 400 if form.errors else 200
     return render_template("reviews/policy.html", form=form, policy=policy), status

@@ -27,7 +27,7 @@ from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import invitations, moderation, rounds, scoring
 from qa_portal.reviews import rubric as rubrics
 
-from ..conftest import _PASSWORD_HASH, _empty_all_tables, pdf_bytes
+from ..conftest import _PASSWORD_HASH, _reset_database, pdf_bytes
 
 
 @dataclass
@@ -192,10 +192,10 @@ def render_both(world: World) -> dict[ReportVariant, tuple[Report, bytes]]:
 
 
 def forget() -> None:
-    """Leave an empty database behind (a module fixture keeps only plain data)."""
+    """Leave the database as the migrations do (a module fixture keeps only plain data)."""
     db.session.rollback()
     db.session.remove()
-    _empty_all_tables()
+    _reset_database()
 
 
 @dataclass
