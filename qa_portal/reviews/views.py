@@ -326,7 +326,6 @@ def profile():
             or [{}],
         }
     )
-    commit()
     return render_template("reviews/profile.html", form=form)
 
 
