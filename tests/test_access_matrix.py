@@ -167,8 +167,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # -- inbox ------------------------------------------------------------------------------
     ("inbox.index", "GET"): SIGNED_IN,
     ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
-    # provider A's notification opens its page; nobody else may open it
+    # provider A's notification opens its page (a POST marks it read on the way); nobody
+    # else may open it
     ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
+    ("inbox.open_notification", "POST"): (LOGIN, SHOW, 404, 404, 404, 404),
     # -- reports (the rejected dossier's public report: not in the catalogue) -------------
     ("reports.generate", "POST"): (LOGIN, 403, 403, 403, 400, 400),
     ("reports.show", "GET"): PROVIDER_OR_STAFF,

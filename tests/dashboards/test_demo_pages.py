@@ -28,6 +28,8 @@ EMAILS = (
 )
 MAX_PAGES = 600  # per person: far more than the demo has; stops a runaway crawl
 HREF = re.compile(r'href="([^"]+)"')
+# The inbox opens an unread entry with a form (a POST that marks it read on the way).
+INBOX_ENTRY = re.compile(r'<form method="post" action="(/inbox/\d+)"')
 # Links that are not pages of the portal, that end the session, or that only combine the
 # catalogue's filters (every combination is the same page; tests/catalogue covers them).
 SKIP = (
@@ -68,11 +70,12 @@ def crawl(client) -> dict[str, int]:
     """Every page reachable by following links from the home page: path → status."""
     seen: dict[str, int] = {}
     todo = ["/"]
+    opened: set[str] = set()  # inbox entries, opened as the inbox does it
     while todo and len(seen) < MAX_PAGES:
         url = todo.pop()
         if url in seen:
             continue
-        response = client.get(url)
+        response = client.post(url) if url in opened else client.get(url)
         response.close()  # downloads stream from an open file
         seen[url] = response.status_code
         if response.status_code in (301, 302, 303):
@@ -87,6 +90,10 @@ def crawl(client) -> dict[str, int]:
             href = urldefrag(unescape(href))[0]
             if href.startswith("/") and not href.startswith(SKIP) and href not in seen:
                 todo.append(href)
+        for action in INBOX_ENTRY.findall(response.text):
+            if action not in seen:
+                opened.add(action)
+                todo.append(action)
     return seen
 
 
