@@ -217,6 +217,23 @@ class ReviewAssignment(Base):
     def is_open(self) -> bool:
         return self.state in (AssignmentState.INVITED, AssignmentState.ACCEPTED)
 
+    @property
+    def is_on_panel(self) -> bool:
+        """Accepted (or reviewed): the reviewer reads the whole dossier and its files."""
+        return self.state in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
+
+    def is_answer_overdue(self, today: date) -> bool:
+        """Invited, and the date to accept or decline has passed."""
+        return self.state == AssignmentState.INVITED and self.response_due < today
+
+    def is_review_overdue(self, today: date) -> bool:
+        """Accepted, the review has opened, and its due date has passed."""
+        return (
+            self.state == AssignmentState.ACCEPTED
+            and self.round.rubric_id is not None
+            and self.review_due < today
+        )
+
 
 class Recommendation(enum.StrEnum):
     APPROVE = "approve"
