@@ -87,17 +87,24 @@ class CaseView:
         return next((a for a in self.appeals if a.state == AppealState.LODGED), None)
 
     @property
-    def can_appeal(self) -> bool:
+    def appeal_open_until(self) -> date | None:
+        """The last day to appeal the decision in force, while that period runs and no
+        appeal has been lodged against it; None otherwise."""
         d = self.decision
-        return (
-            self.is_member
-            and self.dossier.state in APPEALABLE
+        if (
+            self.dossier.state in APPEALABLE
             and d is not None
             and d.outcome.is_appealable
             and not d.appeals
             and d.appeal_deadline is not None
             and self.today <= d.appeal_deadline
-        )
+        ):
+            return d.appeal_deadline
+        return None
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.is_member and self.appeal_open_until is not None
 
     @property
     def can_renew(self) -> bool:
