@@ -1,5 +1,6 @@
 """Test set-up: one database per test session (SQLite file, or PostgreSQL when DATABASE_URL
-points at one), built by the migrations, emptied after every test; factory fixtures."""
+points at one), built by the migrations, emptied after every test (then given back the rows
+the migrations insert: the review policy and rubric version 1); factory fixtures."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from tests.builders import new_dossier
-from tests.harness import PASSWORD_HASH, Client, empty_all_tables, test_config
+from tests.harness import PASSWORD_HASH, Client, reset_database, test_config
 
 # Fixtures shared by the tests of several folders (a conftest may not import another's).
 pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.catalogue"]
@@ -66,12 +67,12 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def ctx(app):
-    """An application context for the test's own database work; tables emptied after."""
+    """An application context for the test's own database work; tables reset after."""
     with app.app_context():
         yield
         db.session.rollback()
         db.session.remove()
-        empty_all_tables()
+        reset_database()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import insert_defaults
 
 PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD)
@@ -75,3 +76,11 @@ def empty_all_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+def reset_database() -> None:
+    """Back to the state the migrations leave: empty tables, except the default review
+    policy and rubric version 1 (inserted by the function migration 0007 calls)."""
+    empty_all_tables()
+    with db.engine.begin() as conn:
+        insert_defaults(conn)

@@ -12,11 +12,14 @@ Adding a route without a row here fails ``test_every_route_is_in_the_matrix``.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import event
 
 from qa_portal.accounts.models import AccountStatus, PasswordResetToken, Role
 from qa_portal.core.db import commit
@@ -167,8 +170,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # -- inbox ------------------------------------------------------------------------------
     ("inbox.index", "GET"): SIGNED_IN,
     ("inbox.mark_all_read", "POST"): (LOGIN,) + ("/inbox/",) * 5,
-    # provider A's notification opens its page; nobody else may open it
+    # provider A's notification opens its page (a POST marks it read on the way); nobody
+    # else may open it
     ("inbox.open_notification", "GET"): (LOGIN, SHOW, 404, 404, 404, 404),
+    ("inbox.open_notification", "POST"): (LOGIN, SHOW, 404, 404, 404, 404),
     # -- reports (the rejected dossier's public report: not in the catalogue) -------------
     ("reports.generate", "POST"): (LOGIN, 403, 403, 403, 400, 400),
     ("reports.show", "GET"): PROVIDER_OR_STAFF,
@@ -451,3 +456,57 @@ def test_access(app, client, login, world, endpoint, method):
         if want != got
     ]
     assert not mismatches, f"{method} {url}\n" + "\n".join(mismatches)
+
+
+# -- a GET never writes -------------------------------------------------------------------
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# The one exception, on purpose: serving a confidential file (evidence, a condition's
+# evidence, a review report) to QA staff or a reviewer appends an entry to the audit trail.
+# That entry is an access log — who read what, when — and it belongs to the request that
+# reads; it is the only write a GET may make (README, "The audit trail").
+ACCESS_LOGGED = {
+    "dossiers.download",
+    "decisions.condition_file",
+    "reports.download",
+    "reviews.file",
+}
+AUDIT_INSERT = re.compile(r'^\s*INSERT INTO "?audit_entry"?\s', re.IGNORECASE)
+
+
+@contextmanager
+def statements_run():
+    """Every SQL statement sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize(
+    "endpoint", sorted(e for e, m in MATRIX if m == "GET"), ids=lambda endpoint: endpoint
+)
+def test_get_never_writes(app, client, login, world, endpoint):
+    """Opening a page, following a link or reloading changes nothing: no GET, for any
+    visitor, sends an INSERT, UPDATE or DELETE (the access log of file downloads aside)."""
+    visitors, values = world(endpoint)
+    url = _url(app, endpoint, values)
+    writes, logged = [], []
+    for name in VISITORS:
+        login(client, visitors[name])
+        with statements_run() as statements:
+            client.get(url).close()
+        for statement in filter(WRITE.match, statements):
+            if endpoint in ACCESS_LOGGED and AUDIT_INSERT.match(statement):
+                logged.append(name)
+            else:
+                writes.append(f"{name}: {' '.join(statement.split())[:200]}")
+    assert not writes, f"GET {url} writes:\n" + "\n".join(writes)
+    if endpoint in ACCESS_LOGGED:
+        assert logged, "the download is no longer in the audit trail"

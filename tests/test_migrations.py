@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from qa_portal.catalogue.fulltext import UNREFLECTED_WARNINGS, include_object
 from qa_portal.core.audit import verify_chain
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import DEFAULT_CRITERIA, DEFAULT_POLICY, DEFAULT_RUBRIC_NOTE
 
 
 @pytest.fixture
@@ -50,6 +51,29 @@ def _differences() -> list:
 
 def _tables() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names())
+
+
+def _defaults() -> tuple[list[dict], list[tuple], list[tuple]]:
+    """The policy rows, the rubric versions and their criteria, as stored."""
+    with db.engine.connect() as connection:
+        policies = [
+            dict(r._mapping) for r in connection.execute(sa.text("SELECT * FROM review_policy"))
+        ]
+        versions = list(
+            connection.execute(
+                sa.text("SELECT number, note, created_by_id FROM rubric_version ORDER BY number")
+            )
+        )
+        criteria = list(
+            connection.execute(
+                sa.text(
+                    "SELECT c.position, c.title, c.guidance, c.weight FROM rubric_criterion c "
+                    "JOIN rubric_version v ON v.id = c.rubric_id WHERE v.number = 1 "
+                    "ORDER BY c.position"
+                )
+            )
+        )
+    return policies, [tuple(v) for v in versions], [tuple(c) for c in criteria]
 
 
 def _has_append_only_trigger() -> bool:
@@ -87,6 +111,29 @@ def test_downgrade_to_base_and_upgrade_to_head(alembic_config):
     assert _differences() == []
     if db.engine.dialect.name == "postgresql":
         assert _has_append_only_trigger()
+
+
+def test_the_migrations_insert_the_review_policy_and_rubric_version_1(alembic_config):
+    """Migration 0007 inserts the default policy and rubric version 1 (the eight criteria,
+    weight 1), so reading them never has to create them. Its downgrade leaves them (an
+    edited policy survives a step back and forth), and upgrading again adds nothing."""
+    command.downgrade(alembic_config, "0006")
+    command.upgrade(alembic_config, "head")
+    policies, versions, criteria = _defaults()
+    assert len(policies) == 1
+    assert {name: policies[0][name] for name in DEFAULT_POLICY} == DEFAULT_POLICY
+    assert versions == [(1, DEFAULT_RUBRIC_NOTE, None)]
+    expected = [(i, t, g, 1.0) for i, (t, g) in enumerate(DEFAULT_CRITERIA, start=1)]
+    assert [(p, t, g, float(w)) for p, t, g, w in criteria] == expected
+
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE review_policy SET appeal_days = 45"))
+    command.downgrade(alembic_config, "0006")
+    assert _defaults()[0][0]["appeal_days"] == 45
+    command.upgrade(alembic_config, "head")
+    policies, versions, after = _defaults()
+    assert len(policies) == 1 and policies[0]["appeal_days"] == 45
+    assert versions == [(1, DEFAULT_RUBRIC_NOTE, None)] and after == criteria
 
 
 def test_audit_migration_keeps_the_trail_both_ways(alembic_config, people, make_dossier):

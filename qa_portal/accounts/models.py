@@ -38,6 +38,14 @@ class OrgKind(enum.StrEnum):
     PROVIDER = "provider"
     QA_BODY = "qa_body"
 
+    @property
+    def label(self) -> str:
+        return "Provider" if self is OrgKind.PROVIDER else "QA body"
+
+    @property
+    def plural(self) -> str:
+        return "Providers" if self is OrgKind.PROVIDER else "QA body"
+
 
 class AccountStatus(enum.StrEnum):
     PENDING = "pending"  # self-registered, waiting for a QA admin
@@ -65,6 +73,10 @@ class Organisation(Base):
     @property
     def is_active(self) -> bool:
         return self.status == AccountStatus.ACTIVE
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind == OrgKind.PROVIDER
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
@@ -147,6 +159,16 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled and pending users cannot sign in
         return self.status == AccountStatus.ACTIVE
+
+    @property
+    def awaits_approval(self) -> bool:
+        """A self-registration that no QA admin has approved or rejected yet."""
+        return self.status == AccountStatus.PENDING
+
+    @property
+    def registration_rejected(self) -> bool:
+        """A QA admin rejected the registration; the person may register again."""
+        return self.status == AccountStatus.REJECTED
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_epoch or 0}"

@@ -33,7 +33,7 @@ from qa_portal.dossiers import completeness, queries
 from qa_portal.dossiers import forms as dossier_forms
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.snapshot import dossier_to_dict
-from qa_portal.dossiers.workflow import DOSSIER_MACHINE, NEXT_ACTION
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE, next_action
 from qa_portal.extensions import db
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import current_rubric
@@ -125,7 +125,6 @@ def admin_dashboard():
     )
     rubric = current_rubric()
     policy = current_policy()
-    commit()  # version 1 of the rubric and the policy row exist from the first visit on
     return render_template(
         "cases/admin_dashboard.html",
         pending=pending,
@@ -145,16 +144,19 @@ def dashboard():
     """The provider's dossiers and what needs their action; QA staff go to the queue."""
     if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
         dossiers = queries.organisation_dossiers(current_user.organisation_id)
+        today = utcnow().date()
+        actions = queue.provider_actions(dossiers, today)
+        appeal_until = {d.id: decision.appeal_deadline for d, decision in actions.appealable}
         rows = []
         for d in dossiers:
             findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
-            rows.append((d, NEXT_ACTION[d.state], len(completeness.errors(findings))))
-        today = utcnow().date()
+            hint = next_action(d.state, appeal_until.get(d.id))
+            rows.append((d, hint, len(completeness.errors(findings))))
         return render_template(
             "dossiers/dashboard.html",
             rows=rows,
             organisation=current_user.organisation,
-            actions=queue.provider_actions(dossiers, today),
+            actions=actions,
             today=today,
         )
     if not current_user.is_staff:
@@ -210,14 +212,15 @@ def show(dossier_id: int):
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
+    case = case_view(dossier, current_user)
     return render_template(
         "cases/dossier.html",
         dossier=dossier,
         data=data,
         findings=findings,
-        next_action=NEXT_ACTION[dossier.state],
+        next_action=next_action(dossier.state, case.appeal_open_until),
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
-        case=case_view(dossier, current_user),
+        case=case,
         publication=publication_view(dossier, current_user),
     )
 

@@ -66,6 +66,15 @@ class PublicStatus(enum.StrEnum):
             "revoked": "Revoked by the QA body",
         }[self.value]
 
+    @property
+    def has_ended(self) -> bool:
+        """Withdrawn or revoked: the page stays only as the public record of the decision."""
+        return self in (PublicStatus.WITHDRAWN, PublicStatus.REVOKED)
+
+    @property
+    def is_expired(self) -> bool:
+        return self is PublicStatus.EXPIRED
+
 
 class Listing(Base):
     __tablename__ = "listing"
@@ -214,6 +223,11 @@ class Listing(Base):
         if self.conditions == ConditionsStatus.OPEN:
             return PublicStatus.CONDITIONS_OPEN
         return PublicStatus.VALID
+
+    @property
+    def conditions_met(self) -> bool:
+        """The decision had conditions, and every one of them is met."""
+        return self.conditions == ConditionsStatus.MET
 
 
 class ListingLanguage(Base):

@@ -106,9 +106,15 @@ def detail(listing_id: int):
     if listing is None:
         abort(404)
     report = latest_ready(listing.decision, ReportVariant.PUBLIC)
+    roles = []
+    if current_user.is_authenticated and listing.dossier.is_member(current_user):
+        roles.append("provider")
+    if current_user.is_authenticated and current_user.has_role(Role.QA_OFFICER):
+        roles.append("qa_officer")
     return render_template(
         "catalogue/detail.html",
         listing=listing,
+        actions={t.action for t in operations.LISTING_MACHINE.available(listing.state, roles)},
         data=listing.public,
         status=listing.public_status(clock.today()),
         report=report,

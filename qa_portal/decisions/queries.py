@@ -11,14 +11,15 @@ import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.core import clock
-from qa_portal.decisions.models import Appeal, AppealState, Decision
-from qa_portal.decisions.operations import barred_deciders, conditions_summary
+from qa_portal.decisions.models import Appeal, AppealState, Condition, Decision, Outcome
+from qa_portal.decisions.operations import OUTCOME_ACTION, barred_deciders, conditions_summary
+from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import moderation, rounds
-from qa_portal.reviews.models import AssignmentState, ReviewRound
+from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
 
@@ -33,6 +34,9 @@ class CaseView:
     stats: list[Any] = field(default_factory=list)
     appeals: list[Appeal] = field(default_factory=list)
     screening_notes: list[ScreeningNote] = field(default_factory=list)
+    # The viewer's roles in the transition tables ("provider", "qa_officer") and the
+    # dossier's actions open to them.
+    roles: list[str] = field(default_factory=list)
     actions: set[str] = field(default_factory=set)
     today: date | None = None
     conditions: dict[str, Any] = field(default_factory=dict)
@@ -48,25 +52,59 @@ class CaseView:
         return self.is_staff or (
             self.decision is not None
             and self.decision.round_id == (self.round.id if self.round else None)
-            and self.decision.outcome.value != "desk_rejected"
+            and self.decision.outcome != Outcome.DESK_REJECTED
         )
+
+    @property
+    def can_decide(self) -> bool:
+        """The dossier waits for this officer's decision (any outcome of the table)."""
+        return bool(self.actions & set(OUTCOME_ACTION.values()))
+
+    @property
+    def can_build_panel(self) -> bool:
+        return rounds.panel_open(self.dossier)
+
+    @property
+    def can_moderate(self) -> bool:
+        return rounds.under_review(self.dossier)
+
+    @property
+    def accepted_count(self) -> int:
+        return len(rounds.accepted(self.round)) if self.round else 0
+
+    def panel_actions(self, assignment: ReviewAssignment) -> set[str]:
+        """What the viewer may do with a panel assignment (QA officers only)."""
+        return rounds.officer_actions(assignment) if "qa_officer" in self.roles else set()
+
+    def condition_actions(self, condition: Condition) -> set[str]:
+        return {t.action for t in CONDITION_MACHINE.available(condition.state, self.roles)}
+
+    def appeal_actions(self, appeal: Appeal) -> set[str]:
+        return {t.action for t in APPEAL_MACHINE.available(appeal.state, self.roles)}
 
     @property
     def open_appeal(self) -> Appeal | None:
         return next((a for a in self.appeals if a.state == AppealState.LODGED), None)
 
     @property
-    def can_appeal(self) -> bool:
+    def appeal_open_until(self) -> date | None:
+        """The last day to appeal the decision in force, while that period runs and no
+        appeal has been lodged against it; None otherwise."""
         d = self.decision
-        return (
-            self.is_member
-            and self.dossier.state in APPEALABLE
+        if (
+            self.dossier.state in APPEALABLE
             and d is not None
             and d.outcome.is_appealable
             and not d.appeals
             and d.appeal_deadline is not None
             and self.today <= d.appeal_deadline
-        )
+        ):
+            return d.appeal_deadline
+        return None
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.is_member and self.appeal_open_until is not None
 
     @property
     def can_renew(self) -> bool:
@@ -129,6 +167,7 @@ def case_view(dossier: Dossier, user: User) -> CaseView:
                 .order_by(ScreeningNote.created_at)
             ).scalars()
         ),
+        roles=roles,
         actions={t.action for t in DOSSIER_MACHINE.available(dossier.state, roles)},
         today=clock.today(),
         policy=current_policy() if is_staff else None,

@@ -18,6 +18,7 @@ from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import moderation
+from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.policy import current_policy
 
 bp = Blueprint("decisions", __name__, url_prefix="/dossiers/<int:dossier_id>")
@@ -116,7 +117,7 @@ def decide(dossier_id: int):
         stats=stats,
         policy=current_policy(),
         unmoderated=[s for s in stats if s.divergent and not s.notes],
-        no_reviews=not any(a.state.value == "submitted" for a in round_.assignments),
+        no_reviews=not any(a.state == AssignmentState.SUBMITTED for a in round_.assignments),
         barred=current_user.id in operations.barred_deciders(dossier),
     ), status
 

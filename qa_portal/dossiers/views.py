@@ -91,6 +91,7 @@ def _render_edit(
         upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
         conflict=conflict,
         row_templates=row_templates,
+        submit_label=DOSSIER_MACHINE.label_of(operations.submit_action(dossier)),
     ), status
 
 

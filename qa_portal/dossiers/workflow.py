@@ -10,6 +10,8 @@ deserves the review it was refused. Every other overturned decision goes back to
 
 from __future__ import annotations
 
+from datetime import date
+
 from qa_portal.core.states import SYSTEM, StateMachine, Transition
 from qa_portal.dossiers.models import DossierState as S
 
@@ -102,13 +104,25 @@ NEXT_ACTION = {
     S.SUBMITTED: "Waiting for a QA officer to take it up",
     S.SCREENING: "Being screened by the QA body",
     S.RETURNED: "Answer the return note and resubmit",
-    S.DESK_REJECTED: "Desk-rejected: you may appeal within 30 days",
+    S.DESK_REJECTED: "Desk-rejected",
     S.IN_REVIEW: "Under review by the panel",
     S.DECISION_PENDING: "Waiting for the decision",
     S.APPROVED: "Approved",
     S.APPROVED_WITH_CONDITIONS: "Approved with conditions: fulfil the conditions",
     S.REVISE_AND_RESUBMIT: "Revise the dossier and resubmit it",
-    S.REJECTED: "Rejected: you may appeal within 30 days",
+    S.REJECTED: "Rejected",
     S.APPEAL: "Appeal under consideration",
     S.WITHDRAWN: "Withdrawn",
 }
+# States whose next step is an appeal, while the decision's appeal period runs.
+APPEAL_NEXT = (S.DESK_REJECTED, S.REJECTED)
+
+
+def next_action(state: S, appeal_until: date | None = None) -> str:
+    """What the provider does next. After a rejection that is an appeal, until the decision's
+    appeal deadline (set from the review policy's appeal period when it was decided), which
+    the caller passes while it has not passed and no appeal was lodged."""
+    text = NEXT_ACTION[state]
+    if state in APPEAL_NEXT and appeal_until is not None:
+        return f"{text}: you may appeal until {appeal_until:%d %b %Y}"
+    return text

@@ -1,4 +1,5 @@
-"""The in-app inbox: every notification a person received, unread first."""
+"""The in-app inbox: every notification a person received, unread first; opening one from
+the inbox (a POST) marks it read."""
 
 from __future__ import annotations
 
@@ -56,14 +57,18 @@ def index():
     )
 
 
-@bp.get("/<int:notification_id>")
+@bp.route("/<int:notification_id>", methods=["GET", "POST"])
 @login_required
 def open_notification(notification_id: int):
+    """Go to the page a notification is about. The inbox opens an unread entry with a POST,
+    which marks it read on the way; a GET (a bookmarked or shared link) only goes there,
+    since following a link never changes anything."""
     note = db.session.get(Notification, notification_id)
     if note is None or note.user_id != current_user.id:
         abort(404)
-    operations.mark_read(current_user, [note.id])
-    commit()
+    if request.method == "POST":
+        operations.mark_read(current_user, [note.id])
+        commit()
     return redirect(note.url if is_local_path(note.url) else url_for("inbox.index"))
 
 

@@ -76,6 +76,10 @@ class Report(Base):
         return self.status == ReportStatus.READY
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == ReportStatus.FAILED
+
+    @property
     def filename(self) -> str:
         """Download name: the report number, variant and revision (never a person's name)."""
         return f"{self.number}-{self.variant.value}-rev{self.revision}.pdf"

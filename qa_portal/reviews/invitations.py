@@ -26,7 +26,7 @@ from qa_portal.reviews.models import (
     ReviewRound,
 )
 from qa_portal.reviews.policy import current_policy
-from qa_portal.reviews.rounds import require_officer, require_round
+from qa_portal.reviews.rounds import panel_open, require_officer, require_round
 from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE
 
 # An invitation can be answered while its round is still to be decided.
@@ -65,7 +65,7 @@ def invite_reviewer(
     invite the same reviewer twice."""
     require_officer(actor)
     lock_dossier(dossier)
-    if dossier.state not in (DossierState.SCREENING, DossierState.IN_REVIEW):
+    if not panel_open(dossier):
         raise TransitionNotAllowed(
             f"Reviewers can be invited while the dossier is screened or in review; it is "
             f"{dossier.state.label.lower()}."
@@ -243,7 +243,7 @@ def reinstate_assignment(
     dossier = assignment.round.dossier
     lock_dossier(dossier)
     ASSIGNMENT_MACHINE.check(assignment, "reinstate", "qa_officer")
-    if dossier.state not in (DossierState.SCREENING, DossierState.IN_REVIEW):
+    if not panel_open(dossier):
         raise TransitionNotAllowed(
             "Assignments can be reinstated only while the dossier is screened or in review."
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qa_portal.accounts.models import Organisation, User
 from qa_portal.core.models import Base, enum_column, utcnow
 from qa_portal.dossiers.models import Dossier, DossierVersion
+from qa_portal.reviews.defaults import DEFAULT_POLICY
 
 
 class ReviewerProfile(Base):
@@ -56,19 +57,32 @@ class ReviewerAffiliation(Base):
 
 # -- policy and rubric --------------------------------------------------------------------
 class ReviewPolicy(Base):
-    """Settings the QA admin controls (one row; every change audited)."""
+    """Settings the QA admin controls (one row, inserted by migration 0007 with the values of
+    ``reviews/defaults.py``; every change audited)."""
 
     __tablename__ = "review_policy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reviewers_per_dossier: Mapped[int] = mapped_column(nullable=False, default=2)
-    response_days: Mapped[int] = mapped_column(nullable=False, default=7)
-    review_days: Mapped[int] = mapped_column(nullable=False, default=28)
-    reminder_days: Mapped[int] = mapped_column(nullable=False, default=3)
-    validity_years: Mapped[int] = mapped_column(nullable=False, default=5)
-    condition_days: Mapped[int] = mapped_column(nullable=False, default=90)
-    appeal_days: Mapped[int] = mapped_column(nullable=False, default=30)
-    renewal_notice_days: Mapped[int] = mapped_column(nullable=False, default=120)
+    reviewers_per_dossier: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["reviewers_per_dossier"]
+    )
+    response_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["response_days"]
+    )
+    review_days: Mapped[int] = mapped_column(nullable=False, default=DEFAULT_POLICY["review_days"])
+    reminder_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["reminder_days"]
+    )
+    validity_years: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["validity_years"]
+    )
+    condition_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["condition_days"]
+    )
+    appeal_days: Mapped[int] = mapped_column(nullable=False, default=DEFAULT_POLICY["appeal_days"])
+    renewal_notice_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["renewal_notice_days"]
+    )
     updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
 
@@ -202,6 +216,23 @@ class ReviewAssignment(Base):
     @property
     def is_open(self) -> bool:
         return self.state in (AssignmentState.INVITED, AssignmentState.ACCEPTED)
+
+    @property
+    def is_on_panel(self) -> bool:
+        """Accepted (or reviewed): the reviewer reads the whole dossier and its files."""
+        return self.state in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
+
+    def is_answer_overdue(self, today: date) -> bool:
+        """Invited, and the date to accept or decline has passed."""
+        return self.state == AssignmentState.INVITED and self.response_due < today
+
+    def is_review_overdue(self, today: date) -> bool:
+        """Accepted, the review has opened, and its due date has passed."""
+        return (
+            self.state == AssignmentState.ACCEPTED
+            and self.round.rubric_id is not None
+            and self.review_due < today
+        )
 
 
 class Recommendation(enum.StrEnum):

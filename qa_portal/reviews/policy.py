@@ -1,5 +1,5 @@
 """The review policy: reviewers per dossier, due dates, validity, appeal and reminder periods
-(one row, created by the migrations; each change audited).
+(one row, inserted by migration 0007 from ``reviews/defaults.py``; each change audited).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import MissingDefaults
 from qa_portal.reviews.models import (
     ReviewPolicy,
 )
@@ -30,11 +31,13 @@ POLICY_LIMITS = {
 
 
 def current_policy() -> ReviewPolicy:
-    policy = db.session.execute(sa.select(ReviewPolicy).order_by(ReviewPolicy.id)).scalar()
+    """The review policy. Only reads: the migrations guarantee the row (a GET never writes)."""
+    policy = db.session.execute(sa.select(ReviewPolicy).order_by(ReviewPolicy.id).limit(1)).scalar()
     if policy is None:
-        policy = ReviewPolicy()
-        db.session.add(policy)
-        db.session.flush()
+        raise MissingDefaults(
+            "The review policy is missing from the database; bring it up to date with "
+            "'flask db upgrade' (migration 0007 inserts the default policy)."
+        )
     return policy
 
 

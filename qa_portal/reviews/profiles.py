@@ -20,11 +20,20 @@ from qa_portal.reviews.models import (
 
 
 def profile_of(user: User) -> ReviewerProfile:
+    """The reviewer's profile; an empty one, not saved, if they never saved theirs (reading
+    a profile never writes it)."""
     profile = db.session.execute(
         sa.select(ReviewerProfile).where(ReviewerProfile.user_id == user.id)
     ).scalar()
     if profile is None:
-        profile = ReviewerProfile(user=user)
+        profile = ReviewerProfile(user_id=user.id, bio="", isced_codes=[], keywords=[])
+    return profile
+
+
+def ensure_profile(user: User) -> ReviewerProfile:
+    """The reviewer's stored profile, created empty if they have none yet (for saving)."""
+    profile = profile_of(user)
+    if profile.id is None:
         db.session.add(profile)
         db.session.flush()
     return profile
@@ -45,7 +54,7 @@ def save_reviewer_profile(
     for code in isced_codes:
         if code not in isced.DETAILED:
             raise InvalidInput(f"“{code}” is not an ISCED-F 2013 detailed field.")
-    profile = profile_of(reviewer)
+    profile = ensure_profile(reviewer)
     profile.bio = bio.strip()
     profile.isced_codes = list(dict.fromkeys(isced_codes))
     profile.keywords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))

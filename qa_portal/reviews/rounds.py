@@ -23,8 +23,34 @@ from qa_portal.reviews.models import (
 )
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import current_rubric
+from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE, OFFICER
 
+# Reviewers are invited, and assignments reinstated, while the dossier is screened or in review.
+PANEL_STATES = (DossierState.SCREENING, DossierState.IN_REVIEW)
+# Scores, moderation notes and reopened reviews: in review or waiting for the decision.
 REVIEWABLE_STATES = (DossierState.IN_REVIEW, DossierState.DECISION_PENDING)
+
+
+def panel_open(dossier: Dossier) -> bool:
+    """Whether the panel can be built: reviewers invited, assignments reinstated."""
+    return dossier.state in PANEL_STATES
+
+
+def under_review(dossier: Dossier) -> bool:
+    """Whether the round's reviews can still change: scores, moderation notes, reopening."""
+    return dossier.state in REVIEWABLE_STATES
+
+
+def officer_actions(assignment: ReviewAssignment) -> set[str]:
+    """What a QA officer may do with this assignment now: the officer's transitions of the
+    assignment table from its state, where the dossier's state allows them too."""
+    actions = {t.action for t in ASSIGNMENT_MACHINE.available(assignment.state, [OFFICER])}
+    dossier = assignment.round.dossier
+    if not panel_open(dossier):
+        actions.discard("reinstate")
+    if not under_review(dossier):
+        actions.discard("reopen")
+    return actions
 
 
 def attach_version(dossier: Dossier, version: DossierVersion) -> ReviewRound:

@@ -1,4 +1,5 @@
-"""The published rubric: eight default criteria (product spec section 4), versioned edits."""
+"""The published rubric: versioned edits of the eight default criteria (product spec section
+4, ``reviews/defaults.py``; version 1 inserted by migration 0007)."""
 
 from __future__ import annotations
 
@@ -10,67 +11,23 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput, NotPermitted, StaleObject
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import MissingDefaults
 from qa_portal.reviews.models import RubricCriterion, RubricVersion
 
 SCORE_LABELS = {1: "Does not meet", 2: "Partially meets", 3: "Meets", 4: "Exceeds"}
 
-DEFAULT_CRITERIA = [
-    (
-        "Learning outcomes are clear, observable and fit the declared level.",
-        "Outcomes state what a learner can do, with observable action verbs, in the three EQF "
-        "domains as relevant; their complexity matches the declared EQF level.",
-    ),
-    (
-        "Assessment is valid, reliable and aligned with every learning outcome.",
-        "Every outcome is assessed; methods suit the outcomes; pass criteria are explicit; "
-        "identity verification and supervision fit the stakes of the credential.",
-    ),
-    (
-        "Workload and credit are plausible for the outcomes.",
-        "Notional hours and ECTS (25–30 hours per credit) are consistent with the outcomes, the "
-        "level and the duration.",
-    ),
-    (
-        "Prerequisites and entry requirements are transparent.",
-        "Learners can tell before enrolling what they need to know or hold, and how it is checked.",
-    ),
-    (
-        "Stackability, recognition and credit transfer are documented.",
-        "The qualifications it counts towards, the credits recognised and the arrangements "
-        "are stated and evidenced.",
-    ),
-    (
-        "The provider's internal quality assurance is adequate.",
-        "Internal QA covers design, delivery, assessment and review, with learner feedback and "
-        "external input.",
-    ),
-    (
-        "Relevance to labour-market or societal needs is evidenced.",
-        "The need is documented (employers, sector bodies, skills frameworks such as ESCO), and "
-        "the outcomes answer it.",
-    ),
-    (
-        "Information for learners is complete (cost, grading, issuance, portability).",
-        "Cost, grading, how and in which standard the credential is issued, and its "
-        "portability are published.",
-    ),
-]
-
 
 def current_rubric() -> RubricVersion:
-    """The latest rubric version, creating version 1 with the default criteria if none."""
+    """The latest rubric version. Only reads: migration 0007 inserts version 1 with the
+    default criteria, and versions are only ever added."""
     rubric = db.session.execute(
         sa.select(RubricVersion).order_by(RubricVersion.number.desc()).limit(1)
     ).scalar()
     if rubric is None:
-        rubric = RubricVersion(number=1, note="Default rubric")
-        for position, (title, guidance) in enumerate(DEFAULT_CRITERIA, start=1):
-            rubric.criteria.append(
-                RubricCriterion(position=position, title=title, guidance=guidance, weight=1.0)
-            )
-        db.session.add(rubric)
-        db.session.flush()
-        audit.record(None, "rubric.create", rubric, number=1, criteria=len(DEFAULT_CRITERIA))
+        raise MissingDefaults(
+            "The rubric is missing from the database; bring it up to date with "
+            "'flask db upgrade' (migration 0007 inserts rubric version 1)."
+        )
     return rubric
 
 

@@ -21,6 +21,7 @@ from qa_portal.reviews import conflicts, forms, invitations, moderation, profile
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment
 from qa_portal.reviews.policy import current_policy, update_policy
 from qa_portal.reviews.rubric import SCORE_LABELS, current_rubric, revise_rubric
+from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE, REVIEWER
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 panel_bp = Blueprint("panel", __name__, url_prefix="/dossiers/<int:dossier_id>/panel")
@@ -67,6 +68,7 @@ def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, s
         data=snapshot,
         accept_form=accept_form or forms.AcceptForm(formdata=None),
         decline_form=decline_form or forms.DeclineForm(formdata=None),
+        actions={t.action for t in ASSIGNMENT_MACHINE.available(a.state, [REVIEWER])},
         today=clock.today(),
         findings=completeness.check(snapshot),
     ), status
@@ -165,13 +167,10 @@ def _draft_from(form: forms.ReviewForm) -> dict:
 @roles_required(Role.REVIEWER)
 def review(assignment_id: int):
     a = _my_assignment(assignment_id)
-    if (
-        a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
-        or a.round.rubric is None
-    ):
+    if not a.is_on_panel or a.round.rubric is None:
         message = (
             f"This assignment is {a.state.value}; there is no review to write."
-            if a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)
+            if not a.is_on_panel
             else "The review opens once the panel is complete."
         )
         if request.method == "POST":
@@ -267,7 +266,7 @@ def _previous_version(a: ReviewAssignment):
 @roles_required(Role.REVIEWER)
 def file(assignment_id: int, file_id: int):
     a = _my_assignment(assignment_id)
-    if a.state not in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED):
+    if not a.is_on_panel:
         abort(404)
     if file_id not in {f["id"] for f in a.round.version.snapshot.get("files", [])}:
         abort(404)
@@ -326,7 +325,6 @@ def profile():
             or [{}],
         }
     )
-    commit()
     return render_template("reviews/profile.html", form=form)
 
 
@@ -508,7 +506,6 @@ def rubric():
             ],
         }
     )
-    commit()
     return render_template("reviews/rubric.html", form=form, rubric=current)
 
 
@@ -522,6 +519,5 @@ def policy():
         commit()
         flash("Policy saved.", "success")
         return redirect(url_for("rubric.policy"))
-    commit()
     status = 400 if form.errors else 200
     return render_template("reviews/policy.html", form=form, policy=policy), status

@@ -15,7 +15,6 @@ from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.extensions import db
 from tests.state_tables import assert_every_pair_is_enforced, table
 
-from .conftest import decide
 from .test_lifecycle import renew
 
 JSON = {"Accept": "application/json"}
@@ -31,13 +30,13 @@ def test_the_listing_table():
 
 
 def test_a_withdrawn_listing_is_published_again_after_a_new_approval(
-    people, panel, make_listing, audit_ok
+    people, workflow, make_listing, audit_ok
 ):
     listing = make_listing("Cloud-Native Operations")
     catalogue.withdraw_listing(people.provider_a, listing, "Paused for a year.")
     commit()
     renew(people, listing.dossier, title="Cloud-Native Operations (2nd edition)")
-    decision = decide(people, panel, listing.dossier, "approved")
+    decision = workflow.case(listing.dossier).decide("approved").decision
 
     again = catalogue.publish_listing(people.officer, listing.dossier)
     commit()
@@ -52,12 +51,12 @@ def test_a_withdrawn_listing_is_published_again_after_a_new_approval(
     audit_ok()
 
 
-def test_a_revoked_listing_is_never_published_again(client, login, people, panel, make_listing):
+def test_a_revoked_listing_is_never_published_again(client, login, people, workflow, make_listing):
     listing = make_listing("Cloud-Native Operations")
     catalogue.revoke_listing(people.officer, listing, "Misleading claims.")
     commit()
     renew(people, listing.dossier, title="Renamed")
-    decide(people, panel, listing.dossier, "approved")
+    workflow.case(listing.dossier).decide("approved")
     entries = len(entries_for(listing))
 
     url = f"/dossiers/{listing.dossier_id}/publish"

@@ -25,6 +25,7 @@ from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.errors import TransitionNotAllowed
 from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import rounds, scoring
 from qa_portal.reviews.models import AssignmentState, Review, ReviewAssignment
@@ -142,7 +143,10 @@ def post(client, url: str, data: dict | None = None) -> Prepare:
 
 # What the officer may be told when the round closed a moment before, or no review is in yet.
 REFUSALS = (
-    "This dossier is decision pending; “close round” is not possible in that state.",
+    # the state machine's own words ("This dossier is waiting for a decision; “Close the
+    # round” is not possible in that state.")
+    f"This dossier is {DOSSIER_MACHINE.describe(DossierState.DECISION_PENDING)}; "
+    f"“{DOSSIER_MACHINE.label_of('close_round')}” is not possible in that state.",
     "No review has been submitted yet; the round cannot close.",
 )
 

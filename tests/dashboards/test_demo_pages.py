@@ -1,7 +1,7 @@
 """``flask demo`` on an empty database, then every demo account clicks through every page
 it can reach: each link the portal shows someone opens without an error (no 4xx, no 500),
 every page of every demo dossier is reached and renders for each person who may see it, and
-nobody else learns that it exists (404)."""
+nobody else learns that it exists (404); and no page writes when it is opened."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import generate_password_hash
 
 from qa_portal.accounts.models import User
@@ -19,6 +20,7 @@ from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewAssignment
 from tests.helpers import pdf_bytes
+from tests.test_access_matrix import ACCESS_LOGGED, AUDIT_INSERT, WRITE, statements_run
 
 # Every demo account but the second member of Northbridge, who sees what the first one sees.
 EMAILS = (
@@ -28,6 +30,8 @@ EMAILS = (
 )
 MAX_PAGES = 600  # per person: far more than the demo has; stops a runaway crawl
 HREF = re.compile(r'href="([^"]+)"')
+# The inbox opens an unread entry with a form (a POST that marks it read on the way).
+INBOX_ENTRY = re.compile(r'<form method="post" action="(/inbox/\d+)"')
 # Links that are not pages of the portal, that end the session, or that only combine the
 # catalogue's filters (every combination is the same page; tests/catalogue covers them).
 SKIP = (
@@ -64,17 +68,32 @@ def sign_in(client, email: str) -> None:
     assert response.status_code == 302, (email, response.status_code)
 
 
-def crawl(client) -> dict[str, int]:
-    """Every page reachable by following links from the home page: path → status."""
+def crawl(client) -> tuple[dict[str, int], list[str]]:
+    """Every page reachable by following links from the home page (path → status), and the
+    writes any of those GETs made (the access log of file downloads aside)."""
     seen: dict[str, int] = {}
+    writes: list[str] = []
     todo = ["/"]
+    opened: set[str] = set()  # inbox entries, opened as the inbox does it
+    routes = client.application.url_map.bind("qa.test")
     while todo and len(seen) < MAX_PAGES:
         url = todo.pop()
         if url in seen:
             continue
-        response = client.get(url)
+        with statements_run() as statements:
+            response = client.post(url) if url in opened else client.get(url)
         response.close()  # downloads stream from an open file
         seen[url] = response.status_code
+        if url not in opened:
+            try:
+                endpoint = routes.match(urlsplit(url).path)[0]
+            except HTTPException:
+                endpoint = None
+            writes += [
+                f"GET {url}: {' '.join(statement.split())[:120]}"
+                for statement in filter(WRITE.match, statements)
+                if not (endpoint in ACCESS_LOGGED and AUDIT_INSERT.match(statement))
+            ]
         if response.status_code in (301, 302, 303):
             location = urlsplit(response.headers["Location"])
             target = location.path + (f"?{location.query}" if location.query else "")
@@ -87,7 +106,11 @@ def crawl(client) -> dict[str, int]:
             href = urldefrag(unescape(href))[0]
             if href.startswith("/") and not href.startswith(SKIP) and href not in seen:
                 todo.append(href)
-    return seen
+        for action in INBOX_ENTRY.findall(response.text):
+            if action not in seen:
+                opened.add(action)
+                todo.append(action)
+    return seen, writes
 
 
 def test_every_demo_account_clicks_through_its_pages(app, demo):
@@ -100,7 +123,8 @@ def test_every_demo_account_clicks_through_its_pages(app, demo):
     for email in EMAILS:
         user = demo[email]
         sign_in(client, email)
-        seen = crawl(client)
+        seen, writes = crawl(client)
+        assert not writes, f"{email}: pages that write when opened: {writes}"
         broken = {url: status for url, status in seen.items() if status not in (200, 302)}
         assert not broken, f"{email}: links that lead to an error: {broken}"
         assert 5 < len(seen) < MAX_PAGES, (email, len(seen))

@@ -10,7 +10,8 @@ from qa_portal.cases import screening
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
-from qa_portal.reviews.policy import current_policy
+from qa_portal.reviews.defaults import DEFAULT_POLICY
+from qa_portal.reviews.policy import current_policy, update_policy
 from tests.dossiers.helpers import count_queries
 
 
@@ -102,6 +103,43 @@ def test_everything_that_needs_the_providers_action_is_listed(
     assert [f"/dossiers/{someone_elses.id}/edit" in i for i in _items(html, "returned")] == [True]
     for kind in ("condition", "appeal", "revise", "renewal"):
         assert _items(html, kind) == []
+
+
+def _row(html: str, dossier) -> str:
+    """The dossier's row in the list of all dossiers."""
+    rows = [r.split("</tr>", 1)[0] for r in html.split("<tr>")[1:]]
+    [row] = [r for r in rows if f'href="/dossiers/{dossier.id}"' in r]
+    return row
+
+
+def test_the_appeal_period_in_the_providers_text_follows_the_policy(
+    client, login, people, workflow
+):
+    """A rejected dossier's next action names the last day to appeal: its decision's
+    deadline, which the review policy's appeal period set. A QA admin who changes the period
+    changes the text of the rejections that follow; an earlier one keeps its own deadline."""
+    today = clock.today()
+    earlier, _ = workflow.decided("rejected")
+    update_policy(people.admin, {"appeal_days": 45})
+    commit()
+    later, later_rejection = workflow.decided("rejected")
+
+    login(client, people.provider_a)
+    html = client.get("/dossiers/").text
+    usual = today + timedelta(days=DEFAULT_POLICY["appeal_days"])
+    assert f"Rejected: you may appeal until {usual:%d %b %Y}" in _row(html, earlier)
+    longer = today + timedelta(days=45)
+    assert f"Rejected: you may appeal until {longer:%d %b %Y}" in _row(html, later)
+    page = client.get(f"/dossiers/{later.id}").text
+    assert f"Rejected: you may appeal until {longer:%d %b %Y}" in page
+    assert " days" not in _row(html, earlier) + _row(html, later)
+
+    # once the period is over, no appeal is offered
+    later_rejection.appeal_deadline = today - timedelta(days=1)
+    commit()
+    html = client.get("/dossiers/").text
+    assert "appeal" not in _row(html, later) and "Rejected" in _row(html, later)
+    assert "you may appeal" not in client.get(f"/dossiers/{later.id}").text
 
 
 def test_a_renewal_is_due_only_within_the_policy_notice(client, login, people, workflow):

@@ -70,7 +70,7 @@ def test_round_two_invites_the_previous_reviewers_by_default(workflow, people, p
 def test_round_two_skips_a_reviewer_now_conflicted_or_gone(workflow, people, panel):
     dossier = _round_two(workflow, people)
     conflicted, gone = panel[0], panel[1]
-    profile = profiles.profile_of(conflicted)
+    profile = profiles.ensure_profile(conflicted)
     profile.affiliations.append(
         ReviewerAffiliation(
             organisation_name="Provider A",

@@ -1,6 +1,7 @@
 """The in-app inbox: unread first, the unread count in the navigation, opening an entry
-marks it read and goes to its page (on this site only), mark all as read (page or JSON);
-nobody sees or touches another person's notifications."""
+from the inbox marks it read and goes to its page (on this site only), following its link
+only goes there, mark all as read (page or JSON); nobody sees or touches another person's
+notifications."""
 
 from __future__ import annotations
 
@@ -67,12 +68,32 @@ def test_opening_marks_read_and_goes_to_the_page(client, login, people, make_dos
     add(people.provider_a, "Another one")
     login(client, people.provider_a)
 
-    response = client.get(f"/inbox/{note.id}")
+    # the inbox opens an unread entry with a form (a POST), the entry's own address
+    page = client.get("/inbox/").data.decode()
+    assert re.search(
+        rf'<form method="post" action="/inbox/{note.id}"[^>]*>.*?<strong>Look at this</strong>',
+        page,
+        re.S,
+    )
+    response = client.post(f"/inbox/{note.id}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/dossiers/{dossier.id}"
     assert client.get(response.headers["Location"]).status_code == 200
     db.session.refresh(note)
     assert note.read_at is not None
+    assert unread_badge(client.get("/inbox/").data) == "1"
+    # once read, the entry is a plain link
+    assert f'<a href="/inbox/{note.id}"><strong>Look at this</strong></a>' in (
+        client.get("/inbox/").data.decode()
+    )
+
+
+def test_following_the_link_goes_to_the_page_and_changes_nothing(client, login, people):
+    note = add(people.provider_a, "Bookmarked", url="/dossiers/")
+    response = login(client, people.provider_a).get(f"/inbox/{note.id}")
+    assert response.status_code == 302 and response.headers["Location"] == "/dossiers/"
+    db.session.refresh(note)
+    assert note.read_at is None
     assert unread_badge(client.get("/inbox/").data) == "1"
 
 
@@ -89,9 +110,11 @@ def test_opening_marks_read_and_goes_to_the_page(client, login, people, make_dos
 )
 def test_opening_never_leaves_the_site(client, login, people, url):
     note = add(people.provider_a, "Odd link", url=url)
-    response = login(client, people.provider_a).get(f"/inbox/{note.id}")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/inbox/"
+    login(client, people.provider_a)
+    for method in ("GET", "POST"):
+        response = client.open(f"/inbox/{note.id}", method=method)
+        assert response.status_code == 302, method
+        assert response.headers["Location"] == "/inbox/", method
     db.session.refresh(note)
     assert note.read_at is not None
 
@@ -100,7 +123,9 @@ def test_other_peoples_notifications_are_404_and_stay_unread(client, login, peop
     theirs = add(people.provider_b, "Not yours", url="/dossiers/")
     for visitor in (people.provider_a, people.officer, people.admin):
         assert login(client, visitor).get(f"/inbox/{theirs.id}").status_code == 404
+        assert client.post(f"/inbox/{theirs.id}").status_code == 404
     assert login(client, people.provider_a).get("/inbox/999999").status_code == 404
+    assert client.post("/inbox/999999").status_code == 404
     db.session.refresh(theirs)
     assert theirs.read_at is None
     page = login(client, people.provider_a).get("/inbox/")

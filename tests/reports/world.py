@@ -24,7 +24,7 @@ from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import rubric as rubrics
 from tests.builders import Case, new_dossier
-from tests.harness import PASSWORD_HASH, empty_all_tables
+from tests.harness import PASSWORD_HASH, reset_database
 from tests.helpers import pdf_bytes
 
 
@@ -157,10 +157,10 @@ def render_both(world: World) -> dict[ReportVariant, tuple[Report, bytes]]:
 
 
 def forget() -> None:
-    """Leave an empty database behind (a module fixture keeps only plain data)."""
+    """Leave the database as the migrations do (a module fixture keeps only plain data)."""
     db.session.rollback()
     db.session.remove()
-    empty_all_tables()
+    reset_database()
 
 
 @dataclass

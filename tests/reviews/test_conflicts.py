@@ -33,7 +33,7 @@ def years_ago(years: int) -> date:
 
 
 def affiliated(user, org_name: str, *, end: date | None, organisation=None) -> None:
-    profile = profiles.profile_of(user)
+    profile = profiles.ensure_profile(user)
     profile.affiliations.append(
         ReviewerAffiliation(
             organisation_name=org_name,

@@ -3,14 +3,16 @@ opened with) and review policy, with validation messages next to the fields."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from qa_portal.reviews.defaults import DEFAULT_CRITERIA, MissingDefaults
 from qa_portal.reviews.models import ReviewPolicy, RubricVersion
 from qa_portal.reviews.policy import current_policy
-from qa_portal.reviews.rubric import DEFAULT_CRITERIA, current_rubric
+from qa_portal.reviews.rubric import current_rubric
 from tests.builders import full_scores
 from tests.helpers import audit_actions
 from tests.reviews.helpers import JSON, field_errors, markup, open_panel, review_form, text
@@ -44,6 +46,23 @@ def test_the_eight_default_criteria_are_seeded(client, login, people):
         assert title in markup(r) and guidance in markup(r)
     rubric = current_rubric()
     assert len(rubric.criteria) == 8 and {c.weight for c in rubric.criteria} == {1.0}
+
+
+def test_reading_the_rubric_and_policy_never_creates_them(client, login, people):
+    """The rows come from the migrations; should they be missing, reading says so instead
+    of creating them, and the pages answer 500 rather than write on a GET."""
+    db.session.execute(sa.delete(ReviewPolicy))
+    db.session.execute(sa.delete(RubricVersion))
+    commit()
+    with pytest.raises(MissingDefaults, match="flask db upgrade"):
+        current_policy()
+    with pytest.raises(MissingDefaults, match="flask db upgrade"):
+        current_rubric()
+    login(client, people.admin)
+    for page in ("/admin/", "/admin/rubric", "/admin/policy"):
+        assert client.get(page).status_code == 500, page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewPolicy)) == 0
+    assert versions() == []
 
 
 def test_an_edit_is_a_new_version_and_the_old_one_is_kept(client, login, people):

@@ -14,8 +14,8 @@ from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
 from qa_portal.reviews import invitations
+from qa_portal.reviews.defaults import DEFAULT_CRITERIA
 from qa_portal.reviews.models import AssignmentState
-from qa_portal.reviews.rubric import DEFAULT_CRITERIA
 from tests.helpers import audit_actions
 from tests.reviews.helpers import JSON, all_scores, field_errors, open_panel, review_form, text
 

@@ -83,7 +83,7 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(people, make_user, sc
     def add(n):
         for i in range(n):
             user = reviewer(make_user, f"Pool {i}", ["0613"], ["DevOps"])
-            profile = profiles.profile_of(user)
+            profile = profiles.ensure_profile(user)
             profile.affiliations.append(
                 ReviewerAffiliation(organisation_name="Elsewhere", start_date=date(2020, 1, 1))
             )

@@ -1,0 +1,128 @@
+"""The review policy and rubric version 1 every installation starts with.
+
+Plain data and one function: migration 0007 inserts these rows, so every database at head has
+exactly one policy row and at least one rubric version, and the functions that read them
+(``policy.current_policy``, ``rubric.current_rubric``) only read. The test harness puts the
+same rows back after it empties the tables, through ``insert_defaults``.
+
+Changing a value here changes new installations only; an existing database changes through
+the QA admin's policy and rubric pages (or a new migration).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+DEFAULT_POLICY = {
+    "reviewers_per_dossier": 2,
+    "response_days": 7,
+    "review_days": 28,
+    "reminder_days": 3,
+    "validity_years": 5,
+    "condition_days": 90,
+    "appeal_days": 30,
+    "renewal_notice_days": 120,
+}
+
+DEFAULT_RUBRIC_NOTE = "Default rubric"
+
+# The eight default criteria of the product spec (section 4): (title, guidance), weight 1.
+DEFAULT_CRITERIA = [
+    (
+        "Learning outcomes are clear, observable and fit the declared level.",
+        "Outcomes state what a learner can do, with observable action verbs, in the three EQF "
+        "domains as relevant; their complexity matches the declared EQF level.",
+    ),
+    (
+        "Assessment is valid, reliable and aligned with every learning outcome.",
+        "Every outcome is assessed; methods suit the outcomes; pass criteria are explicit; "
+        "identity verification and supervision fit the stakes of the credential.",
+    ),
+    (
+        "Workload and credit are plausible for the outcomes.",
+        "Notional hours and ECTS (25–30 hours per credit) are consistent with the outcomes, the "
+        "level and the duration.",
+    ),
+    (
+        "Prerequisites and entry requirements are transparent.",
+        "Learners can tell before enrolling what they need to know or hold, and how it is checked.",
+    ),
+    (
+        "Stackability, recognition and credit transfer are documented.",
+        "The qualifications it counts towards, the credits recognised and the arrangements "
+        "are stated and evidenced.",
+    ),
+    (
+        "The provider's internal quality assurance is adequate.",
+        "Internal QA covers design, delivery, assessment and review, with learner feedback and "
+        "external input.",
+    ),
+    (
+        "Relevance to labour-market or societal needs is evidenced.",
+        "The need is documented (employers, sector bodies, skills frameworks such as ESCO), and "
+        "the outcomes answer it.",
+    ),
+    (
+        "Information for learners is complete (cost, grading, issuance, portability).",
+        "Cost, grading, how and in which standard the credential is issued, and its "
+        "portability are published.",
+    ),
+]
+
+# The tables as migration 0007 found them (only the columns written here), so the function
+# works inside a migration as well as on a database at head.
+_policy = sa.table(
+    "review_policy", sa.column("id"), sa.column("updated_at"), *map(sa.column, DEFAULT_POLICY)
+)
+_rubric = sa.table(
+    "rubric_version",
+    sa.column("id"),
+    sa.column("number"),
+    sa.column("created_at"),
+    sa.column("created_by_id"),
+    sa.column("note"),
+)
+_criterion = sa.table(
+    "rubric_criterion",
+    sa.column("rubric_id"),
+    sa.column("position"),
+    sa.column("title"),
+    sa.column("guidance"),
+    sa.column("weight"),
+)
+
+
+class MissingDefaults(RuntimeError):
+    """The database lacks the rows its migrations insert: it is not at the latest revision."""
+
+
+def insert_defaults(connection: sa.Connection) -> None:
+    """Insert the default policy row and rubric version 1 where there is none yet (nothing
+    else: an existing policy or rubric is left as it is)."""
+    now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
+    if connection.execute(sa.select(sa.func.count()).select_from(_policy)).scalar() == 0:
+        connection.execute(_policy.insert().values(updated_at=now, **DEFAULT_POLICY))
+    if connection.execute(sa.select(sa.func.count()).select_from(_rubric)).scalar() == 0:
+        connection.execute(
+            _rubric.insert().values(
+                number=1, created_at=now, created_by_id=None, note=DEFAULT_RUBRIC_NOTE
+            )
+        )
+        rubric_id = connection.execute(
+            sa.select(_rubric.c.id).where(_rubric.c.number == 1)
+        ).scalar_one()
+        connection.execute(
+            _criterion.insert(),
+            [
+                {
+                    "rubric_id": rubric_id,
+                    "position": position,
+                    "title": title,
+                    "guidance": guidance,
+                    "weight": 1.0,
+                }
+                for position, (title, guidance) in enumerate(DEFAULT_CRITERIA, start=1)
+            ],
+        )
