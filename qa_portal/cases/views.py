@@ -4,7 +4,6 @@ admin's dashboard, the QA body's work queue, the dossier page (the whole case), 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -16,27 +15,24 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
-from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
+from qa_portal.accounts.models import Role
 from qa_portal.accounts.queries import users_with_role
-from qa_portal.cases import queue, screening, withdrawal
+from qa_portal.cases import dashboards, queue, screening, withdrawal
 from qa_portal.catalogue.queries import publication_view
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
-from qa_portal.core.models import utcnow
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms as decision_forms
 from qa_portal.decisions.queries import case_view
 from qa_portal.dossiers import completeness, queries
 from qa_portal.dossiers import forms as dossier_forms
-from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE, next_action
 from qa_portal.extensions import db
-from qa_portal.reviews.policy import current_policy
-from qa_portal.reviews.rubric import current_rubric
 
 bp = Blueprint("cases", __name__)
 
@@ -46,8 +42,6 @@ HOME_BY_ROLE = (
     (Role.QA_ADMIN, "cases.admin_dashboard"),
     (Role.REVIEWER, "reviews.dashboard"),
 )
-
-ADMIN_PENDING_SHOWN = 10
 
 
 def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
@@ -90,52 +84,7 @@ def index():
 @roles_required(Role.QA_ADMIN)
 def admin_dashboard():
     """The QA admin's home: registrations to handle, accounts, rubric version and policy."""
-    pending_count = db.session.execute(
-        sa.select(sa.func.count()).where(User.status == AccountStatus.PENDING)
-    ).scalar_one()
-    pending = list(
-        db.session.execute(
-            sa.select(User)
-            .where(User.status == AccountStatus.PENDING)
-            .order_by(User.created_at)
-            .limit(ADMIN_PENDING_SHOWN)
-            .options(selectinload(User.organisation))
-        ).scalars()
-    )
-    roles = dict(
-        db.session.execute(
-            sa.select(UserRole.role, sa.func.count())
-            .join(User, User.id == UserRole.user_id)
-            .where(User.status == AccountStatus.ACTIVE)
-            .group_by(UserRole.role)
-        ).all()
-    )
-    users = dict(
-        db.session.execute(sa.select(User.status, sa.func.count()).group_by(User.status)).all()
-    )
-    organisations = dict(
-        db.session.execute(
-            sa.select(Organisation.kind, sa.func.count())
-            .where(Organisation.status == AccountStatus.ACTIVE)
-            .group_by(Organisation.kind)
-        ).all()
-    )
-    dossiers = dict(
-        db.session.execute(sa.select(Dossier.state, sa.func.count()).group_by(Dossier.state)).all()
-    )
-    rubric = current_rubric()
-    policy = current_policy()
-    return render_template(
-        "cases/admin_dashboard.html",
-        pending=pending,
-        pending_count=pending_count,
-        roles=[(role, roles.get(role, 0)) for role in Role],
-        users=[(status, users.get(status, 0)) for status in AccountStatus],
-        organisations=[(kind, organisations.get(kind, 0)) for kind in OrgKind],
-        dossiers=[(state, dossiers[state]) for state in DossierState if dossiers.get(state)],
-        rubric=rubric,
-        policy=policy,
-    )
+    return render_template("cases/admin_dashboard.html", **dashboards.admin_overview())
 
 
 @bp.get("/dossiers/")
@@ -143,21 +92,12 @@ def admin_dashboard():
 def dashboard():
     """The provider's dossiers and what needs their action; QA staff go to the queue."""
     if current_user.has_role(Role.PROVIDER) and current_user.organisation_id:
-        dossiers = queries.organisation_dossiers(current_user.organisation_id)
-        today = utcnow().date()
-        actions = queue.provider_actions(dossiers, today)
-        appeal_until = {d.id: decision.appeal_deadline for d, decision in actions.appealable}
-        rows = []
-        for d in dossiers:
-            findings = completeness.check(dossier_to_dict(d)) if d.is_editable else []
-            hint = next_action(d.state, appeal_until.get(d.id))
-            rows.append((d, hint, len(completeness.errors(findings))))
+        today = clock.today()
         return render_template(
             "dossiers/dashboard.html",
-            rows=rows,
             organisation=current_user.organisation,
-            actions=actions,
             today=today,
+            **dashboards.provider_home(current_user.organisation_id, today),
         )
     if not current_user.is_staff:
         # A provider account not attached to an organisation has no dossiers to show, and
@@ -175,7 +115,7 @@ def queue_page():
     their action, each count linking to the filtered queue."""
     officers = users_with_role(Role.QA_OFFICER, active_only=False)
     form = queue.QueueFilterForm(request.args, officers)
-    today = utcnow().date()
+    today = clock.today()
     is_officer = current_user.has_role(Role.QA_OFFICER)
     counts = queue.action_counts(current_user.id, today) if is_officer else None
     if not form.validate():
