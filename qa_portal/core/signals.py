@@ -1,14 +1,14 @@
-"""The portal's named signals: how a lower package reacts to something that happens above it.
+"""The portal's named signals: how a higher package reacts to what happens in a lower one.
 
 Dependencies point one way (core ← accounts ← notifications ← dossiers ← reviews ← decisions ←
-reports / catalogue ← cases / api). When an operation in a lower package must set off work
+reports ← catalogue ← cases / api). When an operation in a lower package must set off work
 that belongs to a higher one, the lower package sends one of these signals and the higher
 package subscribes to it (``@signal.connect``), as Indico's core does with its modules. The
 receivers run synchronously, in the sender's transaction: what they write commits or rolls
 back with the change that caused it.
 
-Every receiver lives in the module of its noun and is connected when that module is imported;
-``qa_portal.create_app`` imports them all (``qa_portal.receivers``).
+The receivers live in each listening package's ``receivers.py`` and are connected when it is
+imported; ``qa_portal/__init__.py`` imports them all, so every application has them.
 """
 
 from __future__ import annotations
