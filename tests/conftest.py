@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 
 from qa_portal import create_app
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, reads_first
 from qa_portal.extensions import db
 from tests.builders import new_dossier
-from tests.harness import PASSWORD_HASH, Client, reset_database, test_config
+from tests.harness import PASSWORD_HASH, Client, CliRunner, reset_database, test_config
 
 # Fixtures shared by the tests of several folders (a conftest may not import another's).
 pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.catalogue"]
@@ -57,6 +57,7 @@ def app(database_url, tmp_path_factory):
     os.environ.setdefault("QA_PORTAL_INSTANCE", str(tmp))
     application = create_app(test_config(database_url, tmp))
     application.test_client_class = Client
+    application.test_cli_runner_class = CliRunner
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -67,8 +68,10 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def ctx(app):
-    """An application context for the test's own database work; tables reset after."""
-    with app.app_context():
+    """An application context for the test's own database work; tables reset after. The
+    test's transactions begin deferred on SQLite (``reads_first``): they read between the
+    requests and jobs the test runs and must not hold the write lock while those run."""
+    with app.app_context(), reads_first():
         yield
         db.session.rollback()
         db.session.remove()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from qa_portal.extensions import db
@@ -42,13 +43,35 @@ test_config.__test__ = False  # a helper, not a test (pytest would collect it wh
 
 class Client(FlaskClient):
     """Each request runs in its own application context (its own database session), as in
-    production; afterwards the test's session forgets what it had loaded."""
+    production. The test's own session ends its transaction before (so it holds no lock the
+    request waits for) and after (so it reads what the request committed: on SQLite a
+    transaction reads one snapshot) and forgets what it had loaded."""
 
     def open(self, *args, **kwargs):
+        session = db.session()  # the test's (a streamed response keeps the request's current)
+        end_transaction(session)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        db.session.expire_all()
+        end_transaction(session)
         return response
+
+
+class CliRunner(FlaskCliRunner):
+    """A command runs in the test's application context (its session): the test's
+    transaction ends before and after it, as around a request."""
+
+    def invoke(self, *args, **kwargs):
+        session = db.session()
+        end_transaction(session)
+        result = super().invoke(*args, **kwargs)
+        end_transaction(session)
+        return result
+
+
+def end_transaction(session: Session) -> None:
+    """Commit what the session holds (usually only reads) and forget what it loaded."""
+    session.expire_all()
+    session.commit()
 
 
 _FAST_DELETE = {"postgresql": True}

@@ -77,3 +77,17 @@ def outbox_to(user) -> list[OutboxMessage]:
             .order_by(OutboxMessage.id)
         ).scalars()
     )
+
+
+def end_transaction_keeping_loaded() -> None:
+    """End the test's transaction but keep what it loaded: a request that read something
+    before another request committed a change to it. Needed before that other change: on
+    SQLite a transaction reads one snapshot and may not write once another transaction has
+    committed since its first read. Read what the other change needs (ids too) before: a
+    read of this session afterwards would begin its next snapshot too early."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

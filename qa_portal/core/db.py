@@ -1,17 +1,40 @@
-"""The one commit per request, and work that must run only after a commit.
+"""The one commit per request, work that must run only after a commit, and how a
+transaction begins on SQLite.
 
 Operations queue e-mails and jobs with ``after_commit(fn)``; they run when the surrounding
 transaction commits and are dropped when it rolls back, so a failed request never mails
 anybody. Views, CLI commands and jobs end their unit of work with ``commit()``.
+
+**SQLite: writers take the write lock first.** pysqlite's own transaction handling is off
+(it began a transaction only at the first ``INSERT``/``UPDATE``/``DELETE``, so what a
+request had read before — the audit chain's head, a review's state — could be outdated by
+the time it wrote, and the write failed on a unique constraint or "database is locked").
+Every transaction begins with our own ``BEGIN``:
+
+- ``BEGIN IMMEDIATE`` (the write lock, waiting up to the busy timeout for it) for a request
+  that may write — any method but GET, HEAD and OPTIONS, and the few GET views marked
+  ``@writes_on_get`` (the access log of a confidential file) — and for all work outside a
+  request: CLI commands and jobs. Writers run one after the other, each reading what the
+  previous one committed, so a lost race is a clear refusal (409), never a 500;
+- ``BEGIN`` (deferred) for the other GET, HEAD and OPTIONS requests: pages read a consistent
+  snapshot alongside the writer (WAL) and never wait for the write lock.
+
+Savepoints (``begin_nested``) work inside either. Work outside a request ends its
+transaction before it waits for another service (e-mail delivery, before each SMTP
+exchange), or it would hold the write lock meanwhile. PostgreSQL is untouched: its writers
+serialise on row locks, conditional updates and the audit trail's advisory lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qa_portal.extensions import db
@@ -70,3 +93,62 @@ def rollback_quietly() -> None:
         db.session.rollback()
     except Exception:  # pragma: no cover - connection already gone
         current_app.logger.exception("rollback failed")
+
+
+# -- SQLite: how a transaction begins -----------------------------------------------------
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES_ON_GET = "qa_writes_on_get"
+_reads_first: ContextVar[bool] = ContextVar("qa_reads_first", default=False)
+
+
+def writes_on_get(view: Callable) -> Callable:
+    """Mark a view that writes even when it answers a GET (the access log of a confidential
+    file): on SQLite its transaction takes the write lock first, as a POST's does."""
+    setattr(view, _WRITES_ON_GET, True)
+    return view
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """Outside a request, transactions begun in this block start deferred (a plain
+    ``BEGIN``) instead of taking the write lock. For a session that reads between other
+    sessions' requests and must not hold the lock while they run (the test harness's)."""
+    token = _reads_first.set(True)
+    try:
+        yield
+    finally:
+        _reads_first.reset(token)
+
+
+def takes_write_lock() -> bool:
+    """Whether a transaction begun now should take the write lock first (see above)."""
+    if has_request_context():
+        if request.method not in SAFE_METHODS:
+            return True
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, _WRITES_ON_GET, False))
+    return not _reads_first.get()
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record):
+    """Enforce foreign keys, allow readers during a write (WAL), wait up to 10 s for the
+    write lock, and leave the transactions to ``_sqlite_begin``."""
+    if not _is_sqlite(dbapi_connection):
+        return
+    dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN (nor COMMIT) of its own
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")

@@ -121,9 +121,8 @@ def _transport() -> Iterator:
         folder = Path(config["MAIL_OUTBOX_DIR"])
         folder.mkdir(parents=True, exist_ok=True)
 
-        def write(email: EmailMessage, message: OutboxMessage) -> None:
-            stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
-            (folder / f"{stamp}-{message.id:06d}.eml").write_bytes(bytes(email))
+        def write(email: EmailMessage, name: str) -> None:
+            (folder / name).write_bytes(bytes(email))
 
         yield write
         return
@@ -139,7 +138,12 @@ def _transport() -> Iterator:
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        yield lambda email, message: smtp.send_message(email)
+        yield lambda email, name: smtp.send_message(email)
+
+
+def _file_name(message: OutboxMessage) -> str:
+    """The message's file in the outbox folder (without SMTP)."""
+    return f"{message.created_at.strftime('%Y%m%dT%H%M%S')}-{message.id:06d}.eml"
 
 
 def _error_text(exc: BaseException) -> str:
@@ -171,7 +175,6 @@ def _claim(message_ids: list[int]) -> tuple[str, list[int]]:
         .values(claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     claimed = (
         db.session.execute(
             sa.select(OutboxMessage.id)
@@ -181,6 +184,7 @@ def _claim(message_ids: list[int]) -> tuple[str, list[int]]:
         .scalars()
         .all()
     )
+    db.session.commit()  # before connecting to the server: no transaction is open meanwhile
     return token, list(claimed)
 
 
@@ -216,8 +220,11 @@ def deliver(message_ids: int | list[int]) -> int:
         with _transport() as send:
             for message_id in claimed:
                 message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+                email, name = build_message(message), _file_name(message)
+                # No transaction (nor SQLite's write lock) is held while the server answers.
+                db.session.rollback()
                 try:
-                    send(build_message(message), message)
+                    send(email, name)
                 except MESSAGE_REFUSALS as exc:
                     refused[message_id] = _error_text(exc)
                     remaining.remove(message_id)

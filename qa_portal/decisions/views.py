@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
 from qa_portal.core import storage
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
@@ -163,6 +163,7 @@ def condition_verify(dossier_id: int, condition_id: int):
 
 
 @bp.get("/conditions/<int:condition_id>/files/<int:file_id>")
+@writes_on_get  # the access log: an audit entry
 @login_required
 def condition_file(dossier_id: int, condition_id: int, file_id: int):
     dossier = _dossier(dossier_id)

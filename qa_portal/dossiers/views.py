@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
 from qa_portal.core import storage
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import DomainError, InvalidInput, StaleObject
 from qa_portal.core.permissions import roles_required
 from qa_portal.dossiers import completeness, forms, isced, operations, queries
@@ -196,6 +196,7 @@ def remove_file(dossier_id: int, file_id: int):
 
 
 @bp.get("/<int:dossier_id>/files/<int:file_id>")
+@writes_on_get  # the access log: an audit entry
 @login_required
 def download(dossier_id: int, file_id: int):
     dossier = _dossier_or_404(dossier_id)

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from qa_portal.accounts.models import Role
 from qa_portal.core import audit, storage
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
@@ -91,6 +91,7 @@ def status(report_id: int):
 
 
 @bp.get("/reports/<int:report_id>/download")
+@writes_on_get  # the access log: an audit entry
 def download(report_id: int):
     report = _report_or_404(report_id)
     if not report.is_ready:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.core import clock, storage
-from qa_portal.core.db import commit
+from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
@@ -263,6 +263,7 @@ def _previous_version(a: ReviewAssignment):
 
 
 @bp.get("/assignments/<int:assignment_id>/files/<int:file_id>")
+@writes_on_get  # the access log: an audit entry
 @roles_required(Role.REVIEWER)
 def file(assignment_id: int, file_id: int):
     a = _my_assignment(assignment_id)

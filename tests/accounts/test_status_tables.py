@@ -17,6 +17,7 @@ from qa_portal.core.audit import entries_for
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.extensions import db
+from tests.helpers import end_transaction_keeping_loaded
 from tests.state_tables import assert_every_pair_is_enforced, table
 
 
@@ -143,9 +144,11 @@ def test_two_admins_handling_the_same_registration(app, people, make_user):
     UPDATE refuses their change (409) instead of overwriting the first one's."""
     user = make_user(Role.PROVIDER, org=people.org_a, status=A.PENDING)
     assert user.status == A.PENDING  # loaded by this (the second admin's) session
+    user_id, admin_id = user.id, people.admin.id
+    end_transaction_keeping_loaded()
     with app.app_context():  # the first admin, in another session, rejects it
-        first = db.session.get(type(user), user.id)
-        registration.reject_registration(db.session.get(type(user), people.admin.id), first, "No.")
+        first = db.session.get(type(user), user_id)
+        registration.reject_registration(db.session.get(type(user), admin_id), first, "No.")
         commit()
     with pytest.raises(TransitionNotAllowed, match="changed by someone else"):
         registration.approve_registration(people.admin, user)

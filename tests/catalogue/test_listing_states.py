@@ -13,6 +13,7 @@ from qa_portal.core.audit import entries_for
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.extensions import db
+from tests.helpers import end_transaction_keeping_loaded
 from tests.state_tables import assert_every_pair_is_enforced, table
 
 from .test_lifecycle import renew
@@ -86,9 +87,11 @@ def test_a_republish_after_a_concurrent_revocation_is_refused(app, people, make_
     conditional UPDATE refuses the republish instead of bringing the listing back."""
     listing = make_listing("Cloud-Native Operations")
     assert listing.state == ListingState.VALID
+    listing_id, officer_id = listing.id, people.officer.id
+    end_transaction_keeping_loaded()
     with app.app_context():
-        other = db.session.get(Listing, listing.id)
-        officer = db.session.get(type(people.officer), people.officer.id)
+        other = db.session.get(Listing, listing_id)
+        officer = db.session.get(type(people.officer), officer_id)
         catalogue.revoke_listing(officer, other, "Misleading claims.")
         commit()
     with pytest.raises(TransitionNotAllowed, match="changed by someone else"):

@@ -1,4 +1,6 @@
-"""Races at the end of a review round, on PostgreSQL (where requests really run in parallel).
+"""Races at the end of a review round, on PostgreSQL (where requests really run in parallel)
+and on SQLite (where writers queue for the write lock, and each must read what the one
+before it committed).
 
 Each actor runs in its own thread with its own application context, database session and
 connection, and commits for real; a barrier releases them at the same instant. Every
@@ -14,9 +16,6 @@ scenario is repeated a few times so that the interleavings vary.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 import sqlalchemy as sa
 
@@ -30,51 +29,9 @@ from qa_portal.extensions import db
 from qa_portal.reviews import rounds, scoring
 from qa_portal.reviews.models import AssignmentState, Review, ReviewAssignment
 from tests.builders import full_scores
-
-pytestmark = pytest.mark.postgres
+from tests.concurrency.helpers import Prepare, race
 
 REPEAT = 4
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(app):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip(
-            "needs PostgreSQL (set DATABASE_URL=postgresql://…): SQLite serialises every "
-            "writer, so requests never race there"
-        )
-
-
-Prepare = Callable[[], Callable[[], object]]
-
-
-def race(app, actors: list[Prepare]) -> list[object]:
-    """Run each actor in its own thread and application context: it prepares (loads what it
-    needs), waits at the barrier for the others, then acts. Returns what each act returned
-    or raised."""
-    barrier = threading.Barrier(len(actors), timeout=30)
-    results: list[object] = [None] * len(actors)
-
-    def run(i: int, prepare: Prepare) -> None:
-        with app.app_context():
-            try:
-                act = prepare()
-                barrier.wait()
-                results[i] = act()
-            except BaseException as exc:  # handed to the test, which fails on surprises
-                barrier.abort()  # nobody waits for an actor that failed
-                db.session.rollback()
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actors)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "an actor is stuck (deadlock?)"
-    return results
 
 
 def transitions(dossier_id: int, action: str) -> int:

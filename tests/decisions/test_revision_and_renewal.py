@@ -99,7 +99,8 @@ def test_revise_and_resubmit_round_two(client, login, workflow, people, panel):
 def test_renewal_before_the_approval_ends(client, login, workflow, people, monkeypatch):
     dossier, approval = workflow.decided("approved", validity_years=1)
     # on the last day of validity the renewal can still be started
-    monkeypatch.setattr(clock, "today", lambda: approval.valid_until)
+    last_day = approval.valid_until  # read here: the request must not use this session
+    monkeypatch.setattr(clock, "today", lambda: last_day)
     login(client, people.provider_a)
     assert "Start a renewal" in page_text(client.get(f"/dossiers/{dossier.id}"))
     answer = client.post(
@@ -133,7 +134,8 @@ def test_renewal_before_the_approval_ends(client, login, workflow, people, monke
 
 def test_renewal_after_expiry_is_refused(client, login, workflow, people, monkeypatch):
     dossier, approval = workflow.decided("approved", validity_years=1)
-    monkeypatch.setattr(clock, "today", lambda: approval.valid_until + timedelta(days=1))
+    day_after = approval.valid_until + timedelta(days=1)  # not read during the request
+    monkeypatch.setattr(clock, "today", lambda: day_after)
     before = world(dossier)
     login(client, people.provider_a)
     text = page_text(client.get(f"/dossiers/{dossier.id}"))

@@ -15,6 +15,7 @@ from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.extensions import db
 from tests.dossiers.helpers import page_form
+from tests.helpers import end_transaction_keeping_loaded
 
 
 def fresh(dossier_id: int) -> Dossier:
@@ -113,6 +114,7 @@ def test_a_save_racing_another_is_refused(people, make_dossier, colleague):
     dossier = fresh(dossier.id)
     seen = dossier.lock_version
     dossier_to_dict(dossier)
+    end_transaction_keeping_loaded()
     with db.engine.begin() as conn:
         conn.execute(
             sa.update(Dossier)

@@ -18,7 +18,7 @@ from qa_portal.dossiers.snapshot import SCALAR_FIELDS, dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from tests.dossiers.helpers import form_fields
-from tests.helpers import pdf_bytes
+from tests.helpers import end_transaction_keeping_loaded, pdf_bytes
 
 
 def versions_of(dossier_id: int) -> list[DossierVersion]:
@@ -375,6 +375,7 @@ def test_a_save_landing_during_submission_is_detected(people, make_dossier):
     dossier = make_dossier(people.provider_a)
     dossier = fresh(dossier.id)
     dossier_to_dict(dossier)  # everything loaded, as the submit request would have it
+    end_transaction_keeping_loaded()
     with db.engine.begin() as conn:  # another request saves in between
         conn.execute(
             sa.update(Dossier)

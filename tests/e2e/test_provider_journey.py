@@ -178,7 +178,7 @@ def test_provider_writes_fixes_and_submits_a_dossier(page, people, sign_in, scre
     screenshot(page, "submitted-version")
 
     # What the browser did is what the database holds.
-    db.session.expire_all()
+    db.session.rollback()  # a new transaction: it reads what the browser's requests wrote
     dossier = db.session.get(Dossier, dossier_id)
     assert dossier.state is DossierState.SUBMITTED
     assert [o.statement for o in dossier.outcomes] == [s for s, _ in OUTCOMES]

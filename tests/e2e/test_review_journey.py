@@ -216,7 +216,7 @@ def test_a_dossier_from_submission_to_a_met_condition(
     screenshot(officer, "officer-condition-met")
 
     # What the browsers did is what the database holds.
-    db.session.expire_all()
+    db.session.rollback()  # a new transaction: it reads what the browser's requests wrote
     dossier = db.session.get(Dossier, dossier.id)
     assert dossier.state is DossierState.APPROVED_WITH_CONDITIONS
     [round_] = dossier.rounds

@@ -18,6 +18,7 @@ from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reports.workflow import REPORT_MACHINE
+from tests.helpers import end_transaction_keeping_loaded
 from tests.state_tables import assert_every_pair_is_enforced, table
 
 R = ReportStatus
@@ -120,6 +121,7 @@ def test_two_jobs_claiming_at_once_render_once(app, decided, people, monkeypatch
     def other_job_first(obj, action, **kwargs):
         if action == "start" and not claimed_by_other:
             assert obj.status == R.QUEUED  # what this job read
+            end_transaction_keeping_loaded()
             with app.app_context():
                 other = db.session.get(Report, obj.id)
                 real_fire(other, "start", actor=None, role=SYSTEM, audited=False)
