@@ -7,9 +7,12 @@ refuses to start without a real ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
 
@@ -28,6 +31,44 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+def service_timeouts(config: dict) -> None:
+    """Give every connection to another service a time limit, from the final configuration
+    (instance/config.py and a test's overrides included; what they set explicitly wins):
+
+    - PostgreSQL: connecting gives up after ``DATABASE_CONNECT_TIMEOUT`` seconds, and a
+      statement is cancelled after ``DATABASE_STATEMENT_TIMEOUT`` (0: never), a session
+      setting that a transaction may change for itself (``SET LOCAL``);
+    - Redis for the rate limits: connecting and each answer within ``REDIS_TIMEOUT``
+      (the broker's are set in ``core/jobs.py``). SMTP has ``MAIL_TIMEOUT``; SQLite waits up
+      to 10 s for the write lock (``core/db.py``).
+    """
+    uri = str(config["SQLALCHEMY_DATABASE_URI"])
+    if uri.startswith("postgresql"):
+        engine = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(engine.get("connect_args") or {})
+        query = make_url(uri).query
+        if "connect_timeout" not in query:
+            # libpq counts whole seconds (and at least 2)
+            connect_args.setdefault(
+                "connect_timeout", math.ceil(config["DATABASE_CONNECT_TIMEOUT"])
+            )
+        options = connect_args.get("options") or query.get("options") or ""
+        if "statement_timeout" not in options:
+            statement_ms = round(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
+            connect_args["options"] = f"{options} -c statement_timeout={statement_ms}".strip()
+        engine["connect_args"] = connect_args
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        storage = dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        storage.setdefault("socket_connect_timeout", config["REDIS_TIMEOUT"])
+        storage.setdefault("socket_timeout", config["REDIS_TIMEOUT"])
+        config["RATELIMIT_STORAGE_OPTIONS"] = storage
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping from defaults and the environment."""
     instance = Path(instance_path)
@@ -39,6 +80,11 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds (PostgreSQL): to connect, and for one statement (0: no limit).
+        "DATABASE_CONNECT_TIMEOUT": _seconds("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 30),
+        # Seconds: how long /healthz waits for the database before answering 503.
+        "HEALTHZ_TIMEOUT": _seconds("HEALTHZ_TIMEOUT", 2),
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance / "uploads")),
         "REPORT_DIR": env.get("REPORT_DIR", str(instance / "reports")),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
@@ -48,12 +94,14 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
-        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "MAIL_TIMEOUT": _seconds("MAIL_TIMEOUT", 10),
         "MAIL_DEFAULT_SENDER": env.get(
             "MAIL_DEFAULT_SENDER", "QA Portal <noreply@qa-portal.local>"
         ),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
+        # Seconds: to connect to Redis (broker, results, rate limits) and for each answer.
+        "REDIS_TIMEOUT": _seconds("REDIS_TIMEOUT", 5),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted: without

@@ -3,7 +3,11 @@ error shows no internals and saves nothing; ``/healthz`` tells whether the datab
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
+import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +17,7 @@ from flask import Flask
 from qa_portal import create_app
 from qa_portal.accounts.models import Organisation, OrgKind
 from qa_portal.core.db import after_commit, commit
+from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db
 from tests import harness
 from tests.helpers import pdf_bytes
@@ -220,3 +225,103 @@ def test_error_page_renders_when_the_database_is_down(app_without_database):
     text = response.get_data(as_text=True)
     assert "Something went wrong" in text
     assert "QA Portal" in text
+
+
+# -- a database that does not answer ------------------------------------------------------
+@pytest.fixture
+def silent_server():
+    """A TCP port on 127.0.0.1 that accepts connections and never answers: a database
+    server that hangs. Its sockets are closed at the end, which ends any attempt waiting."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # closed at the end
+            while True:
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, name="silent-server", daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for conn in accepted:
+        conn.close()
+    thread.join(5)
+
+
+def test_healthz_answers_503_in_time_when_the_database_hangs(make_app, silent_server):
+    """The server accepts and never answers; connecting would wait a minute (the connect
+    timeout is raised here so that only the health check's own limit, 2 s, can answer
+    sooner). The bound of 15 s is generous for a loaded machine shared by several test runs,
+    and still fails a check that waits for the connection."""
+    url = f"postgresql+psycopg://qa@127.0.0.1:{silent_server}/qa"
+    hanging = make_app(SQLALCHEMY_DATABASE_URI=url, DATABASE_CONNECT_TIMEOUT=60)
+    started = time.monotonic()
+    response = hanging.test_client().get("/healthz")
+    assert time.monotonic() - started < 15
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "message": "database unavailable"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """Make ``application``'s database fail every connection (as when its server is down);
+    returns the list of attempts."""
+
+    def down(application) -> list[str]:
+        attempts: list[str] = []
+
+        def refuse(*args, **kwargs):
+            attempts.append("connect")
+            raise sa.exc.OperationalError("connect", {}, ConnectionRefusedError("refused"))
+
+        with application.app_context():
+            monkeypatch.setattr(db.engine, "connect", refuse)
+        return attempts
+
+    return down
+
+
+@pytest.mark.parametrize("url", ["/inbox/", "/no-such-page"])
+def test_a_signed_in_user_gets_an_error_page_while_the_database_is_down(
+    make_app, login, people, database_down, url
+):
+    """The page fails on the database (500), or fails on its own and its page would load the
+    user from the database (404): either way the page renders, as to a visitor not signed in,
+    and the error page asks the database nothing more."""
+    application = make_app()
+    client = login(application.test_client(), people.provider_a)
+    attempts = database_down(application)
+    response = client.get(url, headers=HTML)
+    page = response.get_data(as_text=True)
+    status, title = (500, "Something went wrong") if url == "/inbox/" else (404, "Page not found")
+    assert response.status_code == status
+    assert f"<h1>{title}</h1>" in page
+    assert "QA Portal" in page  # the QA body's name falls back without the database
+    assert "Sign in" in page and "Sign out" not in page
+    assert attempts == ["connect"]  # the request's own attempt; none for the error page
+
+
+def test_timeouts_reach_postgresql_and_redis(app, make_app):
+    application = make_app(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://qa@127.0.0.1:5432/qa",
+        DATABASE_CONNECT_TIMEOUT=4,
+        DATABASE_STATEMENT_TIMEOUT=12.5,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/3",
+        REDIS_TIMEOUT=3,
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+    )
+    try:
+        connect_args = application.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+        assert connect_args == {"connect_timeout": 4, "options": "-c statement_timeout=12500"}
+        assert application.config["RATELIMIT_STORAGE_OPTIONS"] == {
+            "socket_connect_timeout": 3,
+            "socket_timeout": 3,
+        }
+        conf = application.extensions["celery"].conf
+        assert conf.broker_connection_timeout == 3
+        assert conf.broker_transport_options["socket_connect_timeout"] == 3
+        assert conf.broker_transport_options["socket_timeout"] == 3
+    finally:
+        init_celery(app)  # jobs go back to the harness's app (and run in-process)

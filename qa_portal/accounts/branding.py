@@ -17,7 +17,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
 from qa_portal.accounts.queries import qa_body
-from qa_portal.core.db import rollback_quietly
+from qa_portal.core.db import database_unavailable, rollback_quietly
 
 QA_BODY_NAME_TTL = 60.0
 _CACHE_KEY = "qa_body_name_cache"
@@ -52,6 +52,8 @@ def qa_body_name(app: Flask) -> str:
     cached = app.extensions.get(_CACHE_KEY)
     if cached and cached[1] == _generation[0] and cached[2] > time.monotonic():
         return cached[0]
+    if database_unavailable():  # the error page of a database outage asks it nothing
+        return cached[0] if cached else "QA Portal"
     generation = _generation[0]
     try:
         body = qa_body()

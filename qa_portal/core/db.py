@@ -32,9 +32,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session
 
 from qa_portal.extensions import db
@@ -88,6 +90,22 @@ def commit() -> None:
     run_after_commit_callbacks()
 
 
+# The failures that say the database is out of reach (refused, gone, too slow), not that it
+# refused a statement.
+DATABASE_OUTAGES = (OperationalError, InterfaceError, SATimeoutError, DisconnectionError)
+_UNAVAILABLE = "qa_database_unavailable"
+
+
+def mark_database_unavailable() -> None:
+    """This request found the database out of reach: what remains of it (the error page)
+    asks it nothing more."""
+    setattr(g, _UNAVAILABLE, True)
+
+
+def database_unavailable() -> bool:
+    return has_app_context() and bool(g.get(_UNAVAILABLE))
+
+
 def rollback_quietly() -> None:
     try:
         db.session.rollback()
@@ -111,8 +129,9 @@ def writes_on_get(view: Callable) -> Callable:
 @contextmanager
 def reads_first() -> Iterator[None]:
     """Outside a request, transactions begun in this block start deferred (a plain
-    ``BEGIN``) instead of taking the write lock. For a session that reads between other
-    sessions' requests and must not hold the lock while they run (the test harness's)."""
+    ``BEGIN``) instead of taking the write lock: for work that only reads (the health
+    check's query), and for a session that reads between other sessions' requests and must
+    not hold the lock while they run (the test harness's)."""
     token = _reads_first.set(True)
     try:
         yield

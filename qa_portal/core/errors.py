@@ -12,7 +12,12 @@ from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from qa_portal.core.db import rollback_quietly
+from qa_portal.core.db import (
+    DATABASE_OUTAGES,
+    database_unavailable,
+    mark_database_unavailable,
+    rollback_quietly,
+)
 from qa_portal.core.storage import megabytes
 from qa_portal.extensions import login_manager
 
@@ -88,10 +93,22 @@ def error_response(status: int, message: str, code: str | None = None, headers: 
         body = {"error": code or TITLES.get(status, "error").lower().replace(" ", "_")}
         body["message"] = message
         return jsonify(body), status, kept
-    page = render_template(
-        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
-    )
+    page = _error_page(status=status, title=TITLES.get(status, "Error"), message=message)
     return page, status, kept
+
+
+def _error_page(**context) -> str:
+    """The error page; drawn without the database when it is out of reach. The signed-in
+    user (their name, roles and inbox come from the database) is then shown the page as a
+    visitor who is not signed in would see it."""
+    if not database_unavailable():
+        try:
+            return render_template("errors/error.html", **context)
+        except DATABASE_OUTAGES:  # failed while drawing the page (loading the user…)
+            rollback_quietly()
+            mark_database_unavailable()
+    current_app.login_manager._update_request_context_with_user()  # anonymous, no query
+    return render_template("errors/error.html", **context)
 
 
 CSRF_MESSAGE = (
@@ -142,6 +159,8 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(exc)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, DATABASE_OUTAGES):
+            mark_database_unavailable()
         return error_response(
             500,
             "An unexpected error occurred and has been logged. Nothing was saved; please try "

@@ -62,6 +62,9 @@ def init_celery(app: Flask) -> None:
     """Configure the (module-level) Celery app for ``app``: eager without a broker."""
     broker = app.config.get("CELERY_BROKER_URL")
     mail_queue = app.config.get("CELERY_MAIL_QUEUE") or MAIL_QUEUE
+    # Redis that does not answer fails a connection, a publish or a read within this many
+    # seconds instead of holding a request (or a worker) indefinitely.
+    redis_timeout = app.config.get("REDIS_TIMEOUT", 5.0)
     _forget_broker_connections()
     celery.conf.update(
         # No fake broker URL when there is no broker: jobs then never touch one.
@@ -77,7 +80,14 @@ def init_celery(app: Flask) -> None:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_timeout=redis_timeout,
+        broker_transport_options={
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "socket_connect_timeout": redis_timeout,
+            "socket_timeout": redis_timeout,
+        },
+        redis_socket_connect_timeout=redis_timeout,
+        redis_socket_timeout=redis_timeout,
         # E-mail has its own queue so that a backlog of reports never delays it; a worker
         # started without -Q consumes both.
         task_default_queue="celery",
