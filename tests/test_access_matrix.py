@@ -83,6 +83,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("accounts.register", "POST"): (400,) * SIX,
     ("accounts.account", "GET"): SIGNED_IN,
     ("accounts.account", "POST"): SIGNED_IN_400,
+    ("accounts.sign_out_everywhere", "POST"): (LOGIN,) + ("/login",) * 5,
     # -- QA admin ---------------------------------------------------------------------------
     ("cases.admin_dashboard", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
