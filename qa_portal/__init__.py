@@ -27,6 +27,7 @@ from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import ensure_secret_key, load_config
 from qa_portal.core.cli import audit_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
+from qa_portal.core.headers import init_security_headers
 from qa_portal.core.jobs import init_celery
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_cli(app)
 
     register_error_handlers(app)
+    init_security_headers(app)
     init_templating(app)
     return app
 

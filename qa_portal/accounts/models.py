@@ -104,7 +104,9 @@ class User(UserMixin, Base):
     status: Mapped[AccountStatus] = mapped_column(
         enum_column(AccountStatus), nullable=False, default=AccountStatus.ACTIVE
     )
-    # Bumped on password change or disabling: every existing session of the user ends.
+    # The session key: part of every session and remember-me cookie of the user (``get_id``),
+    # bumped on signing out, "sign out everywhere", a password change or reset and disabling,
+    # after which the user loader refuses every cookie issued before (accounts/auth.py).
     auth_epoch: Mapped[int] = mapped_column(nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -148,6 +150,10 @@ class User(UserMixin, Base):
     # -- passwords and sessions --------------------------------------------------------
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued so far stops working."""
         self.auth_epoch = (self.auth_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:

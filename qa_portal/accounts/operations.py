@@ -301,7 +301,7 @@ def change_user_status(actor: User | None, user: User, action: str, role: str) -
     person ends."""
     previous = user.status
     transition = USER_MACHINE.fire(user, action, actor=actor, role=role, audited=False)
-    user.auth_epoch = (user.auth_epoch or 0) + 1  # every existing session ends
+    user.end_sessions()
     _retire_reset_tokens(user)
     audit.record(
         actor, "user.status", user, from_state=previous.value, to_state=transition.target.value

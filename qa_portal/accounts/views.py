@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qa_portal.accounts import forms, operations, passwords, queries, registration, validation
+from qa_portal.accounts import auth, forms, operations, passwords, queries, registration, validation
 from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
@@ -88,6 +88,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out; the session ends on the server too (a copied cookie opens nothing)."""
+    if current_user.is_authenticated:
+        auth.sign_out(current_user._get_current_object())
+        commit()
     logout_user()
     flash("You have signed out.", "info")
     return redirect(url_for("cases.index"))
@@ -195,6 +199,16 @@ def account():
                 return redirect(url_for("accounts.account"))
         status = INVALID
     return render_template("accounts/account.html", profile=profile, password=password), status
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def sign_out_everywhere():
+    auth.sign_out_everywhere(current_user._get_current_object())
+    commit()
+    logout_user()
+    flash("You have been signed out on every device and browser.", "info")
+    return redirect(url_for("accounts.login"))
 
 
 # -- QA admin: users ----------------------------------------------------------------------
