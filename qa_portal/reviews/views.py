@@ -74,7 +74,21 @@ def dashboard():
     )
 
 
+# How an ended assignment ended, as its page says it (nothing of the dossier is shown).
+ENDINGS = {
+    AssignmentState.DECLINED: "You declined this invitation",
+    AssignmentState.EXPIRED: "This invitation expired without an answer",
+    AssignmentState.CANCELLED: "The QA body cancelled this assignment",
+}
+
+
 def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, status=200):
+    if a.has_ended:
+        return render_template(
+            "reviews/assignment_ended.html",
+            ending=ENDINGS[a.state],
+            ended_at=invitations.ended_at(a),
+        ), status
     snapshot = a.round.version.snapshot
     return render_template(
         "reviews/assignment.html",

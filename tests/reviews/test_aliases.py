@@ -104,3 +104,35 @@ def test_reviewers_read_the_same_aliases(client, login, first_declined):
         assert f"you are {mine}" in assignment
         for page in (review, dashboard, assignment):
             assert "Reviewer 3" not in page
+
+
+def _nothing_of_the_dossier(seen: str, dossier) -> None:
+    version = dossier.versions[-1].snapshot
+    for secret in (TITLE, dossier.reference, dossier.organisation.name, version["summary"]):
+        assert secret not in seen
+
+
+def test_a_declined_assignment_shows_only_that_it_ended(client, login, first_declined):
+    case, first, *_ = first_declined
+    login(client, first.reviewer)
+    seen = flat(client.get(f"/reviews/assignments/{first.id}"))
+    assert f"You declined this invitation on {first.responded_at:%d %b %Y}" in seen
+    _nothing_of_the_dossier(seen, case.dossier)
+    dashboard = flat(client.get("/reviews/"))
+    assert "Declined" in dashboard
+    _nothing_of_the_dossier(dashboard, case.dossier)
+
+
+def test_a_cancelled_assignment_shows_only_that_it_ended(client, login, people, workflow):
+    case = workflow.case(title=TITLE).accept()
+    a = case.assignments[0]
+    login(client, people.officer)
+    cancelled = client.post(
+        f"/dossiers/{case.dossier.id}/panel/{a.id}/cancel", data={"reason": "Moved on."}
+    )
+    assert cancelled.status_code == 302
+    login(client, a.reviewer)
+    seen = flat(client.get(f"/reviews/assignments/{a.id}"))
+    assert re.search(r"The QA body cancelled this assignment on \d\d \w{3} \d{4}", seen)
+    _nothing_of_the_dossier(seen, case.dossier)
+    _nothing_of_the_dossier(flat(client.get("/reviews/")), case.dossier)
