@@ -2,7 +2,8 @@
 
 The embedded default needs no service: SQLite, uploads, reports and e-mail in the
 instance folder, jobs executed in-process. Production (``QA_PORTAL_ENV=production``)
-refuses to start without a real ``SECRET_KEY``.
+refuses to start without a real ``SECRET_KEY`` and without ``PUBLIC_BASE_URL``, and accepts
+only requests addressed to that URL's host.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
 
@@ -101,3 +103,21 @@ def ensure_secret_key(config: dict, instance_path: str) -> None:
         config["SECRET_KEY"] = secrets.token_hex(32)
         path.write_text(config["SECRET_KEY"])
         path.chmod(0o600)
+
+
+def ensure_public_base_url(config: dict) -> None:
+    """Production needs the portal's public address: absolute links (e-mails, the API, the
+    exports, a report's QR code) are built from it, never from the request's Host header,
+    and requests naming another host are refused (``TRUSTED_HOSTS``, a 400)."""
+    if config.get("ENV_MODE") != "production":
+        return
+    base = config.get("PUBLIC_BASE_URL") or ""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(
+            "QA_PORTAL_ENV=production needs PUBLIC_BASE_URL set to the portal's public "
+            "address, for example https://qa.example.org (links in e-mails and exports are "
+            f"built from it); got {base!r}."
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [parts.hostname]

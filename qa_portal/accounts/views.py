@@ -23,6 +23,7 @@ from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
+from qa_portal.core.pagination import paginate
 from qa_portal.core.permissions import roles_required
 from qa_portal.extensions import db, limiter
 
@@ -245,7 +246,7 @@ def users():
         query = query.where(
             sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
         )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template(
         "admin/users.html",
         page=page,
