@@ -43,7 +43,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """A signed-in person changes their password: other sessions and reset links end."""
     if not user.check_password(current or ""):
         raise FieldError("current_password", "The current password is not correct.")
-    check_password_strength(new, user.email)
+    check_password_strength(new, user.email, user.name)
     user.set_password(new)
     _retire_reset_tokens(user)
     audit.record(user, "user.change_password", user)
@@ -113,7 +113,7 @@ def reset_password(token: str, password: str) -> User:
     row = token_user(token)
     if row is None:
         raise InvalidInput("This link has expired or has already been used. Ask for a new one.")
-    check_password_strength(password, row.user.email)
+    check_password_strength(password, row.user.email, row.user.name)
     claimed = db.session.execute(
         sa.update(PasswordResetToken)
         .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))

@@ -54,7 +54,7 @@ def register_provider(
     name = (name or "").strip()
     if not name:
         raise FieldError("name", "Give your name.")
-    check_password_strength(password, email)
+    check_password_strength(password, email, name)
     domain_value = normalise_domain(domain)
     if domain_value is None:
         raise FieldError("domain", "Give your organisation's web domain.")
