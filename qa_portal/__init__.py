@@ -24,7 +24,7 @@ from qa_portal.cases.cli import reminders_cli
 from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
 from qa_portal.catalogue.views import bp as catalogue_bp
-from qa_portal.config import ensure_secret_key, load_config
+from qa_portal.config import ensure_secret_key, ensure_shared_rate_limits, load_config
 from qa_portal.core.cli import audit_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.jobs import init_celery
@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
+    ensure_shared_rate_limits(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
