@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from qa_portal.accounts import queries
+from qa_portal.accounts import queries, throttle
 from qa_portal.accounts.models import (
     PasswordResetToken,
     User,
@@ -28,13 +28,23 @@ from qa_portal.extensions import db
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
-    user = queries.user_by_email(email or "")
+    """The active user with these credentials, or None (same answer for every failure).
+
+    Failures are counted per address, known or not, and lock it out for a growing time
+    (``throttle.SignInLocked``, raised before any password check); success clears them.
+    The caller commits in both cases: a failure must be counted.
+    """
+    email = (email or "").strip().lower()
+    throttle.check_not_locked(email)
+    user = queries.user_by_email(email)
     if user is None:
         spend_password_check(password or "")
+        throttle.record_failure(email)
         return None
     if not user.check_password(password or "") or not user.is_active:
+        throttle.record_failure(email)
         return None
+    throttle.forget(email)
     user.last_login_at = utcnow()
     return user
 
@@ -124,5 +134,6 @@ def reset_password(token: str, password: str) -> User:
         raise InvalidInput("This link has already been used. Ask for a new one.")
     _retire_reset_tokens(row.user)
     row.user.set_password(password)
+    throttle.forget(row.user.email)
     audit.record(row.user, "user.password_reset", row.user)
     return row.user

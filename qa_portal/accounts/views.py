@@ -18,7 +18,15 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qa_portal.accounts import forms, operations, passwords, queries, registration, validation
+from qa_portal.accounts import (
+    forms,
+    operations,
+    passwords,
+    queries,
+    registration,
+    throttle,
+    validation,
+)
 from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
@@ -72,17 +80,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
     form = forms.LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = passwords.authenticate(form.email.data, form.password.data)
+        try:
+            user = passwords.authenticate(form.email.data, form.password.data)
+        except throttle.SignInLocked as exc:
+            form.form_errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), exc.status_code
+        commit()  # the sign-in, or the failure counted against the address
         if user is not None:
             login_user(user, remember=form.remember.data)
-            commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
         form.form_errors.append(
             "The e-mail address or password is not correct, or the account is not active yet."
         )
-    status = INVALID if form.errors else 200
+    if form.errors:
+        status = INVALID
     return render_template("accounts/login.html", form=form), status
 
 
