@@ -1,6 +1,7 @@
 """Signing in and passwords: authentication, changing a password, and password reset by
 e-mail. Reset tokens are single use, stored hashed and expire; answers to "forgot password"
-never reveal whether an address has an account.
+never reveal whether an address has an account, neither by their text nor by their time:
+the request only schedules the reset, which runs after the response.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qa_portal.accounts.models import (
 )
 from qa_portal.accounts.validation import FieldError, check_password_strength
 from qa_portal.core import audit
+from qa_portal.core.db import after_response
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.mail import queue_email
 from qa_portal.core.models import utcnow
@@ -91,6 +93,14 @@ def _send_reset(user: User, *, template: str, hours: int, subject: str) -> str:
         reset_url=external_url("accounts.reset_password", token=token),
     )
     return token
+
+
+def ask_for_password_reset(email: str) -> None:
+    """The "forgot password" form: the same work for every address (none), and the reset
+    itself (``request_password_reset``) after the response, so that neither the answer nor
+    its time tells whether the address has an account."""
+    address = (email or "").strip()
+    after_response(lambda: request_password_reset(address))
 
 
 def request_password_reset(email: str) -> None:

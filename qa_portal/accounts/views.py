@@ -112,7 +112,7 @@ def logout():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        passwords.request_password_reset(form.email.data)
+        passwords.ask_for_password_reset(form.email.data)
         commit()
         flash(
             "If an active account uses this address, we have sent it a link to choose a new "
@@ -157,7 +157,7 @@ def register():
     form = forms.RegistrationForm()
     if form.validate_on_submit():
         try:
-            registration.register_provider(
+            registration.ask_to_register(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
