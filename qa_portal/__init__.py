@@ -24,7 +24,12 @@ from qa_portal.cases.cli import reminders_cli
 from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
 from qa_portal.catalogue.views import bp as catalogue_bp
-from qa_portal.config import ensure_public_base_url, ensure_secret_key, load_config
+from qa_portal.config import (
+    ensure_public_base_url,
+    ensure_secret_key,
+    ensure_shared_rate_limits,
+    load_config,
+)
 from qa_portal.core.cli import audit_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.headers import init_security_headers
@@ -73,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
     ensure_public_base_url(app.config)
+    ensure_shared_rate_limits(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -2,8 +2,9 @@
 
 The embedded default needs no service: SQLite, uploads, reports and e-mail in the
 instance folder, jobs executed in-process. Production (``QA_PORTAL_ENV=production``)
-refuses to start without a real ``SECRET_KEY`` and without ``PUBLIC_BASE_URL``, and accepts
-only requests addressed to that URL's host.
+refuses to start without a real ``SECRET_KEY``, without ``PUBLIC_BASE_URL`` (and accepts
+only requests addressed to that URL's host), and with rate limits counted in one process's
+memory unless it is declared the only web process.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def load_config(instance_path: str) -> dict:
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # memory:// counts in each process: N gunicorn workers would allow N times the limits.
+        # Production accepts it only when this says there is exactly one web process.
+        "RATELIMIT_SINGLE_PROCESS": _bool(env.get("RATELIMIT_SINGLE_PROCESS")),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted: without
         # this, every visitor behind the proxy shares one address (and one sign-in limit).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
@@ -121,3 +125,18 @@ def ensure_public_base_url(config: dict) -> None:
         )
     if not config.get("TRUSTED_HOSTS"):
         config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def ensure_shared_rate_limits(config: dict) -> None:
+    """In production, refuse rate limits kept in one process's memory (each of several web
+    processes would count alone) unless ``RATELIMIT_SINGLE_PROCESS`` says there is one."""
+    if config.get("ENV_MODE") != "production" or not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = (config.get("RATELIMIT_STORAGE_URI") or "memory://").strip().lower()
+    if storage.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "QA_PORTAL_ENV=production counts rate limits in memory (RATELIMIT_STORAGE_URI="
+            "memory://), which several web processes would each count alone. Set "
+            "RATELIMIT_STORAGE_URI=redis://… (shared by every process), or "
+            "RATELIMIT_SINGLE_PROCESS=1 if exactly one web process serves the portal."
+        )

@@ -42,9 +42,12 @@ test_config.__test__ = False  # a helper, not a test (pytest would collect it wh
 
 class Client(FlaskClient):
     """Each request runs in its own application context (its own database session), as in
-    production; afterwards the test's session forgets what it had loaded."""
+    production; afterwards the test's session forgets what it had loaded. As a server does,
+    the client reads the whole response and closes it, which runs the work scheduled after
+    the response (``core.db.after_response``); ``buffered=False`` leaves that to the test."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()

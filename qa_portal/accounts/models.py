@@ -213,3 +213,16 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins with one e-mail address, whether or not an account uses it (so the
+    lockout tells nobody which addresses have accounts). The address is stored only as a
+    keyed hash; a row is deleted on success and forgotten a day after its last failure."""
+
+    __tablename__ = "sign_in_throttle"
+
+    address_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(nullable=False, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)

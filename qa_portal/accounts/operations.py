@@ -188,7 +188,7 @@ def create_user(
         raise FieldError("email", f"An account for {email} already exists.")
     _check_provider_organisation(roles, organisation)
     if password:
-        check_password_strength(password, email)
+        check_password_strength(password, email, name)
     user = User(email=email, name=name, organisation=organisation, status=status)
     if password:
         user.set_password(password)

@@ -18,7 +18,16 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qa_portal.accounts import auth, forms, operations, passwords, queries, registration, validation
+from qa_portal.accounts import (
+    auth,
+    forms,
+    operations,
+    passwords,
+    queries,
+    registration,
+    throttle,
+    validation,
+)
 from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
@@ -73,17 +82,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
     form = forms.LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = passwords.authenticate(form.email.data, form.password.data)
+        try:
+            user = passwords.authenticate(form.email.data, form.password.data)
+        except throttle.SignInLocked as exc:
+            form.form_errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), exc.status_code
+        commit()  # the sign-in, or the failure counted against the address
         if user is not None:
             login_user(user, remember=form.remember.data)
-            commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
         form.form_errors.append(
             "The e-mail address or password is not correct, or the account is not active yet."
         )
-    status = INVALID if form.errors else 200
+    if form.errors:
+        status = INVALID
     return render_template("accounts/login.html", form=form), status
 
 
@@ -103,7 +118,7 @@ def logout():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        passwords.request_password_reset(form.email.data)
+        passwords.ask_for_password_reset(form.email.data)
         commit()
         flash(
             "If an active account uses this address, we have sent it a link to choose a new "
@@ -148,7 +163,7 @@ def register():
     form = forms.RegistrationForm()
     if form.validate_on_submit():
         try:
-            registration.register_provider(
+            registration.ask_to_register(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,

@@ -3,6 +3,10 @@
 Operations queue e-mails and jobs with ``after_commit(fn)``; they run when the surrounding
 transaction commits and are dropped when it rolls back, so a failed request never mails
 anybody. Views, CLI commands and jobs end their unit of work with ``commit()``.
+
+``after_response(fn)`` goes one step further: ``fn`` runs after the commit *and* after the
+response has been sent, in a transaction of its own. A page whose work depends on a secret
+(whether an address has an account) answers in the same time whatever that work is.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -63,6 +67,35 @@ def commit() -> None:
     """Commit the unit of work, then run what waited for it."""
     db.session.commit()
     run_after_commit_callbacks()
+
+
+def after_response(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed and, in a request, the
+    response has been sent (when the server closes it), in an application context and a
+    transaction of its own that is committed after it; a failure is rolled back and logged.
+    Outside a request (a command, a job) it runs right after the commit."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                callback()
+                commit()
+            except Exception:  # nobody is waiting for an answer any more: log it
+                rollback_quietly()
+                app.logger.exception("work after the response failed")
+
+    def schedule() -> None:
+        if not has_request_context():
+            run()
+            return
+
+        @after_this_request
+        def _run_on_close(response):
+            response.call_on_close(run)
+            return response
+
+    after_commit(schedule)
 
 
 def rollback_quietly() -> None:
