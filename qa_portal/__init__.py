@@ -22,10 +22,18 @@ from qa_portal.cases.cli import reminders_cli
 from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
 from qa_portal.catalogue.views import bp as catalogue_bp
-from qa_portal.config import ensure_secret_key, load_config, service_timeouts
+from qa_portal.config import (
+    ensure_public_base_url,
+    ensure_secret_key,
+    ensure_shared_rate_limits,
+    load_config,
+    service_timeouts,
+)
 from qa_portal.core.cli import audit_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
+from qa_portal.core.headers import init_security_headers
 from qa_portal.core.jobs import init_celery
+from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
 from qa_portal.decisions.views import bp as decisions_bp
@@ -69,15 +77,19 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
     service_timeouts(app.config)
+    ensure_public_base_url(app.config)
+    ensure_shared_rate_limits(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    register_request_checks(app)  # before CSRFProtect's check, which it must precede
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
 
     register_error_handlers(app)
+    init_security_headers(app)
     init_templating(app)
     return app
 

@@ -2,7 +2,9 @@
 
 The embedded default needs no service: SQLite, uploads, reports and e-mail in the
 instance folder, jobs executed in-process. Production (``QA_PORTAL_ENV=production``)
-refuses to start without a real ``SECRET_KEY``.
+refuses to start without a real ``SECRET_KEY``, without ``PUBLIC_BASE_URL`` (and accepts
+only requests addressed to that URL's host), and with rate limits counted in one process's
+memory unless it is declared the only web process.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import math
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -104,6 +108,9 @@ def load_config(instance_path: str) -> dict:
         "REDIS_TIMEOUT": _seconds("REDIS_TIMEOUT", 5),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # memory:// counts in each process: N gunicorn workers would allow N times the limits.
+        # Production accepts it only when this says there is exactly one web process.
+        "RATELIMIT_SINGLE_PROCESS": _bool(env.get("RATELIMIT_SINGLE_PROCESS")),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted: without
         # this, every visitor behind the proxy shares one address (and one sign-in limit).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
@@ -118,6 +125,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
+        # "Keep me signed in" lasts two weeks at most (Flask-Login's default is a year).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": mode == "production",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -145,3 +155,36 @@ def ensure_secret_key(config: dict, instance_path: str) -> None:
         config["SECRET_KEY"] = secrets.token_hex(32)
         path.write_text(config["SECRET_KEY"])
         path.chmod(0o600)
+
+
+def ensure_public_base_url(config: dict) -> None:
+    """Production needs the portal's public address: absolute links (e-mails, the API, the
+    exports, a report's QR code) are built from it, never from the request's Host header,
+    and requests naming another host are refused (``TRUSTED_HOSTS``, a 400)."""
+    if config.get("ENV_MODE") != "production":
+        return
+    base = config.get("PUBLIC_BASE_URL") or ""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(
+            "QA_PORTAL_ENV=production needs PUBLIC_BASE_URL set to the portal's public "
+            "address, for example https://qa.example.org (links in e-mails and exports are "
+            f"built from it); got {base!r}."
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def ensure_shared_rate_limits(config: dict) -> None:
+    """In production, refuse rate limits kept in one process's memory (each of several web
+    processes would count alone) unless ``RATELIMIT_SINGLE_PROCESS`` says there is one."""
+    if config.get("ENV_MODE") != "production" or not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = (config.get("RATELIMIT_STORAGE_URI") or "memory://").strip().lower()
+    if storage.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "QA_PORTAL_ENV=production counts rate limits in memory (RATELIMIT_STORAGE_URI="
+            "memory://), which several web processes would each count alone. Set "
+            "RATELIMIT_STORAGE_URI=redis://… (shared by every process), or "
+            "RATELIMIT_SINGLE_PROCESS=1 if exactly one web process serves the portal."
+        )

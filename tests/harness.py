@@ -4,9 +4,11 @@ conftest builds its fixtures from these; tests that build an app of their own im
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -42,16 +44,23 @@ test_config.__test__ = False  # a helper, not a test (pytest would collect it wh
 
 
 class Client(FlaskClient):
-    """Each request runs in its own application context (its own database session), as in
-    production. The test's own session ends its transaction before (so it holds no lock the
-    request waits for) and after (so it reads what the request committed: on SQLite a
-    transaction reads one snapshot) and forgets what it had loaded."""
+    """Each request runs as a server runs it: in a context of its own, outside the test's
+    application context, so Flask pushes an application context (a database session) for
+    the request and tears it down when the request ends — before the response is closed, as
+    in production. As a server does, the client reads the whole response and closes it,
+    which runs the work scheduled after the response (``core.db.after_response``) with no
+    transaction of the request's still open; ``buffered=False`` leaves that to the test.
+    The test's own session ends its transaction before (so it holds no lock the request
+    waits for) and after (so it reads what the request committed: on SQLite a transaction
+    reads one snapshot) and forgets what it had loaded."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        if not has_app_context():  # a redirect followed, already in the request's own context
+            return super().open(*args, **kwargs)
         session = db.session()  # the test's (a streamed response keeps the request's current)
         end_transaction(session)
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
         end_transaction(session)
         return response
 

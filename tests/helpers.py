@@ -91,3 +91,34 @@ def end_transaction_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def security_header_problems(response, *, signed_in: bool, public: bool = False) -> list[str]:
+    """What is wrong with the security headers of ``response`` (see core/headers.py): the
+    strict Content-Security-Policy, no framing, no sniffing, a referrer and permissions
+    policy, no HSTS outside production, and ``no-store`` on what a signed-in person gets
+    unless the route is ``public`` (the same for everyone: static files, the JSON API)."""
+    headers = response.headers
+    problems = []
+    csp = {
+        name: value
+        for name, _, value in (
+            d.strip().partition(" ") for d in headers.get("Content-Security-Policy", "").split(";")
+        )
+    }
+    if csp.get("script-src") != "'self'" or csp.get("default-src") != "'self'":
+        problems.append(f"Content-Security-Policy: {headers.get('Content-Security-Policy')!r}")
+    if csp.get("style-src") != "'self'" or csp.get("frame-ancestors") != "'none'":
+        problems.append(f"Content-Security-Policy: {headers.get('Content-Security-Policy')!r}")
+    expected = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
+    problems += [f"{k}: {headers.get(k)!r}" for k, v in expected.items() if headers.get(k) != v]
+    referrer = headers.get("Referrer-Policy")
+    if referrer not in {"strict-origin-when-cross-origin", "same-origin", "no-referrer"}:
+        problems.append(f"Referrer-Policy: {referrer!r}")
+    if "camera=()" not in headers.get("Permissions-Policy", ""):
+        problems.append(f"Permissions-Policy: {headers.get('Permissions-Policy')!r}")
+    if "Strict-Transport-Security" in headers:
+        problems.append("Strict-Transport-Security outside production")
+    if signed_in and not public and headers.get("Cache-Control") != "no-store":
+        problems.append(f"Cache-Control for a signed-in person: {headers.get('Cache-Control')!r}")
+    return problems

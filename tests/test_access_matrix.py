@@ -26,6 +26,8 @@ from qa_portal.core.db import commit
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
 
+from .helpers import security_header_problems
+
 VISITORS = ("anonymous", "provider_a", "provider_b", "reviewer", "officer", "admin")
 
 # Expected answers. An int is a status code; a string is a 302 redirect to that path
@@ -83,6 +85,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("accounts.register", "POST"): (400,) * SIX,
     ("accounts.account", "GET"): SIGNED_IN,
     ("accounts.account", "POST"): SIGNED_IN_400,
+    ("accounts.sign_out_everywhere", "POST"): (LOGIN,) + ("/login",) * 5,
     # -- QA admin ---------------------------------------------------------------------------
     ("cases.admin_dashboard", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
@@ -441,11 +444,16 @@ def test_access(app, client, login, world, endpoint, method):
         e.format(**values) if isinstance(e, str) and e != LOGIN else e
         for e in MATRIX[(endpoint, method)]
     ]
-    actual = []
+    actual, header_problems = [], []
     for name in VISITORS:
         login(client, visitors[name])
         response = client.open(url, method=method, data=BLANK_FORM if method == "POST" else None)
         actual.append(_outcome(response))
+        signed_in = visitors[name] is not None and endpoint not in SIGNS_OUT
+        problems = security_header_problems(
+            response, signed_in=signed_in, public=endpoint.startswith(PUBLIC_CACHE)
+        )
+        header_problems += [f"{name} ({response.status_code}): {p}" for p in problems]
         response.close()  # static files and downloads stream from an open file
         if response.status_code in (403, 404):
             # refusals are the app's own page with a message, never a bare framework error
@@ -456,6 +464,15 @@ def test_access(app, client, login, world, endpoint, method):
         if want != got
     ]
     assert not mismatches, f"{method} {url}\n" + "\n".join(mismatches)
+    assert not header_problems, f"{method} {url}\n" + "\n".join(header_problems)
+
+
+# Every answer carries the security headers (core/headers.py), and what a signed-in person
+# gets is not stored by any cache: pages, redirects, files and error pages alike. Static
+# files and the JSON API are the same for everyone and keep their caching; signing out
+# answers a person who is no longer signed in.
+PUBLIC_CACHE = ("static", "api.")
+SIGNS_OUT = {"accounts.logout", "accounts.sign_out_everywhere"}
 
 
 # -- a GET never writes -------------------------------------------------------------------

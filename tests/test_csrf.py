@@ -152,6 +152,19 @@ def test_sign_out_needs_the_token(browser, people):
     assert browser.get("/account").status_code == 302
 
 
+def test_sign_out_everywhere_needs_the_token(browser, people):
+    _signed_in(browser, people.provider_a)
+    url = "/account/sessions/end"
+
+    _assert_refused(browser.post(url))
+    assert browser.get("/account").status_code == 200  # a forged request ended nothing
+
+    data = form_fields(browser.get("/account"), action=url)
+    assert data["csrf_token"][0]
+    assert browser.post(url, data=data).status_code == 302
+    assert browser.get("/account").status_code == 302
+
+
 # -- saving a dossier ---------------------------------------------------------------------
 def test_saving_a_dossier_needs_the_token(browser, people, make_dossier):
     dossier = make_dossier(people.provider_a)

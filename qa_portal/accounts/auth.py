@@ -1,8 +1,16 @@
-"""Flask-Login glue: sessions carry ``id:epoch`` so a password change or disabling ends them."""
+"""Sessions: Flask-Login's user loader and ending sessions.
+
+A session or remember-me cookie carries ``id:epoch`` (``User.get_id``). The loader accepts
+it only while the epoch is the user's current one, so bumping the epoch ends, on the
+server, every session and remember-me cookie issued before: a copied cookie no longer opens
+anything. Signing out, "sign out everywhere", a password change or reset and disabling an
+account bump it.
+"""
 
 from __future__ import annotations
 
 from qa_portal.accounts.models import User
+from qa_portal.core import audit
 from qa_portal.extensions import db
 
 
@@ -16,3 +24,16 @@ def load_user(user_id: str) -> User | None:
     if user is None or (user.auth_epoch or 0) != epoch_value or not user.is_active:
         return None
     return user
+
+
+def sign_out(user: User) -> None:
+    """The person signs out: the session key changes, so the cookies of this browser stop
+    working even if a copy of them was kept. The key is per person, so every other session
+    of theirs ends as well."""
+    user.end_sessions()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The person ends every session of theirs, on every device, this one included."""
+    user.end_sessions()
+    audit.record(user, "user.sign_out_everywhere", user)

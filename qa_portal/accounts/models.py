@@ -104,7 +104,9 @@ class User(UserMixin, Base):
     status: Mapped[AccountStatus] = mapped_column(
         enum_column(AccountStatus), nullable=False, default=AccountStatus.ACTIVE
     )
-    # Bumped on password change or disabling: every existing session of the user ends.
+    # The session key: part of every session and remember-me cookie of the user (``get_id``),
+    # bumped on signing out, "sign out everywhere", a password change or reset and disabling,
+    # after which the user loader refuses every cookie issued before (accounts/auth.py).
     auth_epoch: Mapped[int] = mapped_column(nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -148,6 +150,10 @@ class User(UserMixin, Base):
     # -- passwords and sessions --------------------------------------------------------
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued so far stops working."""
         self.auth_epoch = (self.auth_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:
@@ -207,3 +213,16 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins with one e-mail address, whether or not an account uses it (so the
+    lockout tells nobody which addresses have accounts). The address is stored only as a
+    keyed hash; a row is deleted on success and forgotten a day after its last failure."""
+
+    __tablename__ = "sign_in_throttle"
+
+    address_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(nullable=False, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)

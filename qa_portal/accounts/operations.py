@@ -188,7 +188,7 @@ def create_user(
         raise FieldError("email", f"An account for {email} already exists.")
     _check_provider_organisation(roles, organisation)
     if password:
-        check_password_strength(password, email)
+        check_password_strength(password, email, name)
     user = User(email=email, name=name, organisation=organisation, status=status)
     if password:
         user.set_password(password)
@@ -301,7 +301,7 @@ def change_user_status(actor: User | None, user: User, action: str, role: str) -
     person ends."""
     previous = user.status
     transition = USER_MACHINE.fire(user, action, actor=actor, role=role, audited=False)
-    user.auth_epoch = (user.auth_epoch or 0) + 1  # every existing session ends
+    user.end_sessions()
     _retire_reset_tokens(user)
     audit.record(
         actor, "user.status", user, from_state=previous.value, to_state=transition.target.value

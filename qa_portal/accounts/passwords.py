@@ -1,6 +1,7 @@
 """Signing in and passwords: authentication, changing a password, and password reset by
 e-mail. Reset tokens are single use, stored hashed and expire; answers to "forgot password"
-never reveal whether an address has an account.
+never reveal whether an address has an account, neither by their text nor by their time:
+the request only schedules the reset, which runs after the response.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from qa_portal.accounts import queries
+from qa_portal.accounts import queries, throttle
 from qa_portal.accounts.models import (
     PasswordResetToken,
     User,
@@ -20,6 +21,7 @@ from qa_portal.accounts.models import (
 )
 from qa_portal.accounts.validation import FieldError, check_password_strength
 from qa_portal.core import audit
+from qa_portal.core.db import after_response
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.mail import queue_email
 from qa_portal.core.models import utcnow
@@ -28,13 +30,23 @@ from qa_portal.extensions import db
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
-    user = queries.user_by_email(email or "")
+    """The active user with these credentials, or None (same answer for every failure).
+
+    Failures are counted per address, known or not, and lock it out for a growing time
+    (``throttle.SignInLocked``, raised before any password check); success clears them.
+    The caller commits in both cases: a failure must be counted.
+    """
+    email = (email or "").strip().lower()
+    throttle.check_not_locked(email)
+    user = queries.user_by_email(email)
     if user is None:
         spend_password_check(password or "")
+        throttle.record_failure(email)
         return None
     if not user.check_password(password or "") or not user.is_active:
+        throttle.record_failure(email)
         return None
+    throttle.forget(email)
     user.last_login_at = utcnow()
     return user
 
@@ -43,7 +55,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """A signed-in person changes their password: other sessions and reset links end."""
     if not user.check_password(current or ""):
         raise FieldError("current_password", "The current password is not correct.")
-    check_password_strength(new, user.email)
+    check_password_strength(new, user.email, user.name)
     user.set_password(new)
     _retire_reset_tokens(user)
     audit.record(user, "user.change_password", user)
@@ -83,6 +95,14 @@ def _send_reset(user: User, *, template: str, hours: int, subject: str) -> str:
     return token
 
 
+def ask_for_password_reset(email: str) -> None:
+    """The "forgot password" form: the same work for every address (none), and the reset
+    itself (``request_password_reset``) after the response, so that neither the answer nor
+    its time tells whether the address has an account."""
+    address = (email or "").strip()
+    after_response(lambda: request_password_reset(address))
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link to an active account; silently do nothing otherwise."""
     user = queries.user_by_email(email or "")
@@ -113,7 +133,7 @@ def reset_password(token: str, password: str) -> User:
     row = token_user(token)
     if row is None:
         raise InvalidInput("This link has expired or has already been used. Ask for a new one.")
-    check_password_strength(password, row.user.email)
+    check_password_strength(password, row.user.email, row.user.name)
     claimed = db.session.execute(
         sa.update(PasswordResetToken)
         .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
@@ -124,5 +144,6 @@ def reset_password(token: str, password: str) -> User:
         raise InvalidInput("This link has already been used. Ask for a new one.")
     _retire_reset_tokens(row.user)
     row.user.set_password(password)
+    throttle.forget(row.user.email)
     audit.record(row.user, "user.password_reset", row.user)
     return row.user

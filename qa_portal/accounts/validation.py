@@ -1,6 +1,10 @@
 """Checking and normalising account input: e-mail addresses, web domains, countries, web sites,
 password strength. Bad input raises ``FieldError`` naming the field it belongs to, so forms
 show the message next to it.
+
+Password strength is estimated by zxcvbn (Dropbox's estimator, PyPI ``zxcvbn``), whose
+shipped lists of common passwords, words and names, keyboard patterns, repeats and sequences
+refuse "1234567890", "aaaaaaaaaa" or "password12" however long they are.
 """
 
 from __future__ import annotations
@@ -11,11 +15,17 @@ from urllib.parse import urlsplit
 import pycountry
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from zxcvbn import zxcvbn
 
 from qa_portal.core.errors import InvalidInput
 from qa_portal.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score: 0 and 1 fall to fewer than a million guesses (common passwords, words with
+# digits, repeats, sequences, keyboard rows); 2 and more are kept out of reach by the sign-in
+# limits. zxcvbn reads at most this many characters (a longer password is judged by its start).
+MIN_PASSWORD_SCORE = 2
+STRENGTH_CHECKED_CHARS = 72
 
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -71,13 +81,30 @@ def normalise_website(url: str | None) -> str | None:
     return value
 
 
-def check_password_strength(password: str, email: str | None = None) -> None:
+def check_password_strength(
+    password: str, email: str | None = None, name: str | None = None
+) -> None:
+    """Refuse a short password, the person's e-mail address, and an easily guessed one
+    (common, a word with a few digits, a repeat or a sequence, or made of their address or
+    name), with zxcvbn's reason and advice."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise FieldError(
             "password", f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
         )
     if email and password.strip().lower() == email.lower():
         raise FieldError("password", "The password must not be your e-mail address.")
+    personal = [value for value in (email, name) if value]
+    if email:
+        personal += email.replace("@", " ").replace(".", " ").split()
+    result = zxcvbn(password[:STRENGTH_CHECKED_CHARS], user_inputs=personal)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result["feedback"]
+        reason = feedback.get("warning") or "It is too easy to guess."
+        advice = " ".join(feedback.get("suggestions") or [])
+        message = f"This password is too easy to guess. {reason}"
+        if advice:
+            message += f" {advice}"
+        raise FieldError("password", message.strip())
 
 
 def flush_unique(field: str, message: str) -> None:

@@ -18,11 +18,21 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qa_portal.accounts import forms, operations, passwords, queries, registration, validation
+from qa_portal.accounts import (
+    auth,
+    forms,
+    operations,
+    passwords,
+    queries,
+    registration,
+    throttle,
+    validation,
+)
 from qa_portal.accounts.branding import qa_body_name
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role, User, UserRole
 from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
+from qa_portal.core.pagination import paginate
 from qa_portal.core.permissions import roles_required
 from qa_portal.extensions import db, limiter
 
@@ -72,22 +82,32 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
     form = forms.LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = passwords.authenticate(form.email.data, form.password.data)
+        try:
+            user = passwords.authenticate(form.email.data, form.password.data)
+        except throttle.SignInLocked as exc:
+            form.form_errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), exc.status_code
+        commit()  # the sign-in, or the failure counted against the address
         if user is not None:
             login_user(user, remember=form.remember.data)
-            commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
         form.form_errors.append(
             "The e-mail address or password is not correct, or the account is not active yet."
         )
-    status = INVALID if form.errors else 200
+    if form.errors:
+        status = INVALID
     return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out; the session ends on the server too (a copied cookie opens nothing)."""
+    if current_user.is_authenticated:
+        auth.sign_out(current_user._get_current_object())
+        commit()
     logout_user()
     flash("You have signed out.", "info")
     return redirect(url_for("cases.index"))
@@ -98,7 +118,7 @@ def logout():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        passwords.request_password_reset(form.email.data)
+        passwords.ask_for_password_reset(form.email.data)
         commit()
         flash(
             "If an active account uses this address, we have sent it a link to choose a new "
@@ -143,7 +163,7 @@ def register():
     form = forms.RegistrationForm()
     if form.validate_on_submit():
         try:
-            registration.register_provider(
+            registration.ask_to_register(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
@@ -197,6 +217,16 @@ def account():
     return render_template("accounts/account.html", profile=profile, password=password), status
 
 
+@bp.post("/account/sessions/end")
+@login_required
+def sign_out_everywhere():
+    auth.sign_out_everywhere(current_user._get_current_object())
+    commit()
+    logout_user()
+    flash("You have been signed out on every device and browser.", "info")
+    return redirect(url_for("accounts.login"))
+
+
 # -- QA admin: users ----------------------------------------------------------------------
 def _organisation_or_none(org_id: int | None) -> Organisation | None:
     if not org_id:
@@ -231,7 +261,7 @@ def users():
         query = query.where(
             sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
         )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template(
         "admin/users.html",
         page=page,

@@ -23,6 +23,7 @@ from qa_portal.catalogue.queries import publication_view
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput
+from qa_portal.core.pagination import paginate
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms as decision_forms
@@ -32,7 +33,6 @@ from qa_portal.dossiers import forms as dossier_forms
 from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.snapshot import dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE, next_action
-from qa_portal.extensions import db
 
 bp = Blueprint("cases", __name__)
 
@@ -128,11 +128,10 @@ def queue_page():
             needs=queue.NEEDS,
             need_help=queue.NEED_HELP,
         ), 400
-    page = db.paginate(
+    page = paginate(
         queue.queue_query(form.filters(), current_user.id, today),
-        page=form.page.data or 1,
         per_page=current_app.config.get("QUEUE_PAGE_SIZE", 25),
-        error_out=False,
+        page=form.page.data or 1,
     )
     return render_template(
         "cases/queue.html",

@@ -23,6 +23,10 @@ Savepoints (``begin_nested``) work inside either. Work outside a request ends it
 transaction before it waits for another service (e-mail delivery, before each SMTP
 exchange), or it would hold the write lock meanwhile. PostgreSQL is untouched: its writers
 serialise on row locks, conditional updates and the audit trail's advisory lock.
+
+``after_response(fn)`` goes one step further: ``fn`` runs after the commit *and* after the
+response has been sent, in a transaction of its own. A page whose work depends on a secret
+(whether an address has an account) answers in the same time whatever that work is.
 """
 
 from __future__ import annotations
@@ -32,7 +36,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import (
+    after_this_request,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -104,6 +115,37 @@ def mark_database_unavailable() -> None:
 
 def database_unavailable() -> bool:
     return has_app_context() and bool(g.get(_UNAVAILABLE))
+
+
+def after_response(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed and, in a request, the
+    response has been sent (when the server closes it), in an application context and a
+    transaction of its own that is committed after it; a failure is rolled back and logged.
+    Outside a request (a command, a job) it runs right after the commit. A server closes
+    the response after the request's application context has been torn down, so the
+    request's session holds no transaction by then (on SQLite, no write lock)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                callback()
+                commit()
+            except Exception:  # nobody is waiting for an answer any more: log it
+                rollback_quietly()
+                app.logger.exception("work after the response failed")
+
+    def schedule() -> None:
+        if not has_request_context():
+            run()
+            return
+
+        @after_this_request
+        def _run_on_close(response):
+            response.call_on_close(run)
+            return response
+
+    after_commit(schedule)
 
 
 def rollback_quietly() -> None:

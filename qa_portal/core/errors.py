@@ -8,9 +8,10 @@ and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask.globals import request_ctx
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from qa_portal.core.db import (
     DATABASE_OUTAGES,
@@ -100,7 +101,11 @@ def error_response(status: int, message: str, code: str | None = None, headers: 
 def _error_page(**context) -> str:
     """The error page; drawn without the database when it is out of reach. The signed-in
     user (their name, roles and inbox come from the database) is then shown the page as a
-    visitor who is not signed in would see it."""
+    visitor who is not signed in would see it. A request for a host the portal does not
+    serve has no URL adapter: no link of the site can be built for it, so it gets a page
+    that needs none."""
+    if not request_ctx.url_adapter:
+        return render_template("errors/bare.html", **context)
     if not database_unavailable():
         try:
             return render_template("errors/error.html", **context)
@@ -120,6 +125,10 @@ CSRF_MESSAGE = (
 def _http_message(exc: HTTPException) -> str:
     if isinstance(exc, CSRFError):
         return CSRF_MESSAGE
+    if isinstance(exc, SecurityError):
+        message = "This request was addressed to a host name this portal does not answer to."
+        public = current_app.config.get("PUBLIC_BASE_URL")
+        return f"{message} Use its public address, {public}." if public else message
     if exc.code == 405:
         return "This address does not accept that kind of request."
     if exc.code == 413:

@@ -1,7 +1,10 @@
 """Links that work in requests, CLI commands and background jobs alike.
 
-E-mailed links use ``PUBLIC_BASE_URL`` when it is set (never the request's Host header,
-which a client controls); the inbox stores site-relative paths.
+Absolute links (e-mails, the API, the exports, a report's QR code) come from
+``PUBLIC_BASE_URL``, never from the request's Host header, which a client controls; in
+development without it they point at ``http://127.0.0.1:5000``, where ``flask run`` serves.
+Production does not start without it (``config.ensure_public_base_url``). The inbox stores
+site-relative paths.
 """
 
 from __future__ import annotations
@@ -29,18 +32,17 @@ def _adapter(base: str):
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails, also outside a request."""
+    """An absolute link to a page of the portal, in a request or outside one alike."""
     config = current_app.config
     base = config.get("PUBLIC_BASE_URL")
     if not base:
         if config.get("ENV_MODE") == "production":
-            # Never trust the request's Host header for links sent by e-mail.
+            # Startup refuses this; a setting removed while running must not fall back to
+            # the development address in links sent to people.
             raise InvalidInput(
                 "Set PUBLIC_BASE_URL (for example https://qa.example.org) so that e-mailed "
                 "links point at the portal."
             )
-        if has_request_context() or config.get("SERVER_NAME"):
-            return url_for(endpoint, _external=True, **values)
         base = DEV_BASE_URL
     return _adapter(base).build(endpoint, values, force_external=True)
 

@@ -34,7 +34,7 @@ from qa_portal.decisions.models import (
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
 from qa_portal.dossiers import locks, notices
 from qa_portal.dossiers.models import Dossier, DossierState
-from qa_portal.dossiers.operations import check_pdf
+from qa_portal.dossiers.pdf_check import check_pdf
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers

@@ -18,7 +18,7 @@ from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
-from qa_portal.reviews import moderation, rounds
+from qa_portal.reviews import aliases, moderation, rounds
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
@@ -45,6 +45,9 @@ class CaseView:
     # The version reviewed in the previous round and what changed since (round 2 on).
     previous_version: Any = None
     changes: Any = None
+    # Reviewer id → the number the provider sees (``reviews.aliases``); the QA body's
+    # pages keep the numbers given at invitation.
+    public_numbers: dict[int, int] = field(default_factory=dict)
 
     @property
     def reviews_visible(self) -> bool:
@@ -125,10 +128,23 @@ class CaseView:
         return len(rounds.accepted(self.round)) >= self.policy.reviewers_per_dossier
 
     @property
-    def submitted_reviews(self):
+    def submitted_reviews(self) -> list[ReviewAssignment]:
+        """The round's submitted reviews, in the order of the aliases the viewer sees."""
         if self.round is None:
             return []
-        return [a for a in self.round.assignments if a.state == AssignmentState.SUBMITTED]
+        if self.is_staff:
+            return [a for a in self.round.assignments if a.state == AssignmentState.SUBMITTED]
+        return aliases.in_public_order(self.round.assignments, self.public_numbers)
+
+    def alias(self, assignment: ReviewAssignment) -> str:
+        """The reviewer's alias as the viewer sees it: the QA body's own number for its
+        staff, the provider's (``provider_alias``) for everyone else."""
+        return assignment.alias if self.is_staff else self.provider_alias(assignment)
+
+    def provider_alias(self, assignment: ReviewAssignment) -> str:
+        """The alias the provider and the reports give a submitted review: numbered among
+        the reviewers whose review is in, so no gap shows who dropped out."""
+        return aliases.alias_of(self.public_numbers[assignment.reviewer_id])
 
 
 def case_view(dossier: Dossier, user: User) -> CaseView:
@@ -172,9 +188,10 @@ def case_view(dossier: Dossier, user: User) -> CaseView:
         today=clock.today(),
         policy=current_policy() if is_staff else None,
         barred=user.id in barred_deciders(dossier) if is_staff else False,
+        public_numbers=aliases.public_numbers(dossier.rounds),
     )
     if round_ is not None and round_.rubric is not None:
-        view.stats = moderation.round_statistics(round_)
+        view.stats = moderation.round_statistics(round_, view.submitted_reviews)
     if round_ is not None and len(dossier.rounds) > 1:
         view.previous_version = dossier.rounds[-2].version
         view.changes = diff_snapshots(view.previous_version.snapshot, round_.version.snapshot)

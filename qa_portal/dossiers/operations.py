@@ -2,20 +2,17 @@
 
 Rules enforced here: only provider members of the owning organisation edit, and only in
 ``draft`` or ``returned``; a save based on an outdated copy is refused (``StaleObject``);
-evidence files are PDFs by content, size-limited, stored under generated names with their
-SHA-256; a dossier with completeness errors cannot be submitted; submitting freezes an
-immutable version.
+evidence files are plain PDFs by content (``pdf_check``), size-limited, stored under
+generated names with their SHA-256; a dossier with completeness errors cannot be
+submitted; submitting freezes an immutable version.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy.orm.exc import StaleDataError
 
 from qa_portal.accounts.models import AccountStatus, Role, User
@@ -45,6 +42,7 @@ from qa_portal.dossiers.models import (
     StackabilityEntry,
     Supervision,
 )
+from qa_portal.dossiers.pdf_check import check_pdf
 from qa_portal.dossiers.snapshot import SCALAR_FIELDS, canonical, digest, dossier_to_dict
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
@@ -236,41 +234,6 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
 
 
 # -- evidence files -----------------------------------------------------------------------
-def check_pdf(data: bytes) -> int:
-    """Return the page count of a genuine, readable, unencrypted PDF; refuse anything else."""
-    if b"%PDF-" not in data[:1024]:
-        raise InvalidInput(
-            "This file is not a PDF (whatever its name says). Evidence files must be PDF documents."
-        )
-    if b"%%EOF" not in data[-2048:]:
-        raise InvalidInput(
-            "This PDF is incomplete or damaged (no end-of-file marker). Please export it again."
-        )
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise InvalidInput(
-                "This PDF is password-protected; reviewers could not open it. "
-                "Please upload an unprotected copy."
-            )
-        pages = len(reader.pages)
-    except InvalidInput:
-        raise
-    except (
-        PdfReadError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-    ) as exc:
-        raise InvalidInput("This PDF cannot be read; please export it again.") from exc
-    if pages < 1:
-        raise InvalidInput("This PDF has no pages.")
-    return pages
-
-
 def add_evidence_file(
     actor: User, dossier: Dossier, kind: str, filename: str | None, data: bytes
 ) -> EvidenceFile:

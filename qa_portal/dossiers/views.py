@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from qa_portal.accounts.models import Role
 from qa_portal.core import storage
 from qa_portal.core.db import commit, writes_on_get
-from qa_portal.core.errors import DomainError, InvalidInput, StaleObject
+from qa_portal.core.errors import DomainError, InvalidInput, StaleObject, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.dossiers import completeness, forms, isced, operations, queries
 from qa_portal.dossiers.diff import diff_snapshots
@@ -70,7 +70,11 @@ def _edit_form(dossier: Dossier) -> forms.DossierForm:
 
 
 def _render_edit(
-    dossier: Dossier, form: forms.DossierForm, status: int = 200, conflict: dict | None = None
+    dossier: Dossier,
+    form: forms.DossierForm,
+    status: int = 200,
+    conflict: dict | None = None,
+    upload_form: forms.UploadForm | None = None,
 ):
     data = {**dossier_to_dict(dossier), **form.to_data()}
     findings = completeness.check(data)
@@ -87,7 +91,7 @@ def _render_edit(
         dossier=dossier,
         form=form,
         findings=findings,
-        upload_form=forms.UploadForm(formdata=None),
+        upload_form=upload_form or forms.UploadForm(formdata=None),
         upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
         conflict=conflict,
         row_templates=row_templates,
@@ -157,7 +161,7 @@ def upload(dossier_id: int):
     if not form.validate_on_submit():
         message = "; ".join(e for errs in form.errors.values() for e in errs)
         flash(f"File not uploaded: {message}", "error")
-        return _render_edit(dossier, _edit_form_for_get(dossier), 400)
+        return _render_edit(dossier, _edit_form_for_get(dossier), 400, upload_form=form)
     file = form.file.data
     try:
         evidence = operations.add_evidence_file(
@@ -165,8 +169,11 @@ def upload(dossier_id: int):
         )
     except InvalidInput as exc:
         db.session.rollback()
+        if wants_json():
+            raise  # the error handler answers with the reason
         flash(f"File not uploaded: {exc.message}", "error")
-        return _render_edit(dossier, _edit_form_for_get(dossier), 400)
+        form.file.errors = [exc.message]  # shown next to the file field as well
+        return _render_edit(dossier, _edit_form_for_get(dossier), 400, upload_form=form)
     commit()
     flash(f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256[:12]}…).", "success")
     return redirect(url_for("dossiers.edit", dossier_id=dossier.id, _anchor="files"))

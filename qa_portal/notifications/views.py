@@ -8,6 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from qa_portal.core.db import commit
+from qa_portal.core.pagination import paginate
 from qa_portal.core.responses import done
 from qa_portal.extensions import db
 from qa_portal.notifications import operations
@@ -48,7 +49,7 @@ def index():
     query = query.order_by(
         Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()
     )
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     return render_template(
         "notifications/inbox.html",
         page=page,

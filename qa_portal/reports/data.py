@@ -21,8 +21,8 @@ from qa_portal.dossiers.models import ISSUANCE_STANDARDS, label_of
 from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import moderation
-from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
+from qa_portal.reviews import aliases, moderation
+from qa_portal.reviews.models import ReviewAssignment, ReviewRound
 
 
 def acronym(name: str) -> str:
@@ -263,11 +263,13 @@ def _assessments(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _panel(submitted: list[ReviewAssignment], internal: bool) -> list[dict[str, Any]]:
+def _panel(
+    submitted: list[ReviewAssignment], alias: dict[int, str], internal: bool
+) -> list[dict[str, Any]]:
     """The reviewers whose review is in (named in the internal variant only)."""
     return [
         {
-            "alias": a.alias,
+            "alias": alias[a.id],
             "name": a.reviewer.name if internal else None,
             "email": a.reviewer.email if internal else None,
             "recommendation": label_of(a.review.recommendation) if a.review else "",
@@ -277,18 +279,20 @@ def _panel(submitted: list[ReviewAssignment], internal: bool) -> list[dict[str, 
     ]
 
 
-def _criteria(round_: ReviewRound) -> list[dict[str, Any]]:
+def _criteria(
+    round_: ReviewRound, submitted: list[ReviewAssignment], alias: dict[int, str]
+) -> list[dict[str, Any]]:
     """Each rubric criterion with the panel's scores and comments, their mean and spread,
     and the moderation notes."""
-    stats = moderation.round_statistics(round_) if round_.rubric else []
+    stats = moderation.round_statistics(round_, submitted) if round_.rubric else []
     return [
         {
             "position": s.criterion.position,
             "title": s.criterion.title,
             "guidance": s.criterion.guidance,
             "weight": s.criterion.weight,
-            "scores": [(a.alias, score) for a, score, _ in s.scores],
-            "comments": [(a.alias, comment) for a, _, comment in s.scores if comment],
+            "scores": [(alias[a.id], score) for a, score, _ in s.scores],
+            "comments": [(alias[a.id], comment) for a, _, comment in s.scores if comment],
             "mean": s.mean,
             "spread": s.spread,
             "divergent": s.divergent,
@@ -298,11 +302,13 @@ def _criteria(round_: ReviewRound) -> list[dict[str, Any]]:
     ]
 
 
-def _comments(submitted: list[ReviewAssignment], internal: bool) -> list[dict[str, Any]]:
+def _comments(
+    submitted: list[ReviewAssignment], alias: dict[int, str], internal: bool
+) -> list[dict[str, Any]]:
     """The reviewers' comments to the provider."""
     return [
         {
-            "alias": a.alias,
+            "alias": alias[a.id],
             "name": a.reviewer.name if internal else None,
             "text": a.review.comments_to_provider,
         }
@@ -312,11 +318,11 @@ def _comments(submitted: list[ReviewAssignment], internal: bool) -> list[dict[st
 
 
 def _confidential_comments(
-    submitted: list[ReviewAssignment], internal: bool
+    submitted: list[ReviewAssignment], alias: dict[int, str], internal: bool
 ) -> list[dict[str, Any]]:
     """The reviewers' confidential comments: in the internal variant only."""
     return [
-        {"alias": a.alias, "name": a.reviewer.name, "text": a.review.confidential_comments}
+        {"alias": alias[a.id], "name": a.reviewer.name, "text": a.review.confidential_comments}
         for a in submitted
         if internal and a.review and a.review.confidential_comments
     ]
@@ -359,10 +365,13 @@ def build(report: Report) -> dict[str, Any]:
     round_ = decision.round
     internal = report.variant == ReportVariant.INTERNAL
     snapshot = round_.version.snapshot
-    submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
-    panel = _panel(submitted, internal)
-    aliases = [p["alias"] for p in panel]
-    criteria = _criteria(round_)
+    # the aliases the provider sees on the dossier page (reviews.aliases): numbered among
+    # the reviewers whose review is in, the same in both variants
+    numbers = aliases.public_numbers(r for r in round_.dossier.rounds if r.number <= round_.number)
+    submitted = aliases.in_public_order(round_.assignments, numbers)
+    alias = {a.id: aliases.alias_of(numbers[a.reviewer_id]) for a in submitted}
+    panel = _panel(submitted, alias, internal)
+    criteria = _criteria(round_, submitted, alias)
     return {
         "internal": internal,
         "variant_label": report.variant.label,
@@ -383,9 +392,9 @@ def build(report: Report) -> dict[str, Any]:
         "rubric_version": round_.rubric.number if round_.rubric else None,
         "panel": panel,
         "criteria": criteria,
-        "chart": score_chart(criteria, aliases) if criteria and aliases else None,
-        "comments": _comments(submitted, internal),
-        "confidential": _confidential_comments(submitted, internal),
+        "chart": score_chart(criteria, list(alias.values())) if criteria and alias else None,
+        "comments": _comments(submitted, alias, internal),
+        "confidential": _confidential_comments(submitted, alias, internal),
         "general_notes": [n.text for n in round_.moderation_notes if n.criterion_id is None],
         "warnings": [f.message for f in completeness.warnings(completeness.check(snapshot))],
         "history": _round_history(decision),

@@ -5,7 +5,7 @@ dossier; invitations lock the dossier row so aliases are unique.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -37,6 +37,10 @@ ACCEPTING_STATES = (
     DossierState.IN_REVIEW,
     DossierState.DECISION_PENDING,
 )
+
+
+# The transitions that end an assignment (``ReviewAssignment.has_ended``).
+ENDING_ACTIONS = ("decline", "expire", "cancel")
 
 
 def _reviewer_number(dossier: Dossier, reviewer: User) -> int:
@@ -198,6 +202,16 @@ def decline_invitation(reviewer: User, assignment: ReviewAssignment, reason: str
         f"{reviewer.name} declined the invitation for {dossier.reference}: "
         f"{assignment.decline_reason}",
     )
+
+
+def ended_at(assignment: ReviewAssignment) -> datetime | None:
+    """When an ended assignment ended: its last decline, expiry or cancellation in the
+    audit trail (None while it has not ended)."""
+    if not assignment.has_ended:
+        return None
+    endings = {f"{assignment.__tablename__}.{action}" for action in ENDING_ACTIONS}
+    times = [e.created_at for e in audit.entries_for(assignment) if e.action in endings]
+    return times[-1] if times else assignment.responded_at
 
 
 def expire_invitation(assignment: ReviewAssignment) -> None:

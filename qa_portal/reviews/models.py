@@ -218,6 +218,15 @@ class ReviewAssignment(Base):
         return self.state in (AssignmentState.INVITED, AssignmentState.ACCEPTED)
 
     @property
+    def has_ended(self) -> bool:
+        """Declined, expired or cancelled: the reviewer no longer sees the dossier."""
+        return self.state in (
+            AssignmentState.DECLINED,
+            AssignmentState.EXPIRED,
+            AssignmentState.CANCELLED,
+        )
+
+    @property
     def is_on_panel(self) -> bool:
         """Accepted (or reviewed): the reviewer reads the whole dossier and its files."""
         return self.state in (AssignmentState.ACCEPTED, AssignmentState.SUBMITTED)

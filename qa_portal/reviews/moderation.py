@@ -4,6 +4,7 @@ more needs a moderation note before the decision.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import mean
 
@@ -47,11 +48,16 @@ class CriterionStats:
         return self.spread is not None and self.spread >= DIVERGENCE
 
 
-def round_statistics(round_: ReviewRound) -> list[CriterionStats]:
-    """Per criterion: each submitted reviewer's score, mean, spread, divergence, notes."""
+def round_statistics(
+    round_: ReviewRound, submitted: Sequence[ReviewAssignment] | None = None
+) -> list[CriterionStats]:
+    """Per criterion: each submitted reviewer's score, mean, spread, divergence, notes.
+    The scores follow ``submitted`` (the round's submitted assignments in the order a page
+    shows them; by default in the order of their ``reviewer_number``)."""
     if round_.rubric is None:
         return []
-    submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
+    if submitted is None:
+        submitted = [a for a in round_.assignments if a.state == AssignmentState.SUBMITTED]
     notes_by: dict[int | None, list[ModerationNote]] = {}
     for note in round_.moderation_notes:
         notes_by.setdefault(note.criterion_id, []).append(note)

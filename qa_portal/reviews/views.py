@@ -17,7 +17,16 @@ from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, EvidenceFile
 from qa_portal.dossiers.operations import record_download
 from qa_portal.extensions import db
-from qa_portal.reviews import conflicts, forms, invitations, moderation, profiles, rounds, scoring
+from qa_portal.reviews import (
+    aliases,
+    conflicts,
+    forms,
+    invitations,
+    moderation,
+    profiles,
+    rounds,
+    scoring,
+)
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment
 from qa_portal.reviews.policy import current_policy, update_policy
 from qa_portal.reviews.rubric import SCORE_LABELS, current_rubric, revise_rubric
@@ -57,14 +66,34 @@ def dashboard():
             in (AssignmentState.DECLINED, AssignmentState.EXPIRED, AssignmentState.CANCELLED)
         ],
     }
-    return render_template("reviews/dashboard.html", groups=groups, today=clock.today())
+    submitted_as = {
+        a.id: aliases.public_aliases(a.round.assignments)[a.id] for a in groups["submitted"]
+    }
+    return render_template(
+        "reviews/dashboard.html", groups=groups, submitted_as=submitted_as, today=clock.today()
+    )
+
+
+# How an ended assignment ended, as its page says it (nothing of the dossier is shown).
+ENDINGS = {
+    AssignmentState.DECLINED: "You declined this invitation",
+    AssignmentState.EXPIRED: "This invitation expired without an answer",
+    AssignmentState.CANCELLED: "The QA body cancelled this assignment",
+}
 
 
 def _assignment_page(a: ReviewAssignment, accept_form=None, decline_form=None, status=200):
+    if a.has_ended:
+        return render_template(
+            "reviews/assignment_ended.html",
+            ending=ENDINGS[a.state],
+            ended_at=invitations.ended_at(a),
+        ), status
     snapshot = a.round.version.snapshot
     return render_template(
         "reviews/assignment.html",
         a=a,
+        alias=aliases.public_aliases(a.round.assignments).get(a.id),
         data=snapshot,
         accept_form=accept_form or forms.AcceptForm(formdata=None),
         decline_form=decline_form or forms.DeclineForm(formdata=None),
@@ -210,14 +239,17 @@ def review(assignment_id: int):
                     _mark_missing(form)
     snapshot = a.round.version.snapshot
     previous = _previous_version(a)
+    # the aliases the provider will see (reviews.aliases): none before one's own review is in
+    public = aliases.public_aliases(a.round.assignments)
     others = []
     if scoring.can_see_other_reviews(current_user, a):
-        others = [
-            o for o in a.round.assignments if o.id != a.id and o.state == AssignmentState.SUBMITTED
-        ]
+        by_id = {o.id: o for o in a.round.assignments}
+        others = [by_id[i] for i in public if i != a.id]  # in the order of their aliases
     return render_template(
         "reviews/review.html",
         a=a,
+        alias=public.get(a.id),
+        aliases=public,
         form=form,
         data=snapshot,
         criteria=a.round.rubric.criteria,

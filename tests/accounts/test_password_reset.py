@@ -186,3 +186,31 @@ def test_the_reset_page_leaks_the_token_nowhere(client, people, outbox):
     assert "no-store" in page.headers["Cache-Control"]
     bad = client.get("/password/reset/not-a-token")
     assert bad.status_code == 404 and bad.headers["Referrer-Policy"] == "no-referrer"
+
+
+# -- the link's address never comes from the request ----------------------------------------
+FORGED = {"Host": "evil.example"}
+
+
+def test_the_reset_link_uses_the_public_base_url_whatever_the_host_header(
+    app, client, people, outbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://portal.example/qa")
+    user = people.provider_a
+    assert client.post("/password/forgot", data={"email": user.email}, headers=FORGED).status_code
+    [mail] = outbox(to=user.email)
+    assert "https://portal.example/qa/password/reset/" in mail.body
+    assert "evil.example" not in mail.body
+
+
+def test_without_a_public_base_url_development_links_point_at_the_local_server(
+    app, client, people, outbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    user = people.provider_a
+    assert client.post("/password/forgot", data={"email": user.email}, headers=FORGED).status_code
+    [mail] = outbox(to=user.email)
+    assert "http://127.0.0.1:5000/password/reset/" in mail.body
+    assert "evil.example" not in mail.body

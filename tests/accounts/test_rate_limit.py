@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa_portal import create_app
+from qa_portal.config import load_config
 from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db, limiter
 from tests import harness as base
@@ -78,3 +79,27 @@ def test_behind_a_trusted_proxy_the_visitor_address_counts(limited_app):
 def test_the_shared_test_app_is_not_limited(client):
     for _ in range(12):
         assert client.post("/login", data=EMPTY).status_code == 400
+
+
+PRODUCTION = {"ENV_MODE": "production", "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+def test_production_refuses_limits_counted_in_one_process(limited_app):
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI=redis"):
+        limited_app(**PRODUCTION)
+
+
+def test_production_accepts_memory_for_a_declared_single_process(limited_app):
+    app = limited_app(**PRODUCTION, RATELIMIT_SINGLE_PROCESS=True)
+    assert app.config["ENV_MODE"] == "production"
+
+
+def test_production_accepts_a_shared_store(limited_app):
+    app = limited_app(**PRODUCTION | {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"})
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_the_single_process_setting_is_read_from_the_environment(monkeypatch, tmp_path):
+    assert load_config(str(tmp_path))["RATELIMIT_SINGLE_PROCESS"] is False
+    monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "1")
+    assert load_config(str(tmp_path))["RATELIMIT_SINGLE_PROCESS"] is True

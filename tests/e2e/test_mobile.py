@@ -3,7 +3,10 @@ screen's width without sideways scrolling."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -16,11 +19,17 @@ PHONE = {
 }
 
 
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the screen (0 when it fits)."""
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    """How many CSS pixels the page is wider than the screen (0 when it fits), once the page
+    has loaded and laid out (on a busy machine a page measured before its stylesheet and
+    scripts have run can be wider for a moment); a page that stays too wide still fails."""
+    page.wait_for_load_state("load")
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"({OVERFLOW})() <= 0", timeout=5000)
+    return page.evaluate(OVERFLOW)
 
 
 def test_menu_and_dashboard_fit_a_phone(make_context, people, make_dossier, sign_in, screenshot):

@@ -51,7 +51,9 @@ def test_the_form_shows_the_rubric_with_guidance(client, open_review):
     for label in ["1 – Does not meet", "4 – Exceeds", "Overall recommendation"]:
         assert label in seen
     assert "Comments to the provider" in seen and "Confidential comments to the QA body" in seen
-    assert "you are Reviewer 1" in seen and "version 1" in seen
+    # no alias before the review is in: aliases number the submitted reviews only
+    assert "under an alias, never your name" in seen and "Reviewer 1" not in seen
+    assert "version 1" in seen
 
 
 def test_a_draft_is_kept_between_visits(client, open_review):
