@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,10 +27,11 @@ from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms as decision_forms
 from qa_portal.decisions.queries import case_view
-from qa_portal.dossiers import completeness, queries
+from qa_portal.dossiers import completeness
 from qa_portal.dossiers import forms as dossier_forms
 from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.snapshot import dossier_to_dict
+from qa_portal.dossiers.views import dossier_or_404, editable_or_404, member_dossier_or_403
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE, next_action
 
 bp = Blueprint("cases", __name__)
@@ -42,28 +42,6 @@ HOME_BY_ROLE = (
     (Role.QA_ADMIN, "cases.admin_dashboard"),
     (Role.REVIEWER, "reviews.dashboard"),
 )
-
-
-def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
-    """The dossier if this user may see it; 404 otherwise (never reveal that it exists)."""
-    dossier = queries.dossier_for(current_user, dossier_id, full=full)
-    if dossier is None:
-        abort(404)
-    return dossier
-
-
-def _member_dossier(dossier_id: int) -> Dossier:
-    dossier = _dossier_or_404(dossier_id)
-    if not dossier.is_member(current_user):
-        abort(403)
-    return dossier
-
-
-def _editable_or_404(dossier_id: int) -> Dossier:
-    dossier = _dossier_or_404(dossier_id)
-    if not dossier.is_member(current_user):
-        abort(404 if not current_user.is_staff else 403)
-    return dossier
 
 
 def _back(dossier: Dossier, anchor: str = "") -> str:
@@ -147,7 +125,7 @@ def queue_page():
 @bp.get("/dossiers/<int:dossier_id>")
 @login_required
 def show(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id, full=True)
+    dossier = dossier_or_404(dossier_id, full=True)
     data = dossier_to_dict(dossier)
     findings = completeness.check(data)
     roles = ["provider"] if dossier.is_member(current_user) else []
@@ -168,7 +146,7 @@ def show(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/take-up")
 @roles_required(Role.QA_OFFICER)
 def take_up(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     screening.take_up(current_user, dossier)
     commit()
     return done(
@@ -179,7 +157,7 @@ def take_up(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/return")
 @roles_required(Role.QA_OFFICER)
 def return_dossier(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     form = decision_forms.NoteForm()
     if not form.validate_on_submit():
         raise InvalidInput("Write the note telling the provider what to correct.")
@@ -193,7 +171,7 @@ def return_dossier(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/desk-reject")
 @roles_required(Role.QA_OFFICER)
 def desk_reject(dossier_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     form = decision_forms.NoteForm()
     if not form.validate_on_submit():
         raise InvalidInput("Give the reason for the desk rejection.")
@@ -210,7 +188,7 @@ def desk_reject(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/start-revision")
 @login_required
 def start_revision(dossier_id: int):
-    dossier = _member_dossier(dossier_id)
+    dossier = member_dossier_or_403(dossier_id)
     screening.start_revision(current_user, dossier)
     commit()
     return done(
@@ -224,7 +202,7 @@ def start_revision(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/start-renewal")
 @login_required
 def start_renewal(dossier_id: int):
-    dossier = _member_dossier(dossier_id)
+    dossier = member_dossier_or_403(dossier_id)
     screening.start_renewal(current_user, dossier)
     commit()
     return done(
@@ -238,7 +216,7 @@ def start_renewal(dossier_id: int):
 @bp.route("/dossiers/<int:dossier_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(dossier_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = editable_or_404(dossier_id)
     DOSSIER_MACHINE.check(dossier, "withdraw", "provider")  # 409 once decided or withdrawn
     form = dossier_forms.WithdrawForm()
     if form.validate_on_submit():

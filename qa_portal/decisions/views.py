@@ -13,8 +13,8 @@ from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
-from qa_portal.dossiers import queries
 from qa_portal.dossiers.models import Dossier, DossierState
+from qa_portal.dossiers.views import dossier_or_404, member_dossier_or_403
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import moderation
@@ -22,20 +22,6 @@ from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.policy import current_policy
 
 bp = Blueprint("decisions", __name__, url_prefix="/dossiers/<int:dossier_id>")
-
-
-def _dossier(dossier_id: int) -> Dossier:
-    dossier = queries.dossier_for(current_user, dossier_id)
-    if dossier is None:
-        abort(404)
-    return dossier
-
-
-def _member_dossier(dossier_id: int) -> Dossier:
-    dossier = _dossier(dossier_id)
-    if not dossier.is_member(current_user):
-        abort(403)
-    return dossier
 
 
 def _back(dossier: Dossier, anchor: str = "") -> str:
@@ -71,7 +57,7 @@ def _require_decision_pending(dossier: Dossier) -> None:
 @bp.route("/decide", methods=["GET", "POST"])
 @roles_required(Role.QA_OFFICER)
 def decide(dossier_id: int):
-    dossier = _dossier(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     _require_decision_pending(dossier)  # 409: no decision form for a dossier not ready for one
     form = forms.DecisionForm()
     status = 200
@@ -92,7 +78,7 @@ def decide(dossier_id: int):
                 if wants_json():
                     raise
                 db.session.rollback()
-                dossier = _dossier(dossier_id)
+                dossier = dossier_or_404(dossier_id)
                 form.form_errors.append(exc.message)
                 status = exc.status_code
             else:
@@ -126,7 +112,7 @@ def decide(dossier_id: int):
 @bp.post("/conditions/<int:condition_id>/evidence")
 @login_required
 def condition_evidence(dossier_id: int, condition_id: int):
-    dossier = _member_dossier(dossier_id)
+    dossier = member_dossier_or_403(dossier_id)
     condition = _condition(dossier, condition_id)
     form = forms.EvidenceForm()
     if not form.validate_on_submit():
@@ -144,7 +130,7 @@ def condition_evidence(dossier_id: int, condition_id: int):
 @bp.post("/conditions/<int:condition_id>/verify")
 @roles_required(Role.QA_OFFICER)
 def condition_verify(dossier_id: int, condition_id: int):
-    dossier = _dossier(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     condition = _condition(dossier, condition_id)
     form = forms.VerifyForm()
     form.validate_on_submit()
@@ -166,7 +152,7 @@ def condition_verify(dossier_id: int, condition_id: int):
 @writes_on_get  # the access log: an audit entry
 @login_required
 def condition_file(dossier_id: int, condition_id: int, file_id: int):
-    dossier = _dossier(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     condition = _condition(dossier, condition_id)
     evidence = db.session.get(ConditionFile, file_id)
     if evidence is None or evidence.condition_id != condition.id:
@@ -193,7 +179,7 @@ def condition_file(dossier_id: int, condition_id: int, file_id: int):
 @bp.route("/appeal", methods=["GET", "POST"])
 @login_required
 def appeal(dossier_id: int):
-    dossier = _member_dossier(dossier_id)
+    dossier = member_dossier_or_403(dossier_id)
     # 409 with the reason (not appealable, period over, already appealed) before any form.
     decision = operations.appealable_decision(dossier)
     form = forms.AppealForm()
@@ -205,7 +191,7 @@ def appeal(dossier_id: int):
             if wants_json():
                 raise
             db.session.rollback()
-            dossier = _member_dossier(dossier_id)
+            dossier = member_dossier_or_403(dossier_id)
             decision = operations.latest_decision(dossier)
             form.form_errors.append(exc.message)
             status = exc.status_code
@@ -228,7 +214,7 @@ def appeal(dossier_id: int):
 @bp.post("/appeals/<int:appeal_id>/decide")
 @roles_required(Role.QA_OFFICER)
 def appeal_decide(dossier_id: int, appeal_id: int):
-    dossier = _dossier(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     appeal = db.session.get(Appeal, appeal_id)
     if appeal is None or appeal.dossier_id != dossier.id:
         abort(404)

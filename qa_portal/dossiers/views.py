@@ -34,17 +34,27 @@ bp.add_app_template_filter(isced.name_of, "isced")
 bp.add_app_template_filter(label_of, "label")
 
 
-def _dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+def dossier_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    """The dossier if this user may see it; 404 otherwise (never reveal that it exists)."""
     dossier = queries.dossier_for(current_user, dossier_id, full=full)
     if dossier is None:
         abort(404)
     return dossier
 
 
-def _editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
-    dossier = _dossier_or_404(dossier_id, full=full)
+def editable_or_404(dossier_id: int, *, full: bool = False) -> Dossier:
+    """A dossier of the user's organisation (QA staff: 403, others: 404)."""
+    dossier = dossier_or_404(dossier_id, full=full)
     if not dossier.is_member(current_user):
         abort(404 if not current_user.is_staff else 403)
+    return dossier
+
+
+def member_dossier_or_403(dossier_id: int) -> Dossier:
+    """A visible dossier of the user's organisation; 403 for anyone else who may see it."""
+    dossier = dossier_or_404(dossier_id)
+    if not dossier.is_member(current_user):
+        abort(403)
     return dossier
 
 
@@ -102,7 +112,7 @@ def _render_edit(
 @bp.route("/<int:dossier_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id, full=True)
+    dossier = editable_or_404(dossier_id, full=True)
     if not dossier.is_editable:
         if request.method == "POST":
             operations.require_editable(current_user, dossier)  # 409 with the reason
@@ -141,7 +151,7 @@ def edit(dossier_id: int):
 @login_required
 def check(dossier_id: int):
     """Live completeness check of the form as it is now, without saving it."""
-    dossier = _editable_or_404(dossier_id, full=True)
+    dossier = editable_or_404(dossier_id, full=True)
     form = forms.DossierForm()
     form.validate()
     data = {**dossier_to_dict(dossier), **form.to_data()}
@@ -156,7 +166,7 @@ def check(dossier_id: int):
 @bp.post("/<int:dossier_id>/files")
 @login_required
 def upload(dossier_id: int):
-    dossier = _editable_or_404(dossier_id, full=True)
+    dossier = editable_or_404(dossier_id, full=True)
     form = forms.UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(e for errs in form.errors.values() for e in errs)
@@ -194,7 +204,7 @@ def _file_or_404(dossier: Dossier, file_id: int) -> EvidenceFile:
 @bp.post("/<int:dossier_id>/files/<int:file_id>/remove")
 @login_required
 def remove_file(dossier_id: int, file_id: int):
-    dossier = _editable_or_404(dossier_id)
+    dossier = editable_or_404(dossier_id)
     evidence = _file_or_404(dossier, file_id)
     operations.remove_evidence_file(current_user, dossier, evidence)
     commit()
@@ -206,7 +216,7 @@ def remove_file(dossier_id: int, file_id: int):
 @writes_on_get  # the access log: an audit entry
 @login_required
 def download(dossier_id: int, file_id: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     evidence = _file_or_404(dossier, file_id)
     path = storage.path_of(evidence.stored_name)
     if not path.is_file():
@@ -229,7 +239,7 @@ def download(dossier_id: int, file_id: int):
 @bp.route("/<int:dossier_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(dossier_id: int):
-    dossier = _editable_or_404(dossier_id, full=True)
+    dossier = editable_or_404(dossier_id, full=True)
     # Refuse (409) before showing a submit button the state would not honour.
     DOSSIER_MACHINE.check(dossier, operations.submit_action(dossier), "provider")
     form = forms.ConfirmForm()
@@ -239,7 +249,7 @@ def submit(dossier_id: int):
             version = operations.submit_dossier(current_user, dossier, form.lock_version.data)
         except DomainError as exc:
             db.session.rollback()
-            dossier = _editable_or_404(dossier_id, full=True)
+            dossier = editable_or_404(dossier_id, full=True)
             flash(exc.message, "error")
             status = exc.status_code
         else:
@@ -263,7 +273,7 @@ def submit(dossier_id: int):
 @bp.get("/<int:dossier_id>/versions/<int:number>")
 @login_required
 def version(dossier_id: int, number: int):
-    dossier = _dossier_or_404(dossier_id)
+    dossier = dossier_or_404(dossier_id)
     version = queries.version(dossier, number)
     if version is None:
         abort(404)
