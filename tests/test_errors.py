@@ -12,38 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
-from qa_portal import create_app
 from qa_portal.accounts.models import Organisation, OrgKind
 from qa_portal.core.db import after_commit, commit
 from qa_portal.core.jobs import init_celery
 from qa_portal.extensions import db
-from tests import harness
 from tests.helpers import pdf_bytes
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def make_app(database_url, tmp_path):
-    """Another instance of the app (same database unless told otherwise), configured like
-    production (exceptions are handled, not propagated); its engine is closed afterwards."""
-    made: list[Flask] = []
-
-    def make(**overrides) -> Flask:
-        config = harness.test_config(database_url, tmp_path)
-        config.update(TESTING=False, **overrides)
-        application = create_app(config)
-        application.test_client_class = harness.Client
-        made.append(application)
-        return application
-
-    yield make
-    for application in made:
-        with application.app_context():
-            db.engine.dispose()
 
 
 # -- 403, 404, 405, 409, 413 as a page and as JSON ----------------------------------------

@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from qa_portal import create_app
-from qa_portal.extensions import db
-from tests import harness
 from tests.helpers import security_header_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,24 +94,6 @@ def test_the_scripts_build_no_code_from_strings():
 
 
 # -- headers on answers the access matrix does not cover ------------------------------------
-@pytest.fixture
-def make_app(database_url, tmp_path):
-    made = []
-
-    def make(**overrides):
-        config = harness.test_config(database_url, tmp_path)
-        config.update(TESTING=False, **overrides)
-        application = create_app(config)
-        application.test_client_class = harness.Client
-        made.append(application)
-        return application
-
-    yield make
-    for application in made:
-        with application.app_context():
-            db.engine.dispose()
-
-
 def test_error_pages_carry_the_headers(client, login, people):
     anonymous = [client.get("/no-such-page"), client.get("/logout")]
     for response in anonymous:
