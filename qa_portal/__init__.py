@@ -29,6 +29,7 @@ from qa_portal.config import (
     load_config,
     service_timeouts,
 )
+from qa_portal.core.backup.cli import backup_cli
 from qa_portal.core.cli import audit_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.headers import init_security_headers
@@ -132,3 +133,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(backup_cli)

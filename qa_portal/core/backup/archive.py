@@ -1,0 +1,297 @@
+"""The backup archive: writing it, in order, and checking it against its manifest.
+
+A tar file (gzip-compressed when its name ends in ``.tar.gz`` or ``.tgz``) holding, in this
+order::
+
+    database/qa_portal.sqlite | database/qa_portal.pgdump   the consistent copy, taken first
+    files/uploads/<stored name>, files/reports/<stored name> then the stored files
+    instance/<file>                                         then the instance secrets
+    manifest.json                                           what it holds, with each SHA-256
+
+The manifest records the format version, when, the database kind, its migration revision,
+the rows of every table, the stored files (and any file a row of the copy refers to that
+was gone by the time the files were archived), and the size and SHA-256 of every member.
+The archive holds the secret key and the audit trail's key: it is written with mode 0600,
+and must be kept encrypted or where only the operators can read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+import zlib
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from flask import current_app
+
+from qa_portal.core.backup import database, files
+from qa_portal.core.backup.database import BackupError
+
+FORMAT = "qa_portal-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ARCHIVE_PREFIX = "qa_portal-backup-"
+# The sections in the order they are written and restored (the manifest comes last).
+SECTIONS = ("database", "files", "instance")
+_MANIFEST_LIMIT = 64 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    data: dict[str, Any]
+
+    @property
+    def members(self) -> dict[str, dict[str, Any]]:
+        return self.data["members"]
+
+    @property
+    def database(self) -> dict[str, Any]:
+        return self.data["database"]
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        return self.data["counts"]
+
+    @property
+    def problems(self) -> list[str]:
+        return self.data.get("problems", [])
+
+
+@dataclass(frozen=True)
+class CreatedBackup:
+    path: Path
+    manifest: Manifest
+
+
+class _HashingReader:
+    """Reads a file into the archive, hashing what it reads."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh, self.digest, self.size = fh, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+
+@dataclass
+class _Writer:
+    tar: tarfile.TarFile
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_file(self, name: str, path: Path) -> dict[str, Any]:
+        with open(path, "rb") as fh:
+            info = tarfile.TarInfo(name)
+            stat = os.fstat(fh.fileno())
+            info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
+            reader = _HashingReader(fh)
+            self.tar.addfile(info, reader)
+        entry = {"sha256": reader.digest.hexdigest(), "size": reader.size}
+        self.members[name] = entry
+        return entry
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = len(data), int(datetime.now(UTC).timestamp()), 0o600
+        self.tar.addfile(info, io.BytesIO(data))
+
+
+def archive_path(output: Path | None, now: datetime) -> Path:
+    """The archive's path: ``output`` itself, or a new name in the folder ``output`` (by
+    default the current one)."""
+    path = Path.cwd() if output is None else output
+    if path.is_dir():
+        path = path / f"{ARCHIVE_PREFIX}{now:%Y%m%dT%H%M%SZ}.tar"
+    if path.exists():
+        raise BackupError(f"{path} exists already: choose another name.")
+    if not path.parent.is_dir():
+        raise BackupError(f"There is no folder {path.parent}.")
+    return path
+
+
+def _write_mode(path: Path) -> str:
+    return "w:gz" if path.name.endswith((".tar.gz", ".tgz")) else "w"
+
+
+def create_backup(output: Path | None = None) -> CreatedBackup:
+    """Write one archive of the database, then the stored files, then the instance files."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    path = archive_path(output, now)
+    part = path.with_name(path.name + ".part")
+    with tempfile.TemporaryDirectory(prefix=".qa_portal-backup-", dir=path.parent) as tmp:
+        copy = database.dump_database(Path(tmp))  # 1. the database, first
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                with tarfile.open(fileobj=fh, mode=_write_mode(path)) as tar:
+                    writer = _Writer(tar)
+                    writer.add_file(f"database/{copy.path.name}", copy.path)
+                    manifest = _write_files(writer, copy, now)  # 2. the files; 3. instance
+                    writer.add_bytes(MANIFEST, json.dumps(manifest.data, indent=2).encode())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, path)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                part.unlink()
+            raise
+    return CreatedBackup(path, manifest)
+
+
+def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) -> Manifest:
+    """The stored files, then the instance files; returns the manifest of the archive."""
+    stored = {kind: 0 for kind in files.STORAGE_DIRS}
+    for kind, relative, path in files.storage_files():
+        writer.add_file(f"files/{kind}/{relative}", path)
+        stored[kind] += 1
+    instance = files.instance_files(Path(current_app.instance_path), database.database_path())
+    for path in instance:
+        writer.add_file(f"instance/{path.name}", path)
+    problems = []
+    for ref in copy.snapshot.references:
+        entry = writer.members.get(f"files/{ref.kind}/{ref.stored_name}")
+        if entry is None and not ref.removed:
+            problems.append(f"{ref.label}: missing (deleted after the database was copied?)")
+        elif entry is not None and entry["sha256"] != ref.sha256:
+            problems.append(f"{ref.label}: SHA-256 {entry['sha256']} instead of {ref.sha256}")
+    try:
+        version = metadata.version("qa_portal")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        version = None
+    data = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "created_at": now.isoformat().replace("+00:00", "Z"),
+        "portal_version": version,
+        "order": list(SECTIONS),
+        "database": {
+            "kind": copy.kind,
+            "member": f"database/{copy.path.name}",
+            "alembic_revision": copy.snapshot.alembic_revision,
+            "tool": copy.tool,
+        },
+        "counts": {
+            "rows": copy.snapshot.row_counts,
+            "referenced_files": len(copy.snapshot.references),
+            "stored_files": stored,
+            "instance_files": len(instance),
+        },
+        "problems": problems,
+        "members": writer.members,
+    }
+    return Manifest(data)
+
+
+# -- reading ------------------------------------------------------------------------------
+def _section(name: str) -> str:
+    """The section of a member's name; refuses any name that could point outside the folder
+    it is restored into."""
+    parts = PurePosixPath(name).parts
+    bad = (
+        not parts
+        or name.startswith("/")
+        or "\\" in name
+        or any(p in ("", ".", "..") for p in parts)
+        or parts[0] not in SECTIONS
+        or (parts[0] == "files" and (len(parts) < 3 or parts[1] not in files.STORAGE_DIRS))
+        or (parts[0] in ("database", "instance") and len(parts) != 2)
+    )
+    if bad:
+        raise BackupError(f"The archive holds an unexpected member: {name!r}.")
+    return parts[0]
+
+
+def _hash_stream(fh: BinaryIO) -> dict[str, Any]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := fh.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+def _read_members(path: Path) -> tuple[bytes | None, dict[str, dict[str, Any]]]:
+    """The manifest's bytes and every other member's SHA-256 and size, checking that each
+    is a plain file, named safely, and in the order of the sections."""
+    found: dict[str, dict[str, Any]] = {}
+    manifest = None
+    position = 0
+    with tarfile.open(path, "r:*") as tar:
+        for member in tar:
+            if manifest is not None:
+                raise BackupError(f"The archive holds {member.name!r} after its manifest.")
+            if not member.isfile():
+                raise BackupError(f"The archive holds {member.name!r}, which is not a file.")
+            source = tar.extractfile(member)
+            if member.name == MANIFEST:
+                manifest = source.read(_MANIFEST_LIMIT)
+                continue
+            section = SECTIONS.index(_section(member.name))
+            if section < position or member.name in found:
+                raise BackupError(f"The archive holds {member.name!r} out of order or twice.")
+            position = section
+            found[member.name] = _hash_stream(source)
+    return manifest, found
+
+
+def verify_archive(path: Path) -> Manifest:
+    """Check every member against the manifest (and nothing else): raises ``BackupError``
+    naming what is wrong. Changes nothing."""
+    if not path.is_file():
+        raise BackupError(f"There is no archive at {path}.")
+    try:
+        raw, found = _read_members(path)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        raise BackupError(f"{path} is not a readable backup archive: {exc}.") from exc
+    if raw is None:
+        raise BackupError(f"{path} has no manifest: it is incomplete or not a backup archive.")
+    data = _parse_manifest(path, raw)
+    members = data["members"]
+    bad = sorted(
+        name
+        for name in set(members) | set(found)
+        if _digest(members.get(name)) != _digest(found.get(name))
+    )
+    if bad:
+        listed = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise BackupError(
+            f"{path} is damaged: {len(bad)} member(s) missing, added or changed since it was "
+            f"written ({listed})."
+        )
+    if data["database"].get("member") not in members:
+        raise BackupError(f"{path} holds no database.")
+    return Manifest(data)
+
+
+def _digest(entry: dict[str, Any] | None) -> tuple[Any, Any] | None:
+    return None if entry is None else (entry.get("sha256"), entry.get("size"))
+
+
+def _parse_manifest(path: Path, raw: bytes) -> dict[str, Any]:
+    invalid = BackupError(f"{path} has no valid {FORMAT} manifest.")
+    try:
+        data = json.loads(raw)
+        version = int(data["version"])
+        members, kind = data["members"], data["database"]["kind"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise invalid from exc
+    if data.get("format") != FORMAT or kind not in database.DUMP_NAMES:
+        raise invalid
+    if not isinstance(members, dict) or not all(isinstance(m, dict) for m in members.values()):
+        raise invalid
+    if version > FORMAT_VERSION:
+        raise BackupError(
+            f"{path} was written by a newer version of the portal (format {version})."
+        )
+    return data
