@@ -10,7 +10,8 @@ order::
 
 The manifest records the format version, when, the database kind, its migration revision,
 the rows of every table, the stored files (and any file a row of the copy refers to that
-was gone by the time the files were archived), and the size and SHA-256 of every member.
+was gone by the time the files were archived), the size and SHA-256 of every member, and
+its own SHA-256.
 The archive holds the secret key and the audit trail's key: it is written with mode 0600,
 and must be kept encrypted or where only the operators can read it.
 """
@@ -191,7 +192,16 @@ def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) ->
         "problems": problems,
         "members": writer.members,
     }
+    data["manifest_sha256"] = _manifest_digest(data)
     return Manifest(data)
+
+
+def _manifest_digest(data: dict[str, Any]) -> str:
+    """The manifest's own SHA-256 (of its canonical JSON, this field left out): a change
+    to any of its fields shows, not only to the members' hashes."""
+    rest = {key: value for key, value in data.items() if key != "manifest_sha256"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -288,6 +298,8 @@ def _parse_manifest(path: Path, raw: bytes) -> dict[str, Any]:
         raise invalid from exc
     if data.get("format") != FORMAT or kind not in database.DUMP_NAMES:
         raise invalid
+    if data.get("manifest_sha256") != _manifest_digest(data):
+        raise BackupError(f"{path} is damaged: its manifest was changed since it was written.")
     if not isinstance(members, dict) or not all(isinstance(m, dict) for m in members.values()):
         raise invalid
     if version > FORMAT_VERSION:

@@ -1,0 +1,428 @@
+"""Backup and restore: ``flask backup create`` writes one archive (the database copied first,
+then the stored files, then the instance keys), and ``flask backup restore`` puts it into a
+fresh portal — another instance folder, other storage folders, another database — where
+every report still verifies, every evidence file matches its SHA-256 and the audit trail
+is intact. A damaged archive is refused before anything is touched, and so is a target
+that already holds data, unless the operator says ``--yes``.
+
+On PostgreSQL (DATABASE_URL) the same tests run through pg_dump and pg_restore."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+import secrets
+import tarfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from qa_portal import create_app
+from qa_portal.core import storage
+from qa_portal.core.backup import archive, database, files
+from qa_portal.core.backup.database import BackupError
+from qa_portal.core.db import commit
+from qa_portal.decisions import operations as decisions
+from qa_portal.decisions.models import ConditionFile
+from qa_portal.dossiers import operations as dossiers
+from qa_portal.dossiers.models import EvidenceFile
+from qa_portal.extensions import db
+from qa_portal.reports import operations as reports
+from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from tests.harness import test_config
+from tests.helpers import pdf_bytes
+from tests.reports.helpers import issue
+
+
+# -- running things in another portal -----------------------------------------------------
+def in_app(target: Flask, fn, *args):
+    """Run ``fn`` in ``target``'s application context, outside the test's own (a fresh
+    context, as another process would have)."""
+
+    def run():
+        with target.app_context():
+            try:
+                return fn(*args)
+            finally:
+                db.session.remove()
+
+    return contextvars.Context().run(run)
+
+
+def cli(target: Flask, *args: str):
+    """``flask …`` against ``target`` (outside the test's application context)."""
+    runner = target.test_cli_runner()
+    return contextvars.Context().run(runner.invoke, args=list(args))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored_state() -> dict:
+    """What the portal's rows record about its files, each checked against the file on
+    disk: every ready report verifies, every evidence and condition file matches."""
+    state = {"reports": [], "evidence": [], "condition_files": []}
+    ready = sa.select(Report).where(Report.status == ReportStatus.READY).order_by(Report.code)
+    for report in db.session.scalars(ready):
+        pdf = reports.read(report)
+        assert sha256(pdf) == report.sha256 and reports.verify_bytes(report, pdf), report.code
+        state["reports"].append((report.code, report.sha256))
+    for model, key in ((EvidenceFile, "evidence"), (ConditionFile, "condition_files")):
+        for row in db.session.scalars(sa.select(model).order_by(model.stored_name)):
+            data = storage.path_of(row.stored_name).read_bytes()
+            assert sha256(data) == row.sha256 and len(data) == row.size, row.stored_name
+            state[key].append((row.stored_name, row.sha256))
+    return state
+
+
+def row_counts() -> dict[str, int]:
+    return database.current_snapshot().row_counts
+
+
+def folder_state(target: Flask) -> dict[str, str]:
+    """Every file of the portal's instance and storage folders, with its SHA-256."""
+    roots = [target.instance_path, target.config["UPLOAD_DIR"], target.config["REPORT_DIR"]]
+    found = {}
+    for root in map(Path, roots):
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file() and path.suffix not in (".sqlite-wal", ".sqlite-shm"):
+                found[str(path)] = sha256(path.read_bytes())
+    return found
+
+
+# -- fixtures -----------------------------------------------------------------------------
+@pytest.fixture
+def populated(app, workflow, people):
+    """A decided dossier with its evidence, a condition's evidence and both reports
+    rendered; a removed evidence file on another dossier; a key in the instance folder (as
+    the audit trail's), and an upload in progress (a ``.part`` file)."""
+    case = workflow.case(title="Data Ethics").decide("approved_with_conditions")
+    decisions.submit_condition_evidence(
+        people.provider_a, case.decision.conditions[0], "Published.", [("rubric.pdf", pdf_bytes())]
+    )
+    commit()
+    for variant in ReportVariant:
+        issue(people.officer, case.decision, variant)
+    draft = workflow.case(title="Draft").dossier
+    dossiers.remove_evidence_file(people.provider_a, draft, draft.files[0])
+    commit()
+    key = Path(app.instance_path) / f"audit-{uuid.uuid4().hex[:6]}.key"
+    key.write_bytes(secrets.token_bytes(32))
+    part = Path(app.config["UPLOAD_DIR"]) / f"{uuid.uuid4().hex}.part"
+    part.write_bytes(b"half an upload")
+    yield {"case": case, "key": key, "part": part, "state": stored_state()}
+    key.unlink(missing_ok=True)
+    part.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def spare(tmp_path, database_url):
+    """A fresh portal: its own instance folder, storage folders and database (a new SQLite
+    file, or a new PostgreSQL database), migrated unless told otherwise."""
+    made: list[tuple[Flask, str | None]] = []
+    pg = sa.engine.make_url(database_url)
+    admin = pg.set(drivername="postgresql", database="postgres")
+
+    def make(name: str = "target", *, migrated: bool = True) -> Flask:
+        folder = tmp_path / name
+        folder.mkdir()
+        pg_name = None
+        if database_url.startswith("postgresql"):
+            pg_name = f"{pg.database}_{name}_{uuid.uuid4().hex[:6]}"
+            with psycopg.connect(admin.render_as_string(hide_password=False)) as conn:
+                conn.autocommit = True
+                conn.execute(f'CREATE DATABASE "{pg_name}"')
+            url = pg.set(database=pg_name).render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{folder / 'portal.sqlite'}"
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("QA_PORTAL_INSTANCE", str(folder / "instance"))
+            target = create_app(test_config(url, folder))
+        made.append((target, pg_name))
+        if migrated:
+            in_app(target, upgrade, target.extensions["migrate"].directory)
+        return target
+
+    yield make
+    for target, pg_name in made:
+        in_app(target, lambda: db.engine.dispose())
+        if pg_name:
+            with psycopg.connect(admin.render_as_string(hide_password=False)) as conn:
+                conn.autocommit = True
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def backup(app, tmp_path):
+    """``flask backup create`` on the test's portal: the archive's path."""
+
+    def make(name: str = "portal.tar") -> Path:
+        result = app.test_cli_runner().invoke(
+            args=["backup", "create", "--output", str(tmp_path / name)]
+        )
+        assert result.exit_code == 0, result.output
+        return tmp_path / name
+
+    return make
+
+
+# -- the round trip -----------------------------------------------------------------------
+@pytest.mark.parametrize("migrated", [True, False], ids=["migrated", "bare"])
+def test_a_restored_portal_verifies_every_report_file_and_audit_entry(
+    app, populated, backup, spare, migrated
+):
+    path = backup()
+    counts = row_counts()
+    target = spare(migrated=migrated)
+    assert target.config["UPLOAD_DIR"] != app.config["UPLOAD_DIR"]
+
+    result = cli(target, "backup", "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert "All 7 stored files match their SHA-256" in result.output
+
+    state = in_app(target, stored_state)
+    assert state == populated["state"]
+    assert len(state["reports"]) == 2 and len(state["evidence"]) == 4
+    assert len(state["condition_files"]) == 1
+    assert in_app(target, row_counts) == counts
+    assert cli(target, "audit", "verify").exit_code == 0
+    check = cli(target, "backup", "check")
+    assert check.exit_code == 0 and "All 7 stored files match" in check.output
+    key = Path(target.instance_path) / populated["key"].name
+    assert key.read_bytes() == populated["key"].read_bytes()
+    assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_archive_holds_the_database_the_files_and_the_keys_with_their_hashes(
+    app, populated, backup
+):
+    path = backup()
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds the keys
+    with tarfile.open(path) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile(archive.MANIFEST))
+        for name, entry in manifest["members"].items():
+            assert sha256(tar.extractfile(name).read()) == entry["sha256"], name
+    kind = db.engine.dialect.name
+    assert names[0] == manifest["database"]["member"] == f"database/{database.DUMP_NAMES[kind]}"
+    assert names[-1] == archive.MANIFEST and set(names[:-1]) == set(manifest["members"])
+    sections = [name.split("/")[0] for name in names[:-1]]
+    assert sections == sorted(sections, key=archive.SECTIONS.index)  # database, files, instance
+
+    stored = {row for rows in populated["state"].values() for row in rows}
+    for code_or_name, _ in stored:
+        if code_or_name.endswith(".pdf"):
+            assert f"files/uploads/{code_or_name}" in names
+    for report in db.session.scalars(sa.select(Report)):
+        assert f"files/reports/{report.stored_name}" in names
+    assert f"instance/{populated['key'].name}" in names
+    assert not [n for n in names if n.endswith(".part") or "outbox" in n]
+
+    assert manifest["format"] == "qa_portal-backup" and manifest["version"] == 1
+    assert manifest["database"]["kind"] == kind
+    assert manifest["database"]["alembic_revision"] == "".join(database.migration_heads())
+    assert manifest["counts"]["rows"] == row_counts()
+    assert manifest["counts"]["referenced_files"] == 7  # the removed file's row included
+    assert manifest["problems"] == []
+
+
+def test_files_stored_after_the_database_copy_do_no_harm(
+    app, populated, backup, spare, people, workflow, monkeypatch
+):
+    """An upload lands between the two steps of the backup. Its row is not in the copy of
+    the database (taken first), its file is an extra in the archive: every row restored has
+    its file. (Archiving the files first would lose the file of that row.)"""
+    draft = workflow.case(title="Late").dossier
+    late = []
+
+    def upload_between(step: str) -> None:
+        if not late:
+            late.append(step)
+            evidence = dossiers.add_evidence_file(
+                people.provider_a, draft, "curriculum", "late.pdf", pdf_bytes("Late")
+            )
+            late.append(evidence.stored_name)
+            commit()
+
+    dump, walk = database.dump_database, files.storage_files
+
+    def dump_then_upload(folder):
+        copy = dump(folder)
+        upload_between("database")
+        return copy
+
+    def walk_then_upload():
+        yield from walk()
+        upload_between("files")
+
+    monkeypatch.setattr(database, "dump_database", dump_then_upload)
+    monkeypatch.setattr(files, "storage_files", walk_then_upload)
+    path = backup()
+    monkeypatch.undo()
+    assert late[0] == "database"
+    with tarfile.open(path) as tar:
+        assert f"files/uploads/{late[1]}" in tar.getnames()  # a harmless extra
+    expected = [row for row in stored_state()["evidence"] if row[0] != late[1]]
+
+    target = spare()
+    result = cli(target, "backup", "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert in_app(target, stored_state)["evidence"] == expected
+    assert cli(target, "backup", "check").exit_code == 0
+
+
+# -- refusals -----------------------------------------------------------------------------
+def _flip_a_byte(path: Path, member: str) -> Path:
+    with tarfile.open(path) as tar:
+        offset = tar.getmember(member).offset_data
+    damaged = path.with_name("flipped.tar")
+    data = bytearray(path.read_bytes())
+    data[offset + 100] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+def test_a_damaged_archive_is_refused_and_nothing_is_touched(app, populated, backup, spare):
+    path = backup()
+    with tarfile.open(path) as tar:
+        evidence = next(n for n in tar.getnames() if n.startswith("files/uploads/"))
+    truncated = path.with_name("truncated.tar")
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    garbage = path.with_name("garbage.tar")
+    garbage.write_bytes(secrets.token_bytes(4096))
+    damaged = [
+        (_flip_a_byte(path, evidence), "is damaged"),
+        (_flip_a_byte(path, archive.MANIFEST), "manifest"),
+        (truncated, "backup archive"),
+        (garbage, "not a readable backup archive"),
+    ]
+    target = spare()
+    before = folder_state(target), in_app(target, row_counts)
+    for bad, message in damaged:
+        for command in (["verify"], ["restore", "--yes"]):
+            result = cli(target, "backup", *command, str(bad))
+            assert result.exit_code == 1, result.output
+            assert message in result.output
+    assert (folder_state(target), in_app(target, row_counts)) == before
+    assert cli(target, "backup", "verify", str(path)).exit_code == 0
+
+
+def test_a_portal_that_holds_data_is_restored_over_only_when_the_operator_says_yes(
+    app, populated, backup, spare
+):
+    path = backup()
+    target = spare()
+    assert cli(target, "backup", "restore", str(path)).exit_code == 0
+    before = folder_state(target)
+
+    refused = cli(target, "backup", "restore", str(path))
+    assert refused.exit_code == 1
+    assert "already holds data" in refused.output and "--yes" in refused.output
+    assert "audit entries" in refused.output and "UPLOAD_DIR holds" in refused.output
+    assert folder_state(target) == before
+
+    for flag in ("--yes", "--force"):
+        result = cli(target, "backup", "restore", flag, str(path))
+        assert result.exit_code == 0, result.output
+    assert in_app(target, stored_state) == populated["state"]
+    assert cli(target, "audit", "verify").exit_code == 0
+
+
+# -- checking the stored files ------------------------------------------------------------
+def test_backup_check_names_each_changed_or_missing_file(app, populated):
+    assert app.test_cli_runner().invoke(args=["backup", "check"]).exit_code == 0
+    case = populated["case"]
+    evidence = next(f for f in case.dossier.files if f.removed_at is None)
+    storage.path_of(evidence.stored_name).write_bytes(pdf_bytes("Forged"))
+    report = db.session.scalars(sa.select(Report).where(Report.decision_id == case.decision.id))
+    report = report.first()
+    storage.path_of(report.stored_name, kind="reports").unlink()
+    removed = db.session.scalars(
+        sa.select(EvidenceFile).where(EvidenceFile.removed_at.is_not(None))
+    ).one()
+    storage.path_of(removed.stored_name).unlink()  # taken out of its draft: it may go
+
+    result = app.test_cli_runner().invoke(args=["backup", "check"])
+    assert result.exit_code == 1
+    assert f"evidence_file {evidence.id}: uploads/{evidence.stored_name}: SHA-256" in result.output
+    assert f"review_report {report.id}: reports/{report.stored_name}: missing" in result.output
+    assert removed.stored_name not in result.output
+    assert "2 stored file(s) missing or changed" in result.output
+
+
+def test_the_instance_files_are_the_keys_not_the_database_nor_unfinished_files(tmp_path):
+    instance = tmp_path / "instance"
+    (instance / "outbox").mkdir(parents=True)
+    names = [
+        "portal.sqlite",
+        "portal.sqlite-wal",
+        "portal.sqlite-shm",
+        "secret_key",
+        "audit.key",
+        "audit-checkpoints.jsonl",
+        "config.py",
+        "key.part",
+        "qa_portal-backup-20250101T000000Z.tar",
+        "outbox/1.eml",
+    ]
+    for name in names:
+        (instance / name).write_text(name)
+    found = files.instance_files(instance, instance / "portal.sqlite")
+    assert [p.name for p in found] == [
+        "audit-checkpoints.jsonl",
+        "audit.key",
+        "config.py",
+        "secret_key",
+    ]
+
+
+# -- PostgreSQL's client programs ---------------------------------------------------------
+def _fake_tool(folder: Path, name: str, version: str) -> None:
+    folder.mkdir(exist_ok=True)
+    tool = folder / name
+    tool.write_text(f"#!/bin/sh\necho '{name} (PostgreSQL) {version}'\n")
+    tool.chmod(0o755)
+
+
+def test_a_missing_or_older_pg_dump_is_named_with_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(database, "DEBIAN_CLIENT", str(tmp_path / "none" / "{major}{name}"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(BackupError, match="pg_dump was not found on PATH.*postgresql-client-16"):
+        database.find_tool("pg_dump", at_least=16)
+    _fake_tool(tmp_path / "bin", "pg_dump", "14.11 (Debian 14.11-1)")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(BackupError, match=r"pg_dump 14\.11 .* older than version 16"):
+        database.find_tool("pg_dump", at_least=16)
+    assert database.find_tool("pg_dump", at_least=14).version == "14.11"
+
+
+@pytest.mark.postgres
+def test_postgresql_is_dumped_by_pg_dump_and_refused_without_it(
+    app, populated, backup, spare, monkeypatch, tmp_path
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgresql://…)")
+    path = backup()
+    with tarfile.open(path) as tar:
+        dump = tar.extractfile("database/qa_portal.pgdump").read(5)
+        manifest = json.load(tar.extractfile(archive.MANIFEST))
+    assert dump == b"PGDMP"  # pg_dump's custom format, for pg_restore
+    assert manifest["database"]["tool"]["pg_dump_major"] >= 13
+
+    monkeypatch.setattr(database, "DEBIAN_CLIENT", str(tmp_path / "none" / "{major}{name}"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    missing = app.test_cli_runner().invoke(
+        args=["backup", "create", "--output", str(tmp_path / "never.tar")]
+    )
+    assert missing.exit_code == 1 and "pg_dump was not found on PATH" in missing.output
+    assert not list(tmp_path.glob("never.tar*"))
+    target = spare()
+    refused = cli(target, "backup", "restore", str(path))
+    assert refused.exit_code == 1 and "pg_restore was not found on PATH" in refused.output
