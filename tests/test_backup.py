@@ -132,7 +132,7 @@ def spare(tmp_path, database_url):
 
     def make(name: str = "target", *, migrated: bool = True) -> Flask:
         folder = tmp_path / name
-        folder.mkdir()
+        (folder / "instance").mkdir(parents=True)
         pg_name = None
         if database_url.startswith("postgresql"):
             pg_name = f"{pg.database}_{name}_{uuid.uuid4().hex[:6]}"
@@ -335,6 +335,28 @@ def test_a_portal_that_holds_data_is_restored_over_only_when_the_operator_says_y
     assert cli(target, "audit", "verify").exit_code == 0
 
 
+def test_the_target_keeps_its_own_config_and_gets_the_archive_keys(spare, tmp_path):
+    """Between two portals of their own (an empty one backed up): the archive carries the
+    source's keys and config.py; the target keeps its own config.py, which says where its
+    database and folders are."""
+    source, target = spare("source"), spare("target")
+    (Path(source.instance_path) / "config.py").write_text("# the source's settings\n")
+    (Path(source.instance_path) / "audit.key").write_bytes(b"source key")
+    (Path(target.instance_path) / "config.py").write_text("# the target's settings\n")
+    created = cli(source, "backup", "create", "--output", str(tmp_path))
+    assert created.exit_code == 0, created.output
+    (path,) = tmp_path.glob("qa_portal-backup-*.tar")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+    result = cli(target, "backup", "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert "kept this portal's own: config.py" in result.output
+    assert (Path(target.instance_path) / "config.py").read_text() == "# the target's settings\n"
+    assert (Path(target.instance_path) / "audit.key").read_bytes() == b"source key"
+    assert "All 0 stored files match" in result.output
+    assert cli(target, "audit", "verify").exit_code == 0
+
+
 # -- checking the stored files ------------------------------------------------------------
 def test_backup_check_names_each_changed_or_missing_file(app, populated):
     assert app.test_cli_runner().invoke(args=["backup", "check"]).exit_code == 0
@@ -369,6 +391,7 @@ def test_the_instance_files_are_the_keys_not_the_database_nor_unfinished_files(t
         "audit-checkpoints.jsonl",
         "config.py",
         "key.part",
+        "old.sqlite",
         "qa_portal-backup-20250101T000000Z.tar",
         "outbox/1.eml",
     ]
@@ -403,12 +426,16 @@ def test_a_missing_or_older_pg_dump_is_named_with_what_to_install(tmp_path, monk
     assert database.find_tool("pg_dump", at_least=14).version == "14.11"
 
 
+@pytest.fixture
+def on_postgresql(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgresql://…)")
+
+
 @pytest.mark.postgres
 def test_postgresql_is_dumped_by_pg_dump_and_refused_without_it(
-    app, populated, backup, spare, monkeypatch, tmp_path
+    on_postgresql, populated, backup, spare, monkeypatch, tmp_path, app
 ):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgresql://…)")
     path = backup()
     with tarfile.open(path) as tar:
         dump = tar.extractfile("database/qa_portal.pgdump").read(5)

@@ -3,10 +3,13 @@ README's "Backup and restore")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
 
 from qa_portal.core.backup import archive, files, restore
 from qa_portal.core.backup.database import BackupError
@@ -29,8 +32,15 @@ def _counts(manifest: archive.Manifest) -> str:
     )
 
 
-def _fail(exc: BackupError) -> click.ClickException:
-    return click.ClickException(str(exc))
+@contextmanager
+def _failures() -> Iterator[None]:
+    """A refusal, or the database out of reach, as a message and exit status 1."""
+    try:
+        yield
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OperationalError as exc:
+        raise click.ClickException(f"The database cannot be reached: {exc.orig}") from exc
 
 
 @backup_cli.command("create")
@@ -44,10 +54,8 @@ def _fail(exc: BackupError) -> click.ClickException:
 def create_command(output: Path | None) -> None:
     """Write one archive: the database (a consistent copy), then the stored files, then
     the instance keys. It holds secrets: keep it encrypted or readable by operators only."""
-    try:
+    with _failures():
         created = archive.create_backup(output)
-    except BackupError as exc:
-        raise _fail(exc) from exc
     manifest = created.manifest
     click.echo(f"Backup written to {created.path} (mode 0600; it holds the portal's keys).")
     click.echo(f"It holds: {_counts(manifest)}.")
@@ -66,10 +74,8 @@ def create_command(output: Path | None) -> None:
 @click.argument("archive_path", metavar="ARCHIVE", type=click.Path(path_type=Path))
 def verify_command(archive_path: Path) -> None:
     """Check every member of an archive against its manifest (changes nothing)."""
-    try:
+    with _failures():
         manifest = archive.verify_archive(archive_path)
-    except BackupError as exc:
-        raise _fail(exc) from exc
     click.echo(
         f"Archive intact: {len(manifest.members)} members match the manifest of "
         f"{manifest.data['created_at']}."
@@ -90,10 +96,8 @@ def restore_command(archive_path: Path, force: bool) -> None:
     """Restore an archive into this portal's database and folders (stop the portal first):
     the archive is checked, then the database, the stored files and the instance files are
     restored, then every stored file is checked against its row."""
-    try:
+    with _failures():
         summary = restore.restore_backup(archive_path, force=force)
-    except BackupError as exc:
-        raise _fail(exc) from exc
     manifest = summary.manifest
     click.echo(f"Restored from {archive_path} (written {manifest.data['created_at']}):")
     click.echo(f"  database: {_counts(manifest)}")
@@ -131,4 +135,6 @@ def _report_check(check: files.FileCheck, mismatches: list[str] = ()) -> None:
 def check_command() -> None:
     """Check every stored file (evidence, condition evidence, reports) against the SHA-256
     its row records; exit 1 naming each one missing or changed."""
-    _report_check(files.check_stored_files(files.current_references()))
+    with _failures():
+        refs = files.current_references()
+    _report_check(files.check_stored_files(refs))

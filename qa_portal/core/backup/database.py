@@ -179,6 +179,7 @@ def _dump_postgresql(folder: Path) -> DatabaseCopy:
                 tool,
                 "--format=custom",
                 "--no-password",
+                "--lock-wait-timeout=60s",
                 f"--snapshot={snapshot_id}",
                 f"--file={target}",
                 f"--dbname={dsn}",
@@ -215,6 +216,8 @@ def restore_database(dump: Path, kind: str, tool: dict[str, object]) -> None:
         else:
             restore = find_tool("pg_restore", at_least=int(tool.get("pg_dump_major") or 0))
             dsn, env = _libpq()
+            # a portal still running holds locks: fail (all rolled back) rather than wait
+            env.setdefault("PGOPTIONS", "-c lock_timeout=60s")
             run_tool(
                 restore,
                 "--clean",

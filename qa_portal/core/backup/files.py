@@ -40,11 +40,11 @@ UNFINISHED = "*.part"
 # the secrets that verify what the database holds — the development secret key
 # (``secret_key``), the audit trail's key and its signed checkpoints — and the operator's
 # ``config.py``; a key file added later is carried without a change here. Never the SQLite
-# database (copied consistently on its own) or its journal, unfinished files, or backup
-# archives written there; sub-folders (uploads and reports, archived as stored files; the
-# e-mail outbox) are not carried.
+# database (copied consistently on its own; any other SQLite file there is no secret) or its
+# journal, unfinished files, or backup archives written there; sub-folders (uploads and
+# reports, archived as stored files; the e-mail outbox) are not carried.
 INSTANCE_FILES = "*"
-INSTANCE_EXCLUDED = (UNFINISHED, "qa_portal-backup-*", ".qa_portal-*")
+INSTANCE_EXCLUDED = (UNFINISHED, "*.sqlite", "*.sqlite-*", "qa_portal-backup-*", ".qa_portal-*")
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
