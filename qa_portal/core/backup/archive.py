@@ -164,7 +164,7 @@ def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) ->
     for ref in copy.snapshot.references:
         entry = writer.members.get(f"files/{ref.kind}/{ref.stored_name}")
         if entry is None and not ref.removed:
-            problems.append(f"{ref.label}: missing (deleted after the database was copied?)")
+            problems.append(f"{ref.label}: missing from storage")
         elif entry is not None and entry["sha256"] != ref.sha256:
             problems.append(f"{ref.label}: SHA-256 {entry['sha256']} instead of {ref.sha256}")
     try:
