@@ -278,6 +278,38 @@ def test_files_stored_after_the_database_copy_do_no_harm(
     assert cli(target, "backup", "check").exit_code == 0
 
 
+def test_a_file_deleted_while_the_backup_runs_is_left_out_and_named_if_a_row_needs_it(
+    app, populated, tmp_path, monkeypatch
+):
+    """Files listed, then deleted before they are read: a file no row needs is simply left
+    out; a row's file is named, and the exit status says the archive is incomplete."""
+    evidence = next(f for f in populated["case"].dossier.files)
+    walk = files.storage_files
+
+    def walk_while_deleting():
+        ghost = Path(app.config["UPLOAD_DIR"]) / "ghost.pdf"
+        yield "uploads", ghost.name, ghost
+        for kind, relative, path in walk():
+            if relative == evidence.stored_name:
+                path.unlink()
+            yield kind, relative, path
+
+    monkeypatch.setattr(files, "storage_files", walk_while_deleting)
+    result = app.test_cli_runner().invoke(
+        args=["backup", "create", "--output", str(tmp_path / "partial.tar")]
+    )
+    assert result.exit_code == 1
+    assert f"evidence_file {evidence.id}: uploads/{evidence.stored_name}: missing" in result.output
+    assert "ghost" not in result.output
+    with tarfile.open(tmp_path / "partial.tar") as tar:
+        names = tar.getnames()
+    assert f"files/uploads/{evidence.stored_name}" not in names
+    assert "files/uploads/ghost.pdf" not in names
+    assert archive.verify_archive(tmp_path / "partial.tar").problems == [
+        f"evidence_file {evidence.id}: uploads/{evidence.stored_name}: missing from storage"
+    ]
+
+
 # -- refusals -----------------------------------------------------------------------------
 def _flip_a_byte(path: Path, member: str) -> Path:
     with tarfile.open(path) as tar:

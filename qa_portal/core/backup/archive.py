@@ -93,6 +93,8 @@ class _Writer:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_file(self, name: str, path: Path) -> dict[str, Any]:
+        """Add the file at ``path`` as member ``name``; raises ``FileNotFoundError`` if it
+        is gone."""
         with open(path, "rb") as fh:
             info = tarfile.TarInfo(name)
             stat = os.fstat(fh.fileno())
@@ -155,11 +157,16 @@ def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) ->
     """The stored files, then the instance files; returns the manifest of the archive."""
     stored = {kind: 0 for kind in files.STORAGE_DIRS}
     for kind, relative, path in files.storage_files():
-        writer.add_file(f"files/{kind}/{relative}", path)
-        stored[kind] += 1
-    instance = files.instance_files(Path(current_app.instance_path), database.database_path())
-    for path in instance:
-        writer.add_file(f"instance/{path.name}", path)
+        # A file deleted since the folder was listed (the orphan sweep, removed evidence) is
+        # left out; if a row of the copy needs it, the check below names it.
+        with suppress(FileNotFoundError):
+            writer.add_file(f"files/{kind}/{relative}", path)
+            stored[kind] += 1
+    instance = []
+    for path in files.instance_files(Path(current_app.instance_path), database.database_path()):
+        with suppress(FileNotFoundError):
+            writer.add_file(f"instance/{path.name}", path)
+            instance.append(path)
     problems = []
     for ref in copy.snapshot.references:
         entry = writer.members.get(f"files/{ref.kind}/{ref.stored_name}")
