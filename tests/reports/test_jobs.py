@@ -15,14 +15,13 @@ from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from tests.reports.helpers import hold_jobs
 
 
 @pytest.fixture
 def no_dispatch(monkeypatch):
     """Jobs are queued but never run (as with a broker and no worker)."""
-    queued = []
-    monkeypatch.setattr(reports, "_dispatch", queued.append)
-    return queued
+    return hold_jobs(monkeypatch)
 
 
 def _generate(client, decision, variant="public", **extra):
