@@ -90,7 +90,8 @@ def dispatch(job_id: int) -> None:
     if config.get("CELERY_BROKER_URL") and not config.get("JOBS_INLINE"):
         send_to_broker([job_id])
     elif has_request_context() and not config.get("JOBS_INLINE"):
-        _after_the_response(lambda: spawn(job_id))
+        project = Path(current_app.root_path).parent
+        _after_the_response(lambda: spawn(job_id, project))
     else:
         run_apart(job_id)
 
@@ -128,14 +129,14 @@ def _after_the_response(callback: Callable[[], None]) -> None:
         return response
 
 
-def spawn(job_id: int) -> subprocess.Popen:
+def spawn(job_id: int, cwd: Path) -> subprocess.Popen:
     """Start ``flask jobs run --job ID`` as a process of its own (its own session, so that
     stopping the web server does not stop it). It reads the same configuration as this one
-    (the environment and the instance folder)."""
+    (the environment and the instance folder). Runs after the response: no app context."""
     command = [sys.executable, "-m", "flask", "--app", "qa_portal", "jobs", "run"]
     return subprocess.Popen(  # noqa: S603  (this interpreter, fixed arguments, a job id)
         [*command, "--job", str(job_id)],
-        cwd=str(Path(current_app.root_path).parent),
+        cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
