@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask.globals import request_ctx
+from flask_login import current_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from qa_portal.core import security_log
 from qa_portal.core.db import (
     DATABASE_OUTAGES,
     database_unavailable,
@@ -151,15 +153,38 @@ def _http_message(exc: HTTPException) -> str:
     return exc.description or TITLES.get(exc.code or 500, "Error")
 
 
+def log_access_denied(reason: str | None) -> None:
+    """A 403: who was refused what, in the security log (before the unit of work is rolled
+    back, while the signed-in person is still loaded). Visitors who are not signed in are
+    sent to the sign-in page instead, which is not logged: expired sessions and bookmarks
+    cause most of those."""
+    user = None
+    if not database_unavailable():
+        try:
+            user = current_user._get_current_object() if current_user.is_authenticated else None
+        except DATABASE_OUTAGES:
+            mark_database_unavailable()
+    security_log.record("access.denied", user, status=403, endpoint=request.endpoint, reason=reason)
+
+
+def _denial_reason(exc: HTTPException) -> str | None:
+    """What an ``abort(403, description)`` said, if it said more than Werkzeug's default."""
+    return exc.description if exc.description != type(exc).description else None
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
+        if exc.status_code == 403:
+            log_access_denied(exc.message)
         return error_response(exc.status_code, exc.message, exc.code)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
         if exc.code == 401 and not wants_json():
             return exc.get_response()
+        if exc.code == 403:
+            log_access_denied(_denial_reason(exc))
         code = "csrf_failed" if isinstance(exc, CSRFError) else None
         return error_response(exc.code or 500, _http_message(exc), code, exc.get_headers())
 
