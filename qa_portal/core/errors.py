@@ -153,22 +153,23 @@ def _http_message(exc: HTTPException) -> str:
     return exc.description or TITLES.get(exc.code or 500, "Error")
 
 
-def log_access_denied(reason: str | None) -> None:
-    """A 403: who was refused what, in the security log (before the unit of work is rolled
-    back, while the signed-in person is still loaded). Visitors who are not signed in are
-    sent to the sign-in page instead, which is not logged: expired sessions and bookmarks
-    cause most of those."""
+def log_refusal(event: str, status: int, reason: str | None) -> None:
+    """A 403 (``access.denied``) or a rate limit (``access.rate_limited``) in the security
+    log: who was refused what, written before the unit of work is rolled back, while the
+    signed-in person is still loaded. Visitors who are not signed in are sent to the sign-in
+    page instead of a 403, which is not logged: expired sessions and bookmarks cause most."""
     user = None
     if not database_unavailable():
         try:
             user = current_user._get_current_object() if current_user.is_authenticated else None
         except DATABASE_OUTAGES:
             mark_database_unavailable()
-    security_log.record("access.denied", user, status=403, endpoint=request.endpoint, reason=reason)
+    security_log.record(event, user, status=status, endpoint=request.endpoint, reason=reason)
 
 
-def _denial_reason(exc: HTTPException) -> str | None:
-    """What an ``abort(403, description)`` said, if it said more than Werkzeug's default."""
+def _stated_reason(exc: HTTPException) -> str | None:
+    """What raised ``exc`` said (``abort(403, description)``, the limit exceeded), if it
+    said more than Werkzeug's default."""
     return exc.description if exc.description != type(exc).description else None
 
 
@@ -176,7 +177,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         if exc.status_code == 403:
-            log_access_denied(exc.message)
+            log_refusal("access.denied", 403, exc.message)
         return error_response(exc.status_code, exc.message, exc.code)
 
     @app.errorhandler(HTTPException)
@@ -184,7 +185,9 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 401 and not wants_json():
             return exc.get_response()
         if exc.code == 403:
-            log_access_denied(_denial_reason(exc))
+            log_refusal("access.denied", 403, _stated_reason(exc))
+        elif exc.code == 429:
+            log_refusal("access.rate_limited", 429, _stated_reason(exc))
         code = "csrf_failed" if isinstance(exc, CSRFError) else None
         return error_response(exc.code or 500, _http_message(exc), code, exc.get_headers())
 
