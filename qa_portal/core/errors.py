@@ -2,7 +2,8 @@
 
 Operations raise ``DomainError`` subclasses; views never catch them just to re-render a
 generic page: the handlers here answer 409/403/400 with the message, as HTML for browsers
-and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
+and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests. Refusals (403)
+and rate limits (429) are written to the security log (``core/security_log.py``).
 """
 
 from __future__ import annotations
