@@ -29,7 +29,7 @@ from qa_portal.config import (
     load_config,
     service_timeouts,
 )
-from qa_portal.core.cli import audit_cli, mail_cli
+from qa_portal.core.cli import audit_cli, jobs_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.headers import init_security_headers
 from qa_portal.core.jobs import init_celery
@@ -131,6 +131,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(orgs_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(reports_cli)

@@ -124,6 +124,13 @@ def load_config(instance_path: str) -> dict:
         "SECURITY_LOG_FILE": env.get("SECURITY_LOG_FILE") or None,
         # Render the public and internal report of every decided round automatically.
         "REPORTS_ON_DECISION": _bool(env.get("REPORTS_ON_DECISION"), True),
+        # Each rendering runs in a process of its own, stopped past these limits (seconds,
+        # megabytes of resident memory); the report then says why it failed.
+        "REPORT_TIME_LIMIT": _seconds("REPORT_TIME_LIMIT", 300),
+        "REPORT_MEMORY_LIMIT": int(env.get("REPORT_MEMORY_LIMIT", "1024")),
+        # Seconds a job runner holds a job between renewals; a runner silent for longer is
+        # taken to have died and the job runs again (core/job_queue.py).
+        "JOB_LEASE_SECONDS": _seconds("JOB_LEASE_SECONDS", 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

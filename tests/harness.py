@@ -30,6 +30,9 @@ def test_config(database_url: str, tmp: Path) -> dict:
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
         "MAIL_SERVER": None,
         "CELERY_BROKER_URL": None,
+        # Jobs run right after the commit, in the test's process (core/job_runner.py); the
+        # tests of the separate runner process set up an instance of their own.
+        "JOBS_INLINE": True,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         # Rendering two PDFs per decision would triple the suite's time; the report tests

@@ -1,14 +1,17 @@
-"""Operator commands: ``flask audit verify`` and ``flask mail retry``."""
+"""Operator commands: ``flask audit verify``, ``flask mail retry`` and ``flask jobs …``."""
 
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from qa_portal.core import audit, mail
+from qa_portal.core import audit, job_queue, job_runner, mail
+from qa_portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit trail.")
 mail_cli = AppGroup("mail", help="Outgoing e-mail.")
+jobs_cli = AppGroup("jobs", help="Background jobs (report rendering).")
 
 
 @audit_cli.command("verify")
@@ -33,3 +36,47 @@ def retry_command() -> None:
     click.echo(f"{sent} sent, {failed} still failing.")
     if failed:
         raise SystemExit(1)
+
+
+@jobs_cli.command("run")
+@click.option("--job", "job_id", type=int, help="Run this job first (then whatever is due).")
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many.")
+def jobs_run_command(job_id: int | None, limit: int) -> None:
+    """Run due jobs here: never dispatched, lost by a broker, or left by a runner that died.
+
+    Without a broker, run it every minute from cron (the web server also starts it for
+    each job it queues); with one, Celery beat's sweep does this through the workers."""
+    counts: dict[str, int] = {}
+    if job_id is not None:
+        outcome = job_runner.run(job_id)
+        counts[outcome] = 1
+        limit -= 1
+    for outcome, number in job_runner.run_due(max(limit, 0)).items():
+        counts[outcome] = counts.get(outcome, 0) + number
+    summary = ", ".join(f"{number} {outcome}" for outcome, number in sorted(counts.items()))
+    click.echo(f"Jobs: {summary or 'none due'}.")
+    if counts.get("failed"):
+        raise SystemExit(1)
+
+
+@jobs_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Finished jobs too (the latest 50).")
+def jobs_list_command(show_all: bool) -> None:
+    """Unfinished and failed jobs, oldest first."""
+    query = sa.select(job_queue.Job).order_by(job_queue.Job.id)
+    if not show_all:
+        query = query.where(job_queue.Job.state != job_queue.JobState.DONE)
+    jobs = list(db.session.execute(query.limit(200)).scalars())
+    if not jobs:
+        click.echo("No jobs waiting, running or failed.")
+    for job in jobs[-50:] if show_all else jobs:
+        lease = (
+            f", lease until {job.lease_expires_at:%Y-%m-%d %H:%M:%S}"
+            if job.lease_expires_at
+            else ""
+        )
+        error = f" — {job.last_error.splitlines()[0]}" if job.last_error else ""
+        click.echo(
+            f"#{job.id} {job.task} {job.key or ''} {job.state.value}, attempt "
+            f"{job.attempts}/{job.max_attempts}{lease}{error}"
+        )
