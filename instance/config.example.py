@@ -11,3 +11,4 @@
 # MAIL_PASSWORD = "..."
 # MAIL_DEFAULT_SENDER = "QA Portal <noreply@example.org>"
 # PUBLIC_BASE_URL = "https://qa.example.org"
+# SECURITY_LOG_FILE = "/var/log/qa_portal/security.log"

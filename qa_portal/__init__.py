@@ -34,6 +34,7 @@ from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.headers import init_security_headers
 from qa_portal.core.jobs import init_celery
 from qa_portal.core.request_checks import register_request_checks
+from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
 from qa_portal.decisions.views import bp as decisions_bp
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     init_security_headers(app)
+    init_security_log(app)
     init_templating(app)
     return app
 

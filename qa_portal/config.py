@@ -120,6 +120,8 @@ def load_config(instance_path: str) -> dict:
         "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
+        # The security log (core/security_log.py) goes to stderr, and to this file as well.
+        "SECURITY_LOG_FILE": env.get("SECURITY_LOG_FILE") or None,
         # Render the public and internal report of every decided round automatically.
         "REPORTS_ON_DECISION": _bool(env.get("REPORTS_ON_DECISION"), True),
         # Each rendering runs in a process of its own, stopped past these limits (seconds,
