@@ -400,10 +400,10 @@ def take_checkpoint() -> anchor.Checkpoint | None:
         count, head_id = connection.execute(
             sa.select(sa.func.count(), sa.func.max(table.c.id)).select_from(table)
         ).one()
-        if last is not None and (last.count, last.head_id) == (count, head_id):
-            return None  # nothing appended since
         if last is not None:
             _check_since(connection, last)
+            if (last.count, last.head_id) == (count, head_id):
+                return None  # nothing appended since
         elif count:
             report = verify_chain(log=anchor.CheckpointLog(), connection=connection)
             if not report.intact:
