@@ -378,8 +378,13 @@ def _check_since(connection: Any, last: anchor.Checkpoint) -> None:
             f"{'is missing' if head is None else 'differs'}, {held} entries up to it): "
             "run flask audit verify"
         )
-    walk = ChainWalk(anchor.chain_key(), [last], position=last.count, prev=last.head_hash)
-    walk.keyed_seen = last.count > last.legacy
+    walk = ChainWalk(
+        anchor.chain_key(),
+        [last],
+        position=last.count,
+        prev=last.head_hash,
+        keyed_seen=last.count > last.legacy,
+    )
     for row in _rows(connection, last.head_id):
         reason = walk.step(row)
         if reason is not None:

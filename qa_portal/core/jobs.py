@@ -113,7 +113,11 @@ def init_celery(app: Flask) -> None:
                 "options": {"expires": 3300},
             },
             # Every 10 minutes: sign the audit trail's length and head (core/audit_jobs.py).
-            "audit-checkpoint": {"task": "qa_portal.audit_checkpoint", "schedule": 600.0},
+            "audit-checkpoint": {
+                "task": "qa_portal.audit_checkpoint",
+                "schedule": 600.0,
+                "options": {"expires": 580},
+            },
         },
     )
     celery.Task = FlaskTask
