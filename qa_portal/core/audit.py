@@ -351,7 +351,8 @@ def verify_chain(
         longest = max(beyond, key=lambda c: c.count)
         report.missing = (
             f"it holds {walk.position} entries, but {longest.describe()} signed "
-            f"{longest.count}: entries were removed from its end (or the table was emptied)"
+            f"{longest.count}, ending with entry {longest.head_id}: entries were removed "
+            "from its end (or the table was emptied)"
         )
     return report
 
@@ -374,9 +375,10 @@ def _check_since(connection: Any, last: anchor.Checkpoint) -> None:
     head = connection.execute(sa.select(table.c.hash).where(table.c.id == last.head_id)).scalar()
     if held != last.count or head != last.head_hash:
         raise AuditTrailTampered(
-            f"the audit trail no longer holds {last.describe()} (entry {last.head_id} "
-            f"{'is missing' if head is None else 'differs'}, {held} entries up to it): "
-            "run flask audit verify"
+            f"the audit trail no longer holds the {last.count} entries signed by "
+            f"{last.describe()}: entry {last.head_id} "
+            f"{'is missing' if head is None else 'differs'}, {held} entries are left up to "
+            "it; run flask audit verify"
         )
     walk = ChainWalk(
         anchor.chain_key(),

@@ -89,8 +89,7 @@ class Checkpoint:
         return {"format": CHECKPOINT_FORMAT, **fields}
 
     def describe(self) -> str:
-        head = f", ending with entry {self.head_id}" if self.head_id is not None else ""
-        return f"the checkpoint of {self.at} ({self.where}: {self.count} entries{head})"
+        return f"the checkpoint of {self.at} ({self.where})"
 
 
 def _signature(fields: dict) -> str:

@@ -59,9 +59,10 @@ def _details(report: audit.ChainReport) -> str:
         details.append(f"{report.unkeyed} of them from before the audit key")
     latest = report.latest
     if latest is not None:
+        matched = len(report.checkpoints)
         details.append(
-            f"{len(report.checkpoints)} signed checkpoints match, the latest of {latest.at} "
-            f"covering {latest.count}"
+            f"{matched} signed checkpoint{' matches' if matched == 1 else 's match'}, "
+            f"the latest of {latest.at} covering {latest.count}"
         )
     return f" ({'; '.join(details)})" if details else ""
 
