@@ -350,7 +350,9 @@ def test_no_checkpoint_is_signed_over_a_forged_last_line(app, checkpointed):
 
 
 # -- entries from before the key -----------------------------------------------------------
-def _insert_plain(connection, n: int) -> None:
+def _insert_plain(connection, n: int, versioned: bool = True) -> None:
+    """``n`` entries chained with plain SHA-256 hashes, as written before the audit key
+    (before migration 0011 when not ``versioned``)."""
     prev = GENESIS
     for step in range(1, n + 1):
         row = {
@@ -364,7 +366,12 @@ def _insert_plain(connection, n: int) -> None:
             "data": json.dumps({"step": step}),
         }
         row["hash"] = legacy_hash(*row.values())
-        connection.execute(sa.insert(AuditEntry.__table__).values(**row, hash_version=LEGACY))
+        if versioned:
+            row["hash_version"] = LEGACY
+        table = sa.table(
+            "audit_entry", *(sa.column(n, sa.DateTime if n == "created_at" else None) for n in row)
+        )
+        connection.execute(sa.insert(table).values(**row))
         prev = row["hash"]
 
 
@@ -422,6 +429,45 @@ def test_the_migration_keeps_keyed_and_plain_entries_verifiable_both_ways(
     assert list(versions) == [KEYED, KEYED]
     db.session.remove()
     assert _verify(app).exit_code == 0
+
+
+def _upgrade_a_plain_trail(alembic_config, change_second: bool = False) -> list[int]:
+    """Back to 0008, three entries written as then (one changed by hand afterwards if
+    asked), up to the head again: the versions the migration gave them."""
+    command.downgrade(alembic_config, "0008")
+    with db.engine.begin() as connection, audit_triggers_lifted(connection):
+        _insert_plain(connection, 3, versioned=False)
+        if change_second:
+            second = connection.execute(
+                sa.text("SELECT id FROM audit_entry ORDER BY id LIMIT 1 OFFSET 1")
+            ).scalar()
+            connection.execute(
+                sa.text("UPDATE audit_entry SET actor_label = 'forged' WHERE id = :id"),
+                {"id": second},
+            )
+    command.upgrade(alembic_config, "head")
+    db.session.remove()
+    return list(db.session.scalars(sa.select(AuditEntry.hash_version).order_by("id")))
+
+
+def test_upgrading_a_trail_from_before_the_key(app, alembic_config, every):
+    """The migration marks the plain entries of version 1; the portal goes on with keyed
+    ones, and the checkpoints record how many plain entries there are."""
+    every(0)
+    assert _upgrade_a_plain_trail(alembic_config) == [LEGACY, LEGACY, LEGACY]
+    _append(2)
+    assert _checkpoint(app).exit_code == 0
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert "intact: 5 entries verified (3 of them from before the audit key" in result.output
+
+
+def test_an_entry_changed_before_the_upgrade_is_still_reported(app, alembic_config, every):
+    every(0)
+    assert _upgrade_a_plain_trail(alembic_config, change_second=True) == [LEGACY, KEYED, LEGACY]
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {_ids()[1]} (" in result.output
 
 
 # -- the key -------------------------------------------------------------------------------
