@@ -23,12 +23,14 @@ from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
 from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import (
+    ensure_audit_key,
     ensure_public_base_url,
     ensure_secret_key,
     ensure_shared_rate_limits,
     load_config,
     service_timeouts,
 )
+from qa_portal.core import audit_jobs  # noqa: F401  (the audit checkpoint job)
 from qa_portal.core.cli import audit_cli, jobs_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.headers import init_security_headers
@@ -77,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
+    ensure_audit_key(app.config, app.instance_path)
     service_timeouts(app.config)
     ensure_public_base_url(app.config)
     ensure_shared_rate_limits(app.config)
