@@ -14,8 +14,8 @@ people, configured from an instance folder as in production):
 each ``--runs`` times (a fresh dossier per run), interleaved. Prints the median and the
 largest answer time of each, the ratio large / small, and then, for information, how long
 the started processes took until the large dossiers' reports were ``ready`` (or failed,
-and why). Exits 1 when a target is missed (large median < 1 s and largest < 1 s; every
-report ready) unless ``--report-only``.
+and why). Exits 1 when a report is not ready in the end, or when the time target is missed
+(large median and largest < 1 s) unless ``--report-only``.
 """
 
 from __future__ import annotations
@@ -139,8 +139,10 @@ def decide_once(app, workflow_for, large: bool) -> tuple[float, list[int]]:
     answer = client.post(
         f"/dossiers/{dossier_id}/decide",
         data={"outcome": "approved", "rationale": "Meets every criterion of the rubric."},
+        buffered=True,
     )
     elapsed = time.perf_counter() - started
+    answer.close()  # as a server does once it has sent the answer: the renderer starts
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     with app.app_context():
         ids = list(
@@ -214,13 +216,13 @@ def main() -> int:
     for report_id, (state, error, _) in sorted(states.items()):
         if state != "ready":
             print(f"  report {report_id}: {state} {error}")
-    missed = max(times["large"]) >= TARGET_SECONDS or len(pages) != len(states)
-    print(
-        "targets:",
-        "missed" if missed else "met",
-        f"(decision < {TARGET_SECONDS:g} s, reports ready)",
-    )
-    return 1 if missed and not args.report_only else 0
+    slow = max(times["large"]) >= TARGET_SECONDS
+    lost = len(pages) != len(states)
+    verdict = "missed" if slow or lost else "met"
+    print(f"targets: {verdict} (decision < {TARGET_SECONDS:g} s, every report ready)")
+    # A report never rendered is a failure however busy the machine; a slow answer only
+    # without --report-only.
+    return 1 if lost or (slow and not args.report_only) else 0
 
 
 if __name__ == "__main__":

@@ -198,8 +198,7 @@ def limits_of(handler: Handler) -> tuple[float | None, int | None]:
 def _run_in_child(handler: Handler, claim: job_queue.Claim) -> tuple[str | None, bool]:
     """Fork a child for the job, watch it, enforce the limits. (error or None, final)."""
     seconds, megabytes = limits_of(handler)
-    db.session.remove()  # no connection is shared with the child
-    db.engine.dispose()
+    db.session.remove()  # the runner's transaction is over; the child opens its own
     reader, writer = os.pipe()
     parent = os.getpid()
     pid = os.fork()
@@ -222,7 +221,9 @@ def _child(handler: Handler, claim: job_queue.Claim, writer: int, parent: int) -
     code = 0
     try:
         _die_with(parent)
-        db.engine.dispose(close=False)  # the parent's pooled connections are not ours
+        # The runner's connections (pooled or in use) stay the runner's: dropped from this
+        # process's pool without being closed (SQLAlchemy's advice for a fork).
+        db.engine.dispose(close=False)
         with current_app.app_context():
             try:
                 handler.function(**claim.payload)

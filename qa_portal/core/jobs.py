@@ -119,6 +119,12 @@ def init_celery(app: Flask) -> None:
                 "schedule": 3600.0,
                 "options": {"expires": 3300},
             },
+            # Every 10 minutes: sign the audit trail's length and head (core/audit_jobs.py).
+            "audit-checkpoint": {
+                "task": "qa_portal.audit_checkpoint",
+                "schedule": 600.0,
+                "options": {"expires": 580},
+            },
         },
     )
     celery.Task = FlaskTask

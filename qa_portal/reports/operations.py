@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from qa_portal.accounts.models import Role, User
 from qa_portal.accounts.queries import qa_body
 from qa_portal.core import audit, job_queue, job_runner, signals, storage
-from qa_portal.core.db import after_commit
+from qa_portal.core.db import after_commit, reads_first
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.core.pdf import render_pdf
@@ -193,8 +193,12 @@ def render(report_id: int, *, resume: bool = False) -> Report:
         return report
     db.session.commit()
     try:
-        content = report_data.build(report)
-        pdf = render_pdf("reports/report.html", **content)
+        # Reading and laying out hold no write lock (SQLite): other jobs and requests write
+        # meanwhile; the read-only transaction ends before the results are stored.
+        with reads_first():
+            content = report_data.build(report)
+            pdf = render_pdf("reports/report.html", **content)
+            db.session.commit()
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         stored = storage.save_bytes(pdf, kind="reports", extension="pdf")
     except Exception as exc:
