@@ -192,7 +192,10 @@ def test_a_restored_portal_verifies_every_report_file_and_audit_entry(
     assert len(state["reports"]) == 2 and len(state["evidence"]) == 4
     assert len(state["condition_files"]) == 1
     assert in_app(target, row_counts) == counts
-    assert cli(target, "audit", "verify").exit_code == 0
+    audit = cli(target, "audit", "verify")
+    assert audit.exit_code == 0 and "signed checkpoint" in audit.output, audit.output
+    checkpoints = Path(target.config["AUDIT_CHECKPOINT_FILE"])  # outside its instance folder
+    assert checkpoints.read_bytes() == Path(app.config["AUDIT_CHECKPOINT_FILE"]).read_bytes()
     check = cli(target, "backup", "check")
     assert check.exit_code == 0 and "All 7 stored files match" in check.output
     key = Path(target.instance_path) / populated["key"].name
@@ -223,6 +226,8 @@ def test_the_archive_holds_the_database_the_files_and_the_keys_with_their_hashes
     for report in db.session.scalars(sa.select(Report)):
         assert f"files/reports/{report.stored_name}" in names
     assert f"instance/{populated['key'].name}" in names
+    assert "configured/AUDIT_CHECKPOINT_FILE" in names  # the audit checkpoints, once
+    assert not [n for n in names if n.endswith("audit_checkpoints.jsonl")]
     assert not [n for n in names if n.endswith(".part") or "outbox" in n]
 
     assert manifest["format"] == "qa_portal-backup" and manifest["version"] == 1
@@ -367,14 +372,15 @@ def test_a_portal_that_holds_data_is_restored_over_only_when_the_operator_says_y
     assert cli(target, "audit", "verify").exit_code == 0
 
 
-def test_the_target_keeps_its_own_config_and_gets_the_archive_keys(spare, tmp_path):
+def test_the_target_keeps_its_own_config_and_checkpoints_and_gets_the_archive_keys(spare, tmp_path):
     """Between two portals of their own (an empty one backed up): the archive carries the
-    source's keys and config.py; the target keeps its own config.py, which says where its
-    database and folders are."""
+    source's keys, config.py and checkpoints; the target keeps its own config.py (which says
+    where its database and folders are) and its own checkpoint log."""
     source, target = spare("source"), spare("target")
-    (Path(source.instance_path) / "config.py").write_text("# the source's settings\n")
-    (Path(source.instance_path) / "audit.key").write_bytes(b"source key")
-    (Path(target.instance_path) / "config.py").write_text("# the target's settings\n")
+    for name, text in (("config.py", "# source\n"), ("audit_key", "source key"), (".draft", "")):
+        (Path(source.instance_path) / name).write_text(text)
+    Path(source.config["AUDIT_CHECKPOINT_FILE"]).write_text("source checkpoints\n")
+    (Path(target.instance_path) / "config.py").write_text("# target\n")
     created = cli(source, "backup", "create", "--output", str(tmp_path))
     assert created.exit_code == 0, created.output
     (path,) = tmp_path.glob("qa_portal-backup-*.tar")
@@ -383,10 +389,38 @@ def test_the_target_keeps_its_own_config_and_gets_the_archive_keys(spare, tmp_pa
     result = cli(target, "backup", "restore", str(path))
     assert result.exit_code == 0, result.output
     assert "kept this portal's own: config.py" in result.output
-    assert (Path(target.instance_path) / "config.py").read_text() == "# the target's settings\n"
-    assert (Path(target.instance_path) / "audit.key").read_bytes() == b"source key"
     assert "All 0 stored files match" in result.output
-    assert cli(target, "audit", "verify").exit_code == 0
+    folder = Path(target.instance_path)
+    assert (folder / "config.py").read_text() == "# target\n"
+    assert (folder / "audit_key").read_text() == "source key"
+    assert (folder / "audit_key").stat().st_mode & 0o777 == 0o600
+    assert not (folder / ".draft").exists()
+    checkpoints = Path(target.config["AUDIT_CHECKPOINT_FILE"])
+    assert checkpoints.read_text() == "source checkpoints\n"
+
+    # again over the restored portal (no audit entry: empty), its checkpoints now its own
+    checkpoints.write_text("the target's newer checkpoints\n")
+    (folder / "audit_key").write_text("target key")
+    again = cli(target, "backup", "restore", str(path))
+    assert again.exit_code == 0, again.output
+    assert "kept this portal's own: config.py, AUDIT_CHECKPOINT_FILE" in again.output
+    assert checkpoints.read_text() == "the target's newer checkpoints\n"
+    assert (folder / "audit_key").read_text() == "source key"
+
+
+def test_the_audit_key_can_be_kept_apart_from_the_archive(spare, tmp_path):
+    source, target = spare("source"), spare("target")
+    (Path(source.instance_path) / "audit_key").write_text("source key")
+    (Path(source.instance_path) / "secret_key").write_text("session key")
+    out = tmp_path / "without.tar"
+    created = cli(source, "backup", "create", "--without-audit-key", "--output", str(out))
+    assert created.exit_code == 0, created.output
+    with tarfile.open(out) as tar:
+        assert [n for n in tar.getnames() if n.startswith("instance/")] == ["instance/secret_key"]
+    result = cli(target, "backup", "restore", str(out))
+    assert result.exit_code == 0, result.output
+    assert "The archive holds no audit_key file" in result.output
+    assert not (Path(target.instance_path) / "audit_key").exists()
 
 
 # -- checking the stored files ------------------------------------------------------------
@@ -423,6 +457,7 @@ def test_the_instance_files_are_the_keys_not_the_database_nor_unfinished_files(t
         "audit-checkpoints.jsonl",
         "config.py",
         "key.part",
+        ".audit_key.123.draft",
         "old.sqlite",
         "qa_portal-backup-20250101T000000Z.tar",
         "outbox/1.eml",
@@ -436,6 +471,8 @@ def test_the_instance_files_are_the_keys_not_the_database_nor_unfinished_files(t
         "config.py",
         "secret_key",
     ]
+    found = files.instance_files(instance, None, [instance / "audit-checkpoints.jsonl"])
+    assert [p.name for p in found] == ["audit.key", "config.py", "secret_key"]
 
 
 # -- PostgreSQL's client programs ---------------------------------------------------------

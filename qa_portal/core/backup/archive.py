@@ -5,19 +5,22 @@ order::
 
     database/qa_portal.sqlite | database/qa_portal.pgdump   the consistent copy, taken first
     files/uploads/<stored name>, files/reports/<stored name> then the stored files
-    instance/<file>                                         then the instance secrets
+    instance/<file>                                         then the instance keys
+    configured/AUDIT_CHECKPOINT_FILE                        and the audit checkpoints
     manifest.json                                           what it holds, with each SHA-256
 
 The manifest records the format version, when, the database kind, its migration revision,
 the rows of every table, the stored files (and any file a row of the copy refers to that
 was gone by the time the files were archived), the size and SHA-256 of every member, and
 its own SHA-256.
-The archive holds the secret key and the audit trail's key: it is written with mode 0600,
-and must be kept encrypted or where only the operators can read it.
+The archive holds the key files of the instance folder (the development secret key and audit
+key): it is written with mode 0600, and must be kept encrypted or where only the operators
+can read it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -42,7 +45,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARCHIVE_PREFIX = "qa_portal-backup-"
 # The sections in the order they are written and restored (the manifest comes last).
-SECTIONS = ("database", "files", "instance")
+SECTIONS = ("database", "files", "instance", "configured")
 _MANIFEST_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1 << 20
 
@@ -92,18 +95,25 @@ class _Writer:
     tar: tarfile.TarFile
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add_file(self, name: str, path: Path) -> dict[str, Any]:
-        """Add the file at ``path`` as member ``name``; raises ``FileNotFoundError`` if it
-        is gone."""
-        with open(path, "rb") as fh:
+    def add_file(self, name: str, path: Path, *, shared_lock: bool = False) -> bool:
+        """Add the file at ``path`` as member ``name``; False if it is gone (deleted since
+        its folder was listed: the orphan sweep, removed evidence). ``shared_lock``: read
+        it under a shared ``flock``, as the audit checkpoint log is appended under an
+        exclusive one (no half-written line)."""
+        try:
+            fh = open(path, "rb")  # noqa: SIM115  (closed below, after the lock)
+        except FileNotFoundError:
+            return False
+        with fh:
+            if shared_lock:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
             info = tarfile.TarInfo(name)
             stat = os.fstat(fh.fileno())
             info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
             reader = _HashingReader(fh)
             self.tar.addfile(info, reader)
-        entry = {"sha256": reader.digest.hexdigest(), "size": reader.size}
-        self.members[name] = entry
-        return entry
+        self.members[name] = {"sha256": reader.digest.hexdigest(), "size": reader.size}
+        return True
 
     def add_bytes(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)
@@ -128,8 +138,9 @@ def _write_mode(path: Path) -> str:
     return "w:gz" if path.name.endswith((".tar.gz", ".tgz")) else "w"
 
 
-def create_backup(output: Path | None = None) -> CreatedBackup:
-    """Write one archive of the database, then the stored files, then the instance files."""
+def create_backup(output: Path | None = None, *, audit_key: bool = True) -> CreatedBackup:
+    """Write one archive: the database, then the stored files, then the instance files and
+    the configured ones (``audit_key=False`` leaves the audit key's file out)."""
     now = datetime.now(UTC).replace(microsecond=0)
     path = archive_path(output, now)
     part = path.with_name(path.name + ".part")
@@ -141,7 +152,9 @@ def create_backup(output: Path | None = None) -> CreatedBackup:
                 with tarfile.open(fileobj=fh, mode=_write_mode(path)) as tar:
                     writer = _Writer(tar)
                     writer.add_file(f"database/{copy.path.name}", copy.path)
-                    manifest = _write_files(writer, copy, now)  # 2. the files; 3. instance
+                    counts = _add_stored_files(writer)  # 2. then the stored files
+                    counts |= _add_keys(writer, audit_key=audit_key)  # 3. the keys
+                    manifest = _manifest(writer, copy, counts, now)
                     writer.add_bytes(MANIFEST, json.dumps(manifest.data, indent=2).encode())
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -153,20 +166,35 @@ def create_backup(output: Path | None = None) -> CreatedBackup:
     return CreatedBackup(path, manifest)
 
 
-def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) -> Manifest:
-    """The stored files, then the instance files; returns the manifest of the archive."""
+def _add_stored_files(writer: _Writer) -> dict[str, Any]:
     stored = {kind: 0 for kind in files.STORAGE_DIRS}
     for kind, relative, path in files.storage_files():
-        # A file deleted since the folder was listed (the orphan sweep, removed evidence) is
-        # left out; if a row of the copy needs it, the check below names it.
-        with suppress(FileNotFoundError):
-            writer.add_file(f"files/{kind}/{relative}", path)
-            stored[kind] += 1
-    instance = []
-    for path in files.instance_files(Path(current_app.instance_path), database.database_path()):
-        with suppress(FileNotFoundError):
-            writer.add_file(f"instance/{path.name}", path)
-            instance.append(path)
+        stored[kind] += writer.add_file(f"files/{kind}/{relative}", path)
+    return {"stored_files": stored}
+
+
+def _add_keys(writer: _Writer, *, audit_key: bool) -> dict[str, Any]:
+    """The instance folder's files, then the files the configuration names elsewhere."""
+    instance = Path(current_app.instance_path)
+    configured = files.configured_files()
+    leave_out = set(configured.values())
+    if not audit_key:
+        leave_out.add(instance / files.AUDIT_KEY_FILE)
+    carried = [
+        path.name
+        for path in files.instance_files(instance, database.database_path(), leave_out)
+        if writer.add_file(f"instance/{path.name}", path)
+    ]
+    named = [
+        key
+        for key, path in configured.items()
+        if writer.add_file(f"configured/{key}", path, shared_lock=True)
+    ]
+    return {"instance_files": carried, "configured_files": named}
+
+
+def _missing(writer: _Writer, copy: database.DatabaseCopy) -> list[str]:
+    """The files rows of the copy refer to that the archive lacks or holds changed."""
     problems = []
     for ref in copy.snapshot.references:
         entry = writer.members.get(f"files/{ref.kind}/{ref.stored_name}")
@@ -174,6 +202,12 @@ def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) ->
             problems.append(f"{ref.label}: missing from storage")
         elif entry is not None and entry["sha256"] != ref.sha256:
             problems.append(f"{ref.label}: SHA-256 {entry['sha256']} instead of {ref.sha256}")
+    return problems
+
+
+def _manifest(
+    writer: _Writer, copy: database.DatabaseCopy, counts: dict[str, Any], now: datetime
+) -> Manifest:
     try:
         version = metadata.version("qa_portal")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
@@ -193,10 +227,9 @@ def _write_files(writer: _Writer, copy: database.DatabaseCopy, now: datetime) ->
         "counts": {
             "rows": copy.snapshot.row_counts,
             "referenced_files": len(copy.snapshot.references),
-            "stored_files": stored,
-            "instance_files": len(instance),
+            **counts,
         },
-        "problems": problems,
+        "problems": _missing(writer, copy),
         "members": writer.members,
     }
     data["manifest_sha256"] = _manifest_digest(data)
@@ -223,7 +256,8 @@ def _section(name: str) -> str:
         or any(p in ("", ".", "..") for p in parts)
         or parts[0] not in SECTIONS
         or (parts[0] == "files" and (len(parts) < 3 or parts[1] not in files.STORAGE_DIRS))
-        or (parts[0] in ("database", "instance") and len(parts) != 2)
+        or (parts[0] in ("database", "instance", "configured") and len(parts) != 2)
+        or (parts[0] == "configured" and parts[1] not in files.CONFIGURED_FILES)
     )
     if bad:
         raise BackupError(f"The archive holds an unexpected member: {name!r}.")

@@ -24,11 +24,12 @@ def _counts(manifest: archive.Manifest) -> str:
     rows = sum(counts.get("rows", {}).values())
     stored = counts.get("stored_files", {})
     kinds = ", ".join(f"{n} in {kind}" for kind, n in stored.items())
+    keys = counts.get("instance_files", []) + counts.get("configured_files", [])
     return (
         f"{manifest.database['kind']} database at revision "
         f"{manifest.database.get('alembic_revision')}, {rows} rows in "
         f"{len(counts.get('rows', {}))} tables; {sum(stored.values())} stored files ({kinds}); "
-        f"{counts.get('instance_files', 0)} instance files"
+        f"instance and configured files: {', '.join(keys) or 'none'}"
     )
 
 
@@ -51,11 +52,18 @@ def _failures() -> Iterator[None]:
     help="The folder to write the archive in (default: the current one), or its file name "
     "(….tar, or ….tar.gz to compress it).",
 )
-def create_command(output: Path | None) -> None:
+@click.option(
+    "--without-audit-key",
+    is_flag=True,
+    help=f"Leave instance/{files.AUDIT_KEY_FILE} out, to keep the audit key apart from the "
+    "database (a restore then needs it put back by hand).",
+)
+def create_command(output: Path | None, without_audit_key: bool) -> None:
     """Write one archive: the database (a consistent copy), then the stored files, then
-    the instance keys. It holds secrets: keep it encrypted or readable by operators only."""
+    the instance keys and audit checkpoints. It holds secrets: keep it encrypted or
+    readable by operators only."""
     with _failures():
-        created = archive.create_backup(output)
+        created = archive.create_backup(output, audit_key=not without_audit_key)
     manifest = created.manifest
     click.echo(f"Backup written to {created.path} (mode 0600; it holds the portal's keys).")
     click.echo(f"It holds: {_counts(manifest)}.")
@@ -103,9 +111,14 @@ def restore_command(archive_path: Path, force: bool) -> None:
     click.echo(f"  database: {_counts(manifest)}")
     stored = ", ".join(f"{n} in {kind}" for kind, n in summary.files.items()) or "none"
     click.echo(f"  stored files: {stored}")
-    click.echo(f"  instance files: {', '.join(summary.instance_restored) or 'none'}")
-    if summary.instance_kept:
-        click.echo(f"  kept this portal's own: {', '.join(summary.instance_kept)}")
+    click.echo(f"  instance files: {', '.join(summary.restored) or 'none'}")
+    if summary.kept:
+        click.echo(f"  kept this portal's own: {', '.join(summary.kept)}")
+    if summary.without_audit_key:
+        click.echo(
+            f"  The archive holds no {files.AUDIT_KEY_FILE} file: the audit trail verifies "
+            "only with the key it was written with (AUDIT_KEY, or that file put back)."
+        )
     if summary.needs_upgrade:
         click.echo(
             f"  The database is at revision {manifest.database.get('alembic_revision')}; this "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,14 +37,24 @@ REMOVED_COLUMNS = ("removed_at", "deleted_at")
 UNFINISHED = "*.part"
 
 # What the archive carries of the instance folder: every regular file at its top. That is
-# the secrets that verify what the database holds — the development secret key
-# (``secret_key``), the audit trail's key and its signed checkpoints — and the operator's
-# ``config.py``; a key file added later is carried without a change here. Never the SQLite
-# database (copied consistently on its own; any other SQLite file there is no secret) or its
-# journal, unfinished files, or backup archives written there; sub-folders (uploads and
-# reports, archived as stored files; the e-mail outbox) are not carried.
+# the key files — the development secret key (``secret_key``) and audit key
+# (``audit_key``; production takes both from the environment, never from a file here) —
+# and the operator's ``config.py``; a key file added later is carried without a change
+# here. Never the SQLite database (copied consistently on its own; any other SQLite file
+# there is no secret) or its journal, hidden drafts, unfinished files, or backup archives
+# written there; sub-folders (uploads and reports, archived as stored files; the e-mail
+# outbox) are not carried.
 INSTANCE_FILES = "*"
-INSTANCE_EXCLUDED = (UNFINISHED, "*.sqlite", "*.sqlite-*", "qa_portal-backup-*", ".qa_portal-*")
+INSTANCE_EXCLUDED = (".*", UNFINISHED, "*.sqlite", "*.sqlite-*", "qa_portal-backup-*")
+# The development audit key's file (``config.ensure_audit_key``), which ``flask backup
+# create --without-audit-key`` leaves out, to keep it apart from the database.
+AUDIT_KEY_FILE = "audit_key"
+# Files the configuration names, carried wherever they are and restored where the target's
+# configuration names them: the audit trail's signed checkpoints (``core/audit_anchor.py``,
+# by default in the instance folder). A restore keeps an existing one: kept apart from the
+# database it may be newer than the archive, and it is what shows that a restored trail
+# lost its newest entries.
+CONFIGURED_FILES = ("AUDIT_CHECKPOINT_FILE",)
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
@@ -177,13 +187,22 @@ def storage_files() -> Iterator[tuple[str, str, Path]]:
             yield kind, path.relative_to(root).as_posix(), path
 
 
-def instance_files(instance: Path, database: Path | None) -> list[Path]:
-    """The instance folder's files a backup carries (see ``INSTANCE_FILES``)."""
+def configured_files() -> dict[str, Path]:
+    """The files of ``CONFIGURED_FILES`` this portal's configuration names."""
+    config = current_app.config
+    return {key: Path(config[key]) for key in CONFIGURED_FILES if config.get(key)}
+
+
+def instance_files(
+    instance: Path, database: Path | None, leave_out: Iterable[Path] = ()
+) -> list[Path]:
+    """The instance folder's files a backup carries (see ``INSTANCE_FILES``), but for the
+    database and the files of ``leave_out``."""
     if not instance.is_dir():
         return []
-    skipped = set()
+    skipped = {path.resolve() for path in leave_out}
     if database is not None:
-        skipped = {database.resolve().with_name(database.name + s) for s in SQLITE_COMPANIONS}
+        skipped |= {database.resolve().with_name(database.name + s) for s in SQLITE_COMPANIONS}
     return [
         path
         for path in sorted(instance.glob(INSTANCE_FILES))

@@ -9,8 +9,11 @@ database holds the default review policy and rubric, and no audit entry: it is e
 
 The archive's files are added to the storage folders (a file already there under the same
 name is replaced); files of the target that the restored database does not refer to stay
-until the orphan sweep removes them. An existing ``instance/config.py`` is kept: the
-target's own configuration says where its database and folders are.
+until the orphan sweep removes them. The instance files replace the target's, but for an
+existing ``instance/config.py`` (the target's own configuration says where its database
+and folders are) and an existing audit checkpoint log (kept apart from the database, it may
+be newer than the archive: ``flask audit verify`` then shows the entries the archive
+lacks).
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from qa_portal.core.backup.database import BackupError
 from qa_portal.core.db import reads_first
 from qa_portal.extensions import db
 
-KEPT_INSTANCE_FILES = ("config.py",)
+# Files of the target that a restore never replaces: its configuration (which says where
+# its database and folders are) and its audit checkpoints (see files.CONFIGURED_FILES).
+KEPT = ("config.py", *files.CONFIGURED_FILES)
 _CHUNK = 1 << 20
 
 
@@ -52,8 +57,8 @@ class TargetNotEmpty(BackupError):
 class RestoreSummary:
     manifest: archive.Manifest
     files: dict[str, int] = field(default_factory=dict)  # stored files restored, per kind
-    instance_restored: list[str] = field(default_factory=list)
-    instance_kept: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # instance and configured files
+    kept: list[str] = field(default_factory=list)  # this portal's own, left as they were
     count_mismatches: list[str] = field(default_factory=list)
     check: files.FileCheck | None = None
     migration_heads: list[str] = field(default_factory=list)
@@ -61,6 +66,10 @@ class RestoreSummary:
     @property
     def ok(self) -> bool:
         return not self.count_mismatches and self.check is not None and self.check.ok
+
+    @property
+    def without_audit_key(self) -> bool:
+        return f"instance/{files.AUDIT_KEY_FILE}" not in self.manifest.members
 
     @property
     def needs_upgrade(self) -> bool:
@@ -114,13 +123,21 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreSummary:
             elif parts[0] == "files":
                 _write_member(tar, member, roots[parts[1]].joinpath(*parts[2:]), expected)
                 summary.files[parts[1]] = summary.files.get(parts[1], 0) + 1
-            elif parts[1] in KEPT_INSTANCE_FILES and (instance / parts[1]).exists():
-                summary.instance_kept.append(parts[1])
             else:
-                _write_member(tar, member, instance / parts[1], expected, private=True)
-                summary.instance_restored.append(parts[1])
+                target = instance / parts[1]
+                if parts[0] == "configured":
+                    target = files.configured_files().get(parts[1])
+                if target is None or (parts[1] in KEPT and _holds_something(target)):
+                    summary.kept.append(parts[1])
+                else:
+                    _write_member(tar, member, target, expected, private=True)
+                    summary.restored.append(parts[1])
     _check_restored(summary)
     return summary
+
+
+def _holds_something(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
 
 
 def _check_restored(summary: RestoreSummary) -> None:
