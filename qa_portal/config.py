@@ -119,6 +119,12 @@ def load_config(instance_path: str) -> dict:
         # Evidence files: PDF only, this many bytes at most; whole requests a little more.
         "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        # What one provider organisation may store (every file its dossiers own), how many
+        # files one request may bring, and the age past which the sweep deletes stray files.
+        "ORG_STORAGE_QUOTA_BYTES": int(env.get("ORG_STORAGE_QUOTA_BYTES", str(500 * 1024**2))),
+        "ORG_STORAGE_QUOTA_FILES": int(env.get("ORG_STORAGE_QUOTA_FILES", "500")),
+        "MAX_FILES_PER_REQUEST": int(env.get("MAX_FILES_PER_REQUEST", "20")),
+        "FILE_SWEEP_AGE_HOURS": float(env.get("FILE_SWEEP_AGE_HOURS", "24")),
         "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
         # Render the public and internal report of every decided round automatically.
         "REPORTS_ON_DECISION": _bool(env.get("REPORTS_ON_DECISION"), True),

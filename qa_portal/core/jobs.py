@@ -112,6 +112,12 @@ def init_celery(app: Flask) -> None:
                 "schedule": 3600.0,
                 "options": {"expires": 3300},
             },
+            # Hourly: stray upload and report files (core/file_sweep.py).
+            "sweep-files": {
+                "task": "qa_portal.sweep_files",
+                "schedule": 3600.0,
+                "options": {"expires": 3300},
+            },
         },
     )
     celery.Task = FlaskTask
