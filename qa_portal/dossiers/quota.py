@@ -6,9 +6,9 @@ files, by default) bounds every file the organisation's dossiers own: their evid
 and, through ``counts_files``, the files of the packages above (condition evidence). The
 report PDFs the QA body generates do not count. An upload past it is refused before
 anything is written. The check runs inside the transaction that records the upload, after
-locking the organisation's row (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite a writing
-transaction holds the database's write lock from its start), so two uploads at once cannot
-both slip past the quota: the second waits for the first and counts its files.
+locking the organisation's row (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; on SQLite a
+writing transaction holds the database's write lock from its start), so two uploads at
+once cannot both slip past the quota: the second waits for the first and counts its files.
 
 **Files per request** (``MAX_FILES_PER_REQUEST``, 20 by default): one request brings at most
 that many files; more are refused, none stored.
@@ -120,8 +120,12 @@ def reserve_storage(organisation_id: int, *, size: int, files: int) -> StorageUs
     """Refuse (``QuotaExceeded``) an upload of ``files`` files, ``size`` bytes in all, that
     would take the organisation past its quota. Locks the organisation's row until the
     transaction ends, so concurrent uploads are counted one after the other."""
+    # FOR NO KEY UPDATE: uploads of one organisation queue behind each other, while rows
+    # that merely refer to the organisation (a new dossier, a new member) are not held up.
     db.session.execute(
-        sa.select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+        sa.select(Organisation.id)
+        .where(Organisation.id == organisation_id)
+        .with_for_update(key_share=True)
     )
     usage = storage_usage(organisation_id)
     problem = usage.refusal(size, files)
