@@ -91,10 +91,6 @@ def read_bytes(stored_name: str, *, kind: str = "uploads") -> bytes:
     return path_of(stored_name, kind=kind).read_bytes()
 
 
-def delete(stored_name: str, *, kind: str = "uploads") -> None:
-    path_of(stored_name, kind=kind).unlink(missing_ok=True)
-
-
 def display_name(filename: str | None, default: str = "document.pdf") -> str:
     """A harmless file name for display and download: the last path component only, without
     control or bidirectional-override characters, leading dots or surrounding blanks.
