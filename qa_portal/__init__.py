@@ -23,18 +23,21 @@ from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
 from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import (
+    ensure_audit_key,
     ensure_public_base_url,
     ensure_secret_key,
     ensure_shared_rate_limits,
     load_config,
     service_timeouts,
 )
-from qa_portal.core.cli import audit_cli, mail_cli
+from qa_portal.core import audit_jobs  # noqa: F401  (the audit checkpoint job)
+from qa_portal.core.cli import audit_cli, jobs_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.file_sweep import files_cli
 from qa_portal.core.headers import init_security_headers
 from qa_portal.core.jobs import init_celery
 from qa_portal.core.request_checks import register_request_checks
+from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
 from qa_portal.decisions.views import bp as decisions_bp
@@ -77,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     ensure_secret_key(app.config, app.instance_path)
+    ensure_audit_key(app.config, app.instance_path)
     service_timeouts(app.config)
     ensure_public_base_url(app.config)
     ensure_shared_rate_limits(app.config)
@@ -91,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     init_security_headers(app)
+    init_security_log(app)
     init_templating(app)
     return app
 
@@ -131,6 +136,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(reports_cli)

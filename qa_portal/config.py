@@ -2,9 +2,9 @@
 
 The embedded default needs no service: SQLite, uploads, reports and e-mail in the
 instance folder, jobs executed in-process. Production (``QA_PORTAL_ENV=production``)
-refuses to start without a real ``SECRET_KEY``, without ``PUBLIC_BASE_URL`` (and accepts
-only requests addressed to that URL's host), and with rate limits counted in one process's
-memory unless it is declared the only web process.
+refuses to start without a real ``SECRET_KEY`` and ``AUDIT_KEY``, without
+``PUBLIC_BASE_URL`` (and accepts only requests addressed to that URL's host), and with
+rate limits counted in one process's memory unless it is declared the only web process.
 """
 
 from __future__ import annotations
@@ -125,9 +125,26 @@ def load_config(instance_path: str) -> dict:
         "ORG_STORAGE_QUOTA_FILES": int(env.get("ORG_STORAGE_QUOTA_FILES", "500")),
         "MAX_FILES_PER_REQUEST": int(env.get("MAX_FILES_PER_REQUEST", "20")),
         "FILE_SWEEP_AGE_HOURS": float(env.get("FILE_SWEEP_AGE_HOURS", "24")),
+        # The audit trail's key and checkpoints live outside the database (core/audit_anchor.py):
+        # AUDIT_KEY (development: generated into instance/audit_key), a checkpoint after
+        # every AUDIT_CHECKPOINT_EVERY entries (0: only by Celery beat and the command).
+        "AUDIT_KEY": env.get("AUDIT_KEY", ""),
+        "AUDIT_CHECKPOINT_FILE": env.get(
+            "AUDIT_CHECKPOINT_FILE", str(instance / "audit_checkpoints.jsonl")
+        ),
+        "AUDIT_CHECKPOINT_EVERY": int(env.get("AUDIT_CHECKPOINT_EVERY", "100")),
         "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
+        # The security log (core/security_log.py) goes to stderr, and to this file as well.
+        "SECURITY_LOG_FILE": env.get("SECURITY_LOG_FILE") or None,
         # Render the public and internal report of every decided round automatically.
         "REPORTS_ON_DECISION": _bool(env.get("REPORTS_ON_DECISION"), True),
+        # Each rendering runs in a process of its own, stopped past these limits (seconds,
+        # megabytes of resident memory); the report then says why it failed.
+        "REPORT_TIME_LIMIT": _seconds("REPORT_TIME_LIMIT", 300),
+        "REPORT_MEMORY_LIMIT": int(env.get("REPORT_MEMORY_LIMIT", "1024")),
+        # Seconds a job runner holds a job between renewals; a runner silent for longer is
+        # taken to have died and the job runs again (core/job_queue.py).
+        "JOB_LEASE_SECONDS": _seconds("JOB_LEASE_SECONDS", 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
@@ -161,6 +178,42 @@ def ensure_secret_key(config: dict, instance_path: str) -> None:
         config["SECRET_KEY"] = secrets.token_hex(32)
         path.write_text(config["SECRET_KEY"])
         path.chmod(0o600)
+
+
+def ensure_audit_key(config: dict, instance_path: str) -> None:
+    """The audit trail's key, kept outside the database. Production needs ``AUDIT_KEY`` (at
+    least 32 characters, not the ``SECRET_KEY``: leaking one must not give away the other);
+    development keeps a generated one in instance/audit_key (mode 0600)."""
+    key = config.get("AUDIT_KEY") or ""
+    if config.get("ENV_MODE") == "production":
+        if key.strip().lower() in WEAK_SECRETS or len(key) < 32 or key == config["SECRET_KEY"]:
+            raise RuntimeError(
+                "QA_PORTAL_ENV=production needs AUDIT_KEY set to a random string of at least "
+                "32 characters, other than SECRET_KEY, kept and backed up apart from the "
+                "database (python -c 'import secrets; print(secrets.token_hex(32))'). An "
+                "existing trail needs the key it was written with."
+            )
+        return
+    if not key:
+        config["AUDIT_KEY"] = _read_or_create_key(Path(instance_path) / "audit_key")
+
+
+def _read_or_create_key(path: Path) -> str:
+    """The key in ``path``; a new random one if there is none. Several processes starting
+    at once agree: the file appears complete or not at all (a hard link cannot replace)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: its key it is
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def ensure_public_base_url(config: dict) -> None:

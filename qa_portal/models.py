@@ -2,7 +2,7 @@
 
 from qa_portal.accounts import models as accounts_models  # noqa: F401
 from qa_portal.catalogue import models as catalogue_models  # noqa: F401
-from qa_portal.core import audit, mail  # noqa: F401
+from qa_portal.core import audit, job_queue, mail  # noqa: F401
 from qa_portal.decisions import models as decisions_models  # noqa: F401
 from qa_portal.dossiers import models as dossiers_models  # noqa: F401
 from qa_portal.notifications import models as notifications_models  # noqa: F401

@@ -20,7 +20,12 @@ from tests.builders import new_dossier
 from tests.harness import PASSWORD_HASH, Client, CliRunner, reset_database, test_config
 
 # Fixtures shared by the tests of several folders (a conftest may not import another's).
-pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.catalogue", "tests.fixtures.apps"]
+pytest_plugins = [
+    "tests.fixtures.workflow",
+    "tests.fixtures.catalogue",
+    "tests.fixtures.apps",
+    "tests.fixtures.security_log",
+]
 
 
 # -- database -----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from .helpers import security_header_problems
 
 VISITORS = ("anonymous", "provider_a", "provider_b", "reviewer", "officer", "admin")
 
-# Expected answers. An int is a status code; a string is a 302 redirect to that path
+# Expected answers. An int is a status code; a string is a 302 (or 303) redirect to that path
 # (with the world's ids filled in); LOGIN is the redirect of an anonymous visitor to the
 # sign-in page, which must name the page to come back to.
 LOGIN = "login"
@@ -79,8 +79,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("accounts.logout", "POST"): (HOME,) * SIX,
     ("accounts.forgot_password", "GET"): ANYONE_200,
     ("accounts.forgot_password", "POST"): (400,) * SIX,
-    ("accounts.reset_password", "GET"): ANYONE_200,
-    ("accounts.reset_password", "POST"): (400,) * SIX,
+    # the e-mailed link sends the browser on to the form's address, without the token; the
+    # form works only in a browser that opened a link (here none has)
+    ("accounts.reset_link", "GET"): ("/password/reset",) * SIX,
+    ("accounts.reset_password", "GET"): (404,) * SIX,
+    ("accounts.reset_password", "POST"): (404,) * SIX,
     ("accounts.register", "GET"): ANYONE_200,
     ("accounts.register", "POST"): (400,) * SIX,
     ("accounts.account", "GET"): SIGNED_IN,
@@ -427,7 +430,7 @@ def _url(app, endpoint: str, values: dict) -> str:
 
 
 def _outcome(response) -> int | str:
-    if response.status_code != 302:
+    if response.status_code not in (302, 303):
         return response.status_code
     location = urlsplit(response.headers["Location"])
     if location.path == "/login" and "next=" in location.query:

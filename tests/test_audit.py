@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from qa_portal.accounts import operations as accounts
 from qa_portal.core import audit
-from qa_portal.core.audit import GENESIS, AuditEntry, AuditTrailIsAppendOnly, compute_hash
+from qa_portal.core.audit import GENESIS, LEGACY, AuditEntry, AuditTrailIsAppendOnly, legacy_hash
 from qa_portal.core.db import commit
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
+from tests.harness import audit_triggers_lifted
 
 
 def _entries() -> list[AuditEntry]:
@@ -28,20 +29,13 @@ def _verify(app):
 
 @contextmanager
 def raw_sql():
-    """A connection outside the ORM, as someone with database access would use.
-
-    On PostgreSQL the append-only trigger is disabled for the duration (as the table owner
-    can do), inside the same transaction: if anything fails, the rollback re-arms it.
-    """
+    """A connection outside the ORM, as someone with database access would use, with the
+    append-only triggers out of the way for the duration (as the table owner can do),
+    inside the same transaction: if anything fails, the rollback re-arms them."""
     db.session.commit()
     db.session.close()  # hold no lock on audit_entry while the table is altered
-    with db.engine.begin() as connection:
-        postgres = connection.dialect.name == "postgresql"
-        if postgres:
-            connection.execute(sa.text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+    with db.engine.begin() as connection, audit_triggers_lifted(connection):
         yield connection
-        if postgres:
-            connection.execute(sa.text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
 
 
 # -- what an entry holds ------------------------------------------------------------------
@@ -141,14 +135,15 @@ def test_verify_an_empty_trail(app):
 
 
 def _rehash(connection, entry_id: int, **changes) -> None:
-    """Rewrite an entry and give it a correct hash for its new content (a careful forger)."""
+    """Rewrite an entry and give it a correct plain SHA-256 hash for its new content (a
+    careful forger without the audit key)."""
     row = (
         connection.execute(sa.select(AuditEntry.__table__).where(AuditEntry.id == entry_id))
         .one()
         ._asdict()
     )
     row.update(changes)
-    row["hash"] = compute_hash(
+    row["hash"] = legacy_hash(
         row["prev_hash"],
         row["created_at"],
         row["actor_id"],
@@ -208,9 +203,17 @@ TAMPERING = {
         lambda c, ids: c.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[2]}),
         3,  # the entry after the gap no longer links to its predecessor
     ),
+    # Without the audit key a forger cannot give a changed entry a valid keyed hash,
     "rewritten entry with a recomputed hash": (
         lambda c, ids: _rehash(c, ids[2], data=json.dumps({"changes": {"step": 99}})),
-        3,
+        2,
+    ),
+    # nor pass it off as one from before the key.
+    "rewritten entry with a recomputed hash of an entry from before the key": (
+        lambda c, ids: _rehash(
+            c, ids[2], data=json.dumps({"changes": {"step": 99}}), hash_version=LEGACY
+        ),
+        2,
     ),
     "hashes of two entries swapped": (lambda c, ids: _swap(c, "hash", ids[1], ids[2]), 1),
     "two entries swapped in order": (lambda c, ids: _swap(c, "id", ids[3], ids[4]), 3),
@@ -257,17 +260,18 @@ def test_the_application_cannot_change_or_remove_entries(app, trail, change):
     assert _verify(app).exit_code == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     "statement",
     [
         "UPDATE audit_entry SET data = '{}'",
+        "UPDATE audit_entry SET hash_version = 1",
         "DELETE FROM audit_entry WHERE id = (SELECT max(id) FROM audit_entry)",
+        "DELETE FROM audit_entry",
     ],
 )
-def test_postgresql_refuses_raw_changes(app, trail, statement):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the append-only trigger exists on PostgreSQL only")
+def test_the_database_refuses_raw_changes(app, trail, statement):
+    """Triggers refuse UPDATE and DELETE on the table, on SQLite (migration 0011) as on
+    PostgreSQL (0003), whoever sends them."""
     db.session.commit()
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(sa.text(statement))

@@ -4,13 +4,13 @@ A session or remember-me cookie carries ``id:epoch`` (``User.get_id``). The load
 it only while the epoch is the user's current one, so bumping the epoch ends, on the
 server, every session and remember-me cookie issued before: a copied cookie no longer opens
 anything. Signing out, "sign out everywhere", a password change or reset and disabling an
-account bump it.
+account bump it. Signing out and "sign out everywhere" are written to the security log.
 """
 
 from __future__ import annotations
 
 from qa_portal.accounts.models import User
-from qa_portal.core import audit
+from qa_portal.core import audit, security_log
 from qa_portal.extensions import db
 
 
@@ -31,9 +31,11 @@ def sign_out(user: User) -> None:
     working even if a copy of them was kept. The key is per person, so every other session
     of theirs ends as well."""
     user.end_sessions()
+    security_log.record("auth.logout", user)
 
 
 def sign_out_everywhere(user: User) -> None:
     """The person ends every session of theirs, on every device, this one included."""
     user.end_sessions()
     audit.record(user, "user.sign_out_everywhere", user)
+    security_log.record("auth.logout_everywhere", user)

@@ -1,6 +1,7 @@
 """Account actions: organisations, users and roles (each audited; status changes through
 the tables in accounts/workflow.py). Registration, passwords and input checks have modules
-of their own beside this one.
+of their own beside this one. Accounts created, roles granted or revoked and status changes
+of accounts and organisations are written to the security log once committed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from qa_portal.accounts.validation import (
     normalise_website,
 )
 from qa_portal.accounts.workflow import ADMIN, ORGANISATION_MACHINE, USER_MACHINE
-from qa_portal.core import audit
+from qa_portal.core import audit, security_log
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.states import SYSTEM
 from qa_portal.extensions import db
@@ -124,6 +125,11 @@ def update_organisation(
     return org
 
 
+def _actor_id(actor: User | None) -> int | None:
+    """Who made a change, for the security log (None: the system or an applicant)."""
+    return getattr(actor, "id", None)
+
+
 def _role(actor: User | None) -> str:
     """The role an account action is taken in: a QA admin's, or the system's (no actor: the
     command line)."""
@@ -151,11 +157,19 @@ def set_organisation_status(
             f"This organisation is {ORGANISATION_MACHINE.describe(previous)}; "
             f"it cannot be made {ORGANISATION_MACHINE.describe(status)}."
         )
-    ORGANISATION_MACHINE.fire(
-        org, transition.action, actor=actor, role=role or _role(actor), audited=False
-    )
+    acting_as = role or _role(actor)
+    ORGANISATION_MACHINE.fire(org, transition.action, actor=actor, role=acting_as, audited=False)
     audit.record(
         actor, "organisation.status", org, from_state=previous.value, to_state=status.value
+    )
+    security_log.record(
+        "organisation.status_changed",
+        on_commit=True,
+        organisation_id=org.id,
+        from_status=previous.value,
+        to_status=status.value,
+        actor_id=_actor_id(actor),
+        acting_as=acting_as,
     )
 
 
@@ -204,6 +218,14 @@ def create_user(
         roles=sorted(r.value for r in roles),
         organisation_id=organisation.id if organisation else None,
         status=status.value,
+    )
+    security_log.record(
+        "account.created",
+        user,
+        on_commit=True,
+        roles=sorted(r.value for r in roles),
+        status=status.value,
+        actor_id=_actor_id(actor),
     )
     if not password and send_invitation and status == AccountStatus.ACTIVE:
         _send_reset(user, template="account_invitation", hours=72, subject="Your QA Portal account")
@@ -282,7 +304,20 @@ def grant_role(
         role=role.value,
         organisation_id=user.organisation.id if user.organisation else None,
     )
+    log_role_change(actor, user, role, granted=True)
     return True
+
+
+def log_role_change(actor: User | None, user: User, role: Role, *, granted: bool) -> None:
+    """``account.role_changed`` in the security log, once the change is committed."""
+    security_log.record(
+        "account.role_changed",
+        user,
+        on_commit=True,
+        role=Role(role).value,
+        change="granted" if granted else "revoked",
+        actor_id=_actor_id(actor),
+    )
 
 
 def revoke_role(actor: User | None, user: User, role: Role) -> bool:
@@ -293,6 +328,7 @@ def revoke_role(actor: User | None, user: User, role: Role) -> bool:
     revoked = user.revoke(role)
     if revoked:
         audit.record(actor, "user.revoke_role", user, role=role.value)
+        log_role_change(actor, user, role, granted=False)
     return revoked
 
 
@@ -305,6 +341,16 @@ def change_user_status(actor: User | None, user: User, action: str, role: str) -
     _retire_reset_tokens(user)
     audit.record(
         actor, "user.status", user, from_state=previous.value, to_state=transition.target.value
+    )
+    security_log.record(
+        "account.status_changed",
+        user,
+        on_commit=True,
+        from_status=previous.value,
+        to_status=transition.target.value,
+        action=action,
+        actor_id=_actor_id(actor),
+        acting_as=role,
     )
 
 

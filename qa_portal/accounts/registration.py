@@ -24,6 +24,7 @@ from qa_portal.accounts.operations import (
     change_user_status,
     create_organisation,
     create_user,
+    log_role_change,
     set_organisation_status,
 )
 from qa_portal.accounts.validation import (
@@ -211,9 +212,11 @@ def _register_again(user: User, name: str, org: Organisation, password: str) -> 
     user.name = name
     user.organisation = org
     user.set_password(password)
-    for role in user.roles - {Role.PROVIDER}:
-        user.revoke(role)
-    user.grant(Role.PROVIDER)
+    for role in sorted(user.roles - {Role.PROVIDER}):
+        if user.revoke(role):
+            log_role_change(None, user, role, granted=False)
+    if user.grant(Role.PROVIDER):
+        log_role_change(None, user, Role.PROVIDER, granted=True)
     change_user_status(None, user, "register_again", APPLICANT)
     return user
 

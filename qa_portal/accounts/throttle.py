@@ -75,9 +75,10 @@ def _upsert(dialect: str):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SignInThrottle)
 
 
-def record_failure(email: str) -> None:
+def record_failure(email: str) -> tuple[int, timedelta | None]:
     """Count a failed sign-in with the address (one atomic statement, safe between
-    processes) and lock it out when the count calls for it; forget stale counts."""
+    processes) and lock it out when the count calls for it; forget stale counts. Returns
+    the count of consecutive failures and the lockout it began (None: none)."""
     now = utcnow()
     key = address_key(email)
     stale = now - FORGET_AFTER
@@ -104,6 +105,7 @@ def record_failure(email: str) -> None:
         .where(SignInThrottle.last_failure_at < stale)
         .execution_options(synchronize_session=False)
     )
+    return failures, lock
 
 
 def _set_lock(key: str, until: datetime) -> None:

@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -34,6 +35,7 @@ from qa_portal.core.db import commit, rollback_quietly
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.pagination import paginate
 from qa_portal.core.permissions import roles_required
+from qa_portal.core.security_log import secret_path
 from qa_portal.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -130,25 +132,54 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form), status
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    """Choose a new password through an e-mailed link. The page keeps the token out of
-    Referer headers and caches: the link is as good as the password until it is used."""
-    if passwords.token_user(token) is None:
-        return _no_referrer(make_response(render_template("accounts/reset_invalid.html"), 404))
+# The e-mailed link's token row, once the link has been opened in this browser.
+RESET_STEP = "password_reset_id"
+
+
+@bp.get("/password/reset/<token>")
+@secret_path
+def reset_link(token: str):
+    """An e-mailed link. The token is as good as the password until it is used, so it
+    leaves the address bar at once: the link is checked, the token's row is remembered in
+    this browser's session, and the answer sends the browser on (303) to the form's own
+    address, which carries no token (nor does anything the browser logs, shares or sends
+    as a Referer from there)."""
+    row = passwords.open_reset_link(token)
+    if row is None:
+        session.pop(RESET_STEP, None)
+        return _reset_invalid()
+    session[RESET_STEP] = row.id
+    return _no_referrer(redirect(url_for("accounts.reset_password"), 303))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    """Choose a new password, for the link opened in this browser (the session's step)."""
+    row = passwords.pending_reset(session.get(RESET_STEP))
+    if row is None:
+        session.pop(RESET_STEP, None)
+        return _reset_invalid()
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.reset_password(token, form.password.data)
+            passwords.complete_reset(row, form.password.data)
         except InvalidInput as exc:
             _form_error(form, exc)
         else:
             commit()
+            session.pop(RESET_STEP, None)
             flash("Your password has been changed. You can sign in now.", "success")
             return _no_referrer(redirect(url_for("accounts.login")))
     status = INVALID if form.errors else 200
-    page = render_template("accounts/reset_password.html", form=form, token=token)
+    page = render_template("accounts/reset_password.html", form=form)
     return _no_referrer(make_response(page, status))
+
+
+def _reset_invalid():
+    """The same page for a link that never worked, is used up or expired, and for the form
+    without a link opened in this browser."""
+    page = render_template("accounts/reset_invalid.html", status=404)
+    return _no_referrer(make_response(page, 404))
 
 
 def _no_referrer(response):

@@ -351,7 +351,8 @@ def _error(description: str, headers: dict | None = None) -> dict[str, Any]:
 
 def _responses(ok: dict[str, Any], *errors: str) -> dict[str, Any]:
     responses = {"200": ok}
-    for code in errors:
+    # Any address may hold a control character (a NUL byte), which every route refuses (400).
+    for code in dict.fromkeys(("400", *errors)):
         responses[code] = {"$ref": f"#/components/responses/{_ERROR_NAMES[code]}"}
     responses["429"] = {"$ref": "#/components/responses/TooManyRequests"}
     return responses
@@ -553,7 +554,10 @@ def _static_document() -> dict[str, Any]:
         "components": {
             "schemas": _schemas(),
             "responses": {
-                "BadRequest": _error("A parameter is not valid; the message names it."),
+                "BadRequest": _error(
+                    "A parameter is not valid, or the address holds a control character; "
+                    "the message says which."
+                ),
                 "NotFound": _error("Nothing is published under this id."),
                 "TooManyRequests": _error(
                     "Too many requests from this address; try again later.",

@@ -1,29 +1,91 @@
-"""Operator commands: ``flask audit verify`` and ``flask mail retry``."""
+"""Operator commands: ``flask audit verify``, ``flask audit checkpoint``, ``flask mail
+retry`` and ``flask jobs …``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from qa_portal.core import audit, mail
+from qa_portal.core import audit, job_queue, job_runner, mail
+from qa_portal.core import audit_anchor as anchor
+from qa_portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit trail.")
 mail_cli = AppGroup("mail", help="Outgoing e-mail.")
+jobs_cli = AppGroup("jobs", help="Background jobs (report rendering).")
 
 
 @audit_cli.command("verify")
-def verify_command() -> None:
-    """Recompute the audit hash chain; exit 1 naming the first bad entry."""
-    report = audit.verify_chain()
-    if report.intact:
-        click.echo(f"Audit trail intact: {report.checked} entries verified.")
+@click.option(
+    "--checkpoints",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A checkpoint file to check against (repeatable; default: AUDIT_CHECKPOINT_FILE), "
+    "e.g. the copy kept off this machine.",
+)
+def verify_command(checkpoint_files: tuple[Path, ...]) -> None:
+    """Recompute the audit chain with the audit key and check it against the signed
+    checkpoints; exit 1 naming the first bad entry, checkpoint or missing entries."""
+    log = anchor.read_checkpoints(list(checkpoint_files) or [anchor.log_path()])
+    report = audit.verify_chain(log=log)
+    for problem in report.problems:
+        click.echo(f"Audit checkpoint log BROKEN: {problem}.", err=True)
+    if report.first_bad_id is not None:
+        click.echo(
+            f"Audit trail BROKEN at entry {report.first_bad_id} ({report.first_bad_label}): "
+            f"{report.reason}. The {report.checked} entries before it are intact.",
+            err=True,
+        )
+    elif report.missing:
+        click.echo(
+            f"Audit trail BROKEN: {report.missing}. The {report.checked} entries it holds "
+            "are intact.",
+            err=True,
+        )
+    if not report.intact:
+        raise SystemExit(1)
+    click.echo(f"Audit trail intact: {report.checked} entries verified{_details(report)}.")
+    if report.latest is None:
+        click.echo(
+            "No checkpoint yet: entries removed from the end would go unnoticed. "
+            "Run flask audit checkpoint."
+        )
+
+
+def _details(report: audit.ChainReport) -> str:
+    details = []
+    if report.unkeyed:
+        details.append(f"{report.unkeyed} of them from before the audit key")
+    latest = report.latest
+    if latest is not None:
+        matched = len(report.checkpoints)
+        details.append(
+            f"{matched} signed checkpoint{' matches' if matched == 1 else 's match'}, "
+            f"the latest of {latest.at} covering {latest.count}"
+        )
+    return f" ({'; '.join(details)})" if details else ""
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_command() -> None:
+    """Sign the trail's length and newest hash into the checkpoint file (refused, exit 1,
+    if the trail no longer holds the previous checkpoint)."""
+    try:
+        checkpoint = audit.take_checkpoint()
+    except audit.AuditTrailTampered as exc:
+        click.echo(f"Checkpoint refused: {exc}.", err=True)
+        raise SystemExit(1) from exc
+    if checkpoint is None:
+        click.echo("Nothing new to sign: the latest checkpoint covers the whole trail.")
         return
     click.echo(
-        f"Audit trail BROKEN at entry {report.first_bad_id} ({report.first_bad_label}): "
-        f"{report.reason}. The {report.checked} entries before it are intact.",
-        err=True,
+        f"Checkpoint signed: {checkpoint.count} entries, the newest {checkpoint.head_id}, "
+        f"appended to {anchor.log_path()}."
     )
-    raise SystemExit(1)
 
 
 @mail_cli.command("retry")
@@ -33,3 +95,47 @@ def retry_command() -> None:
     click.echo(f"{sent} sent, {failed} still failing.")
     if failed:
         raise SystemExit(1)
+
+
+@jobs_cli.command("run")
+@click.option("--job", "job_id", type=int, help="Run this job first (then whatever is due).")
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many.")
+def jobs_run_command(job_id: int | None, limit: int) -> None:
+    """Run due jobs here: never dispatched, lost by a broker, or left by a runner that died.
+
+    Without a broker, run it every minute from cron (the web server also starts it for
+    each job it queues); with one, Celery beat's sweep does this through the workers."""
+    counts: dict[str, int] = {}
+    if job_id is not None:
+        outcome = job_runner.run(job_id)
+        counts[outcome] = 1
+        limit -= 1
+    for outcome, number in job_runner.run_due(max(limit, 0)).items():
+        counts[outcome] = counts.get(outcome, 0) + number
+    summary = ", ".join(f"{number} {outcome}" for outcome, number in sorted(counts.items()))
+    click.echo(f"Jobs: {summary or 'none due'}.")
+    if counts.get("failed"):
+        raise SystemExit(1)
+
+
+@jobs_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Finished jobs too (the latest 50).")
+def jobs_list_command(show_all: bool) -> None:
+    """Unfinished and failed jobs, oldest first."""
+    query = sa.select(job_queue.Job).order_by(job_queue.Job.id)
+    if not show_all:
+        query = query.where(job_queue.Job.state != job_queue.JobState.DONE)
+    jobs = list(db.session.execute(query.limit(200)).scalars())
+    if not jobs:
+        click.echo("No jobs waiting, running or failed.")
+    for job in jobs[-50:] if show_all else jobs:
+        lease = (
+            f", lease until {job.lease_expires_at:%Y-%m-%d %H:%M:%S}"
+            if job.lease_expires_at
+            else ""
+        )
+        error = f" — {job.last_error.splitlines()[0]}" if job.last_error else ""
+        click.echo(
+            f"#{job.id} {job.task} {job.key or ''} {job.state.value}, attempt "
+            f"{job.attempts}/{job.max_attempts}{lease}{error}"
+        )

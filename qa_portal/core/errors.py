@@ -2,17 +2,20 @@
 
 Operations raise ``DomainError`` subclasses; views never catch them just to re-render a
 generic page: the handlers here answer 409/403/400 with the message, as HTML for browsers
-and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests.
+and as JSON (``{"error": ..., "message": ...}``) for API and JSON requests. Refusals (403)
+and rate limits (429) are written to the security log (``core/security_log.py``).
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask.globals import request_ctx
+from flask_login import current_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from qa_portal.core import security_log
 from qa_portal.core.db import (
     DATABASE_OUTAGES,
     database_unavailable,
@@ -151,15 +154,41 @@ def _http_message(exc: HTTPException) -> str:
     return exc.description or TITLES.get(exc.code or 500, "Error")
 
 
+def log_refusal(event: str, status: int, reason: str | None) -> None:
+    """A 403 (``access.denied``) or a rate limit (``access.rate_limited``) in the security
+    log: who was refused what, written before the unit of work is rolled back, while the
+    signed-in person is still loaded. Visitors who are not signed in are sent to the sign-in
+    page instead of a 403, which is not logged: expired sessions and bookmarks cause most."""
+    user = None
+    if not database_unavailable():
+        try:
+            user = current_user._get_current_object() if current_user.is_authenticated else None
+        except DATABASE_OUTAGES:
+            mark_database_unavailable()
+    security_log.record(event, user, status=status, endpoint=request.endpoint, reason=reason)
+
+
+def _stated_reason(exc: HTTPException) -> str | None:
+    """What raised ``exc`` said (``abort(403, description)``, the limit exceeded), if it
+    said more than Werkzeug's default."""
+    return exc.description if exc.description != type(exc).description else None
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
+        if exc.status_code == 403:
+            log_refusal("access.denied", 403, exc.message)
         return error_response(exc.status_code, exc.message, exc.code)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
         if exc.code == 401 and not wants_json():
             return exc.get_response()
+        if exc.code == 403:
+            log_refusal("access.denied", 403, _stated_reason(exc))
+        elif exc.code == 429:
+            log_refusal("access.rate_limited", 429, _stated_reason(exc))
         code = "csrf_failed" if isinstance(exc, CSRFError) else None
         return error_response(exc.code or 500, _http_message(exc), code, exc.get_headers())
 

@@ -23,7 +23,7 @@ from celery.utils import uuid
 from flask import Flask, current_app, has_app_context
 from kombu import Queue
 
-from qa_portal.core import mail
+from qa_portal.core import job_runner, mail
 from qa_portal.extensions import celery
 
 # instance/config.py may set CELERY_MAIL_QUEUE (another queue name) and MAIL_RETRY_SECONDS.
@@ -107,6 +107,13 @@ def init_celery(app: Flask) -> None:
             },
             # Hourly: a reminder is sent at most once (reminder_log), so repeating is free
             # and a missed run (beat or workers down) is made up within the hour.
+            # Every minute: jobs whose dispatch was lost (the broker was down) or whose
+            # runner died (an expired lease) are handed to the workers again.
+            "sweep-jobs": {
+                "task": "qa_portal.sweep_jobs",
+                "schedule": 60.0,
+                "options": {"expires": 55},
+            },
             "send-reminders": {
                 "task": "qa_portal.send_reminders",
                 "schedule": 3600.0,
@@ -117,6 +124,12 @@ def init_celery(app: Flask) -> None:
                 "task": "qa_portal.sweep_files",
                 "schedule": 3600.0,
                 "options": {"expires": 3300},
+            },
+            # Every 10 minutes: sign the audit trail's length and head (core/audit_jobs.py).
+            "audit-checkpoint": {
+                "task": "qa_portal.audit_checkpoint",
+                "schedule": 600.0,
+                "options": {"expires": 580},
             },
         },
     )
@@ -161,3 +174,20 @@ def deliver_email(self, message_ids: list[int]) -> int:
 def retry_email() -> tuple[int, int]:
     """The periodic sweep: deliver what is unsent and due for another attempt."""
     return mail.retry_pending(due_only=True)
+
+
+@celery.task(name="qa_portal.run_job", bind=True, base=FlaskTask, max_retries=5)
+def run_job(self, job_id: int) -> str:
+    """Run one durable job (``core.job_queue``). A job still held by a runner that may have
+    died (a redelivery after a worker was lost) is tried again once its lease has expired,
+    so the re-run really runs it."""
+    outcome = job_runner.run(job_id)
+    if outcome == "busy" and not self.app.conf.task_always_eager:
+        raise self.retry(countdown=job_runner.job_queue.lease_seconds() + 1)
+    return outcome
+
+
+@celery.task(name="qa_portal.sweep_jobs", base=FlaskTask)
+def sweep_jobs() -> int:
+    """The periodic sweep: dispatch again every job that is due and nobody runs."""
+    return job_runner.redispatch_due()

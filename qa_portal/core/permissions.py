@@ -17,7 +17,7 @@ def roles_required(*roles: str) -> Callable:
         @login_required
         def wrapped(*args, **kwargs):
             if not current_user.has_role(*roles):
-                abort(403)
+                abort(403, description=f"needs the role {' or '.join(map(str, roles))}")
             return view(*args, **kwargs)
 
         return wrapped

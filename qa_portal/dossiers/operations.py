@@ -206,7 +206,8 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
             component.weight = row.get("weight")
             component.supervision = _enum(Supervision, row.get("supervision"))
             component.pass_criteria = row.get("pass_criteria") or ""
-            component.outcomes = [by_key[k] for k in row.get("outcomes") or [] if k in by_key]
+            keys = dict.fromkeys(row.get("outcomes") or [])  # each once, in the order given
+            component.outcomes = [by_key[k] for k in keys if k in by_key]
             kept_a.append(component)
         dossier.assessments = kept_a
     if "prerequisites" in data:

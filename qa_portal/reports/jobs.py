@@ -1,19 +1,26 @@
-"""The background job that renders a queued review report (Celery; in-process without a
-broker). ``reports.operations`` queues it by name after the request's commit."""
+"""The durable job that renders a queued review report (``core.job_runner``): in a process
+of its own, stopped past ``REPORT_TIME_LIMIT`` seconds or ``REPORT_MEMORY_LIMIT`` MB.
+``reports.operations`` submits it with the report, in the same transaction."""
 
 from __future__ import annotations
 
-from qa_portal.core.jobs import FlaskTask
-from qa_portal.extensions import celery
+from typing import Any
+
+from qa_portal.core.job_runner import job_handler
 from qa_portal.reports import operations
 
 
-@celery.task(name="qa_portal.render_report", base=FlaskTask, bind=True, max_retries=3)
-def render_report(self, report_id: int) -> None:
-    """Render a queued review report; a failure is recorded on the report and retried."""
-    try:
-        operations.render(report_id)
-    except Exception as exc:
-        if self.app.conf.task_always_eager:
-            return  # recorded as failed; the page offers to try again
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+def _record_failure(payload: dict[str, Any], reason: str, will_retry: bool) -> None:
+    operations.record_failure(payload["report_id"], reason)
+
+
+@job_handler(
+    operations.RENDER_JOB,
+    isolated=True,
+    time_limit_key="REPORT_TIME_LIMIT",
+    memory_limit_key="REPORT_MEMORY_LIMIT",
+    on_failure=_record_failure,
+)
+def render_report(report_id: int) -> None:
+    """Render the report; a failure is recorded on it (the page offers to try again)."""
+    operations.render(report_id, resume=True)

@@ -1,7 +1,10 @@
 """Generating, storing and verifying review reports.
 
-A report is requested (a row in ``queued`` state, committed with the request) and rendered
-by a job after the commit — in-process by default, by a Celery worker in production. A
+A report is requested (a row in ``queued`` state and a durable job, committed with the
+request) and rendered by the job after the commit — in a process of its own, with a time
+and a memory limit (``core.job_runner``): started after the response without a broker, by a
+Celery worker with one. A job whose runner died or whose dispatch was lost is run again by
+the sweep; a report left waiting (``is_stuck``) can also be tried again by the QA body. A
 rendered report is stored with its SHA-256 and never changes; regenerating creates a new
 revision and keeps the old one. Anyone can check a PDF against the verification code on
 its cover.
@@ -19,14 +22,14 @@ from pypdf import PdfReader
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.accounts.queries import qa_body
-from qa_portal.core import audit, signals, storage
-from qa_portal.core.db import after_commit
+from qa_portal.core import audit, job_queue, job_runner, signals, storage
+from qa_portal.core.db import after_commit, reads_first
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.core.pdf import render_pdf
 from qa_portal.core.states import SYSTEM
 from qa_portal.decisions.models import Decision, Outcome
-from qa_portal.extensions import celery, db
+from qa_portal.extensions import db
 from qa_portal.reports import data as report_data
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reports.workflow import REPORT_MACHINE
@@ -104,24 +107,61 @@ def request_report(
         code=report.code,
     )
     if dispatch:
-        report_id = report.id
-        after_commit(lambda: _dispatch(report_id))
+        submit_rendering(report)
     return report
 
 
+RENDER_JOB = "report.render"
+
+
+def job_key(report: Report | int) -> str:
+    return f"report:{report if isinstance(report, int) else report.id}"
+
+
+def submit_rendering(report: Report) -> None:
+    """The durable job that renders ``report``, dispatched after the commit."""
+    job_runner.submit(RENDER_JOB, key=job_key(report), report_id=report.id)
+
+
+def is_stuck(report: Report) -> bool:
+    """Waiting or rendering, but no runner is on it: its job was lost, its runner died, or
+    its dispatch never reached a worker. (The sweep would take it up; the QA body need not
+    wait for it.)"""
+    if report.status not in (ReportStatus.QUEUED, ReportStatus.RENDERING):
+        return False
+    job = job_queue.unfinished_for(job_key(report))
+    if job is None:
+        return True
+    if job.state == job_queue.JobState.RUNNING:
+        return not job.lease_is_live()
+    lost_before = utcnow() - job_queue.DISPATCH_GRACE
+    return job.dispatched_at is None or job.dispatched_at < lost_before
+
+
 def retry_report(actor: User, report: Report) -> None:
-    """Queue a report whose rendering failed again; the job runs after the commit."""
+    """Queue again a report whose rendering failed, or that is stuck (``is_stuck``); the
+    job runs after the commit."""
     if not actor.has_role(*GENERATORS):
         raise NotPermitted("Only the QA body generates reports.")
-    if report.status != ReportStatus.FAILED:
-        raise TransitionNotAllowed("Only a report whose rendering failed can be tried again.")
+    if report.status != ReportStatus.FAILED and not is_stuck(report):
+        raise TransitionNotAllowed(
+            "Only a report whose rendering failed or stopped can be tried again."
+        )
     role = Role.QA_OFFICER if actor.has_role(Role.QA_OFFICER) else Role.QA_ADMIN
-    REPORT_MACHINE.fire(
-        report, "retry", actor=actor, role=role.value, values={"error": ""}, audited=False
-    )
+    if report.status != ReportStatus.QUEUED:
+        REPORT_MACHINE.fire(
+            report, "retry", actor=actor, role=role.value, values={"error": ""}, audited=False
+        )
     audit.record(actor, "report.retry", report, revision=report.revision)
-    report_id = report.id
-    after_commit(lambda: _dispatch(report_id))
+    job = job_queue.unfinished_for(job_key(report))
+    if job is None:
+        failed = job_queue.latest_for(job_key(report))
+        if failed is not None and failed.state == job_queue.JobState.FAILED:
+            job_queue.requeue(failed)
+            job_id = failed.id
+            after_commit(lambda: job_runner.dispatch(job_id))
+            return
+    submit_rendering(report)
 
 
 def request_both(actor: User | None, decision: Decision) -> list[Report]:
@@ -131,32 +171,34 @@ def request_both(actor: User | None, decision: Decision) -> list[Report]:
     return [request_report(actor, decision, v) for v in ReportVariant]
 
 
-def _dispatch(report_id: int) -> None:
-    # The job is defined in reports/jobs.py (which imports this module); found by its name.
-    celery.tasks["qa_portal.render_report"].delay(report_id)
-
-
-def render(report_id: int) -> Report:
+def render(report_id: int, *, resume: bool = False) -> Report:
     """Render a queued report, store it with its SHA-256 (run as a job; commits).
 
     The job first claims the report (queued or failed → rendering, a conditional UPDATE): of
     two jobs running at once only one claims it; the other, like a job for a report that is
-    already rendering or rendered, returns it unchanged."""
+    already rendering or rendered, returns it unchanged. ``resume``: the caller holds the
+    report's job (its lease), so a report left ``rendering`` by a runner that died is
+    rendered again."""
     report = db.session.get(Report, report_id, populate_existing=True)
     if report is None:
         db.session.commit()
         return report
+    action = "resume" if resume and report.status == ReportStatus.RENDERING else "start"
     try:
         REPORT_MACHINE.fire(
-            report, "start", actor=None, role=SYSTEM, values={"error": ""}, audited=False
+            report, action, actor=None, role=SYSTEM, values={"error": ""}, audited=False
         )
     except TransitionNotAllowed:
         db.session.commit()
         return report
     db.session.commit()
     try:
-        content = report_data.build(report)
-        pdf = render_pdf("reports/report.html", **content)
+        # Reading and laying out hold no write lock (SQLite): other jobs and requests write
+        # meanwhile; the read-only transaction ends before the results are stored.
+        with reads_first():
+            content = report_data.build(report)
+            pdf = render_pdf("reports/report.html", **content)
+            db.session.commit()
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         stored = storage.save_bytes(pdf, kind="reports", extension="pdf")
     except Exception as exc:
@@ -189,6 +231,17 @@ def render(report_id: int) -> Report:
     audit.record(None, "report.render", report, sha256=stored.sha256, size=stored.size, pages=pages)
     db.session.commit()
     return report
+
+
+def record_failure(report_id: int, reason: str) -> None:
+    """The job gave the reason its rendering stopped (a limit, a crash): the report says it.
+    A report that already recorded its own error (or was rendered) is left as it is."""
+    report = db.session.get(Report, report_id, populate_existing=True)
+    if report is None or report.status not in REPORT_MACHINE.sources_of("fail"):
+        return
+    REPORT_MACHINE.fire(
+        report, "fail", actor=None, role=SYSTEM, values={"error": reason[:2000]}, audited=False
+    )
 
 
 def reports_for(decision_ids: list[int]) -> list[Report]:

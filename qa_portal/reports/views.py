@@ -68,7 +68,7 @@ def generate(dossier_id: int):
 @bp.get("/reports/<int:report_id>")
 def show(report_id: int):
     report = _report_or_404(report_id)
-    return render_template("reports/show.html", report=report)
+    return render_template("reports/show.html", report=report, stuck=operations.is_stuck(report))
 
 
 @bp.get("/reports/<int:report_id>/status")

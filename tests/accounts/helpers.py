@@ -19,3 +19,23 @@ def field_errors(response, field: str) -> str:
     body = response.get_data(as_text=True)
     match = re.search(rf'id="{re.escape(field)}-errors"[^>]*>(.*?)</', body, re.S)
     return match.group(1) if match else ""
+
+
+RESET_FORM = "/password/reset"
+
+
+def open_reset_link(client, link: str):
+    """Open an e-mailed reset link as a browser does: the link answers 303 to the form's
+    address, which carries no token; returns that answer."""
+    opened = client.get(link)
+    assert opened.status_code == 303, opened.status_code
+    assert opened.headers["Location"] == RESET_FORM
+    return opened
+
+
+def reset_through(client, link: str, password: str, confirm: str | None = None):
+    """Choose ``password`` through an e-mailed link: open it, then send the form; returns
+    the form's answer."""
+    open_reset_link(client, link)
+    data = {"password": password, "confirm": password if confirm is None else confirm}
+    return client.post(RESET_FORM, data=data)

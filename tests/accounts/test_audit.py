@@ -30,7 +30,7 @@ def test_account_actions_are_audited(app, people, audit_ok):
         ops.set_user_status(admin, user, AccountStatus.ACTIVE)
         passwords.request_password_reset(user.email)
         token = ops._send_reset(user, template="password_reset", hours=1, subject="Reset")
-        passwords.reset_password(token, "pats-new-password")
+        passwords.complete_reset(passwords.token_user(token), "pats-new-password")
         passwords.change_password(user, "pats-new-password", "pats-newer-password")
         applicant = registration.register_provider(
             name="Quinn",

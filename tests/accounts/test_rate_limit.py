@@ -103,3 +103,20 @@ def test_the_single_process_setting_is_read_from_the_environment(monkeypatch, tm
     assert load_config(str(tmp_path))["RATELIMIT_SINGLE_PROCESS"] is False
     monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "1")
     assert load_config(str(tmp_path))["RATELIMIT_SINGLE_PROCESS"] is True
+
+
+def test_a_rate_limited_request_is_logged(limited_app, security_log):
+    client = limited_app().test_client()
+    for _ in range(10):
+        client.post("/login", data=EMPTY)
+    assert security_log.records("access.rate_limited") == []
+    blocked = client.post("/login", data=EMPTY)
+    assert blocked.status_code == 429
+    record = security_log.one("access.rate_limited")
+    assert record["request_id"] == blocked.headers["X-Request-ID"]
+    assert (record["ip"], record["path"], record["endpoint"]) == (
+        "127.0.0.1",
+        "/login",
+        "accounts.login",
+    )
+    assert record["status"] == 429 and "10 per 1 minute" in record["reason"]

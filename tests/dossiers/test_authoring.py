@@ -386,6 +386,18 @@ def test_a_duplicated_row_key_gets_a_key_of_its_own(client, login, people, draft
     assert saved.outcomes[1].statement == data["outcomes"][1]["statement"]
 
 
+def test_an_outcome_ticked_twice_for_one_assessment_is_linked_once(client, login, people, draft):
+    """A crafted form may repeat a checkbox value: one link, no database error."""
+    data = complete_data()
+    first = data["outcomes"][0]["key"]
+    data["assessments"][0]["outcomes"] = [first, first, data["outcomes"][1]["key"], first]
+    login(client, people.provider_a)
+    response = client.post(f"/dossiers/{draft.id}/edit", data=form_fields(data, draft.lock_version))
+    assert response.status_code == 302
+    linked = [o.key for o in fresh(draft.id).assessments[0].outcomes]
+    assert linked == [first, data["outcomes"][1]["key"]]
+
+
 def test_a_provider_without_organisation_sees_no_dossiers(
     client, login, people, make_dossier, make_user
 ):

@@ -52,14 +52,16 @@ def test_email_has_a_queue_of_its_own_that_a_plain_worker_also_consumes(producti
         assert task in celery.tasks
 
 
-def test_the_beat_schedule_sends_reminders_and_sweeps_unsent_email(production):
+def test_the_beat_schedule_sends_reminders_and_sweeps_unsent_email_and_jobs(production):
     schedule = {entry["task"]: entry for entry in production.beat_schedule.values()}
-    assert set(schedule) == {
+    assert {
         "qa_portal.send_reminders",
         "qa_portal.retry_email",
+        "qa_portal.sweep_jobs",
         "qa_portal.sweep_files",  # stray upload and report files (tests/files/test_sweep.py)
-    }
+    } <= set(schedule)
     assert schedule["qa_portal.retry_email"]["schedule"] <= 300
+    assert schedule["qa_portal.sweep_jobs"]["schedule"] <= 60
     assert schedule["qa_portal.send_reminders"]["schedule"] <= 24 * 3600
     for entry in schedule.values():  # a run the workers could not start in time is dropped
         assert entry["options"]["expires"] < entry["schedule"]

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 import pdfplumber
 from pypdf import PdfReader
 
+from qa_portal.core import job_runner
 from qa_portal.core.db import commit
+from qa_portal.core.job_queue import Job
+from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import ReportVariant
 
@@ -191,3 +194,15 @@ def issue(actor, decision, variant=ReportVariant.PUBLIC):
     db.session.refresh(report)
     assert report.is_ready, report.error
     return report, reports.read(report)
+
+
+def hold_jobs(monkeypatch) -> list[int]:
+    """Jobs are recorded but not dispatched (as with a broker and no worker): the list
+    receives the id of each report whose rendering job would have been dispatched."""
+    held: list[int] = []
+
+    def hold(job_id: int) -> None:
+        held.append(db.session.get(Job, job_id).arguments["report_id"])
+
+    monkeypatch.setattr(job_runner, "dispatch", hold)
+    return held

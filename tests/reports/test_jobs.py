@@ -10,19 +10,19 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from qa_portal.core import job_queue
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from tests.reports.helpers import hold_jobs
 
 
 @pytest.fixture
 def no_dispatch(monkeypatch):
     """Jobs are queued but never run (as with a broker and no worker)."""
-    queued = []
-    monkeypatch.setattr(reports, "_dispatch", queued.append)
-    return queued
+    return hold_jobs(monkeypatch)
 
 
 def _generate(client, decision, variant="public", **extra):
@@ -183,3 +183,31 @@ def test_the_dossier_page_lists_reports_and_lets_the_qa_body_generate_them(
     assert "Review reports" in html and "Public report" in html
     assert "Internal report" not in html and "Generate" not in html
     assert f"/reports/{public.id}/download" in html
+
+
+def test_a_stuck_report_says_so_and_can_be_tried_again(client, login, decided, people):
+    """Queued, but its job never reached a runner (the broker was down): the officer sees
+    that it stopped and starts it again; a report whose job is on its way cannot be."""
+    _, decision = decided
+    report = reports.request_report(people.officer, decision, ReportVariant.PUBLIC, dispatch=False)
+    job = job_queue.enqueue(reports.RENDER_JOB, key=reports.job_key(report), report_id=report.id)
+    commit()
+    report_id = report.id
+    login(client, people.officer)
+    assert client.post(f"/reports/{report_id}/retry").status_code == 409  # just dispatched
+    assert "has stopped" not in client.get(f"/reports/{report_id}").get_data(as_text=True)
+
+    job_queue.mark_dispatched([job.id], dispatched=False)
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "has stopped: no process is working on it" in html and "Try again" in html
+    login(client, people.provider_a)
+    html = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "has stopped" in html and "Try again" not in html
+
+    login(client, people.officer)
+    assert client.post(f"/reports/{report_id}/retry").status_code == 302
+    db.session.commit()
+    db.session.expire_all()
+    report = db.session.get(Report, report_id)
+    assert report.status == ReportStatus.READY
+    assert job_queue.latest_for(reports.job_key(report)).id == job.id  # the same job, run

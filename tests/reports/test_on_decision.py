@@ -3,14 +3,13 @@
 import sqlalchemy as sa
 
 from qa_portal.extensions import db
-from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
+from tests.reports.helpers import hold_jobs
 
 
 def test_a_decision_queues_both_reports_for_rendering(app, workflow, monkeypatch):
-    dispatched = []
     monkeypatch.setitem(app.config, "REPORTS_ON_DECISION", True)
-    monkeypatch.setattr(reports, "_dispatch", dispatched.append)
+    dispatched = hold_jobs(monkeypatch)
     dossier, decision = workflow.decided("approved")
     rows = (
         db.session.execute(

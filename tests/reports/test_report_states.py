@@ -10,6 +10,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.core import job_queue
 from qa_portal.core.audit import entries_for
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
@@ -19,6 +20,7 @@ from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reports.workflow import REPORT_MACHINE
 from tests.helpers import end_transaction_keeping_loaded
+from tests.reports.helpers import hold_jobs
 from tests.state_tables import assert_every_pair_is_enforced, table
 
 R = ReportStatus
@@ -27,9 +29,10 @@ R = ReportStatus
 def test_the_report_table():
     assert table(REPORT_MACHINE) == {
         "start": ({"queued", "failed"}, "rendering", ("system",)),
+        "resume": ({"rendering"}, "rendering", ("system",)),
         "render": ({"rendering"}, "ready", ("system",)),
-        "fail": ({"rendering"}, "failed", ("system",)),
-        "retry": ({"failed"}, "queued", ("qa_officer", "qa_admin")),
+        "fail": ({"queued", "rendering"}, "failed", ("system",)),
+        "retry": ({"failed", "rendering"}, "queued", ("qa_officer", "qa_admin")),
     }
     assert_every_pair_is_enforced(REPORT_MACHINE, ReportStatus)
 
@@ -85,7 +88,7 @@ def test_a_failure_and_a_retry(decided, people, monkeypatch):
     db.session.expire_all()
     assert report.status == R.FAILED
 
-    monkeypatch.setattr(reports, "_dispatch", lambda report_id: None)  # the job runs below
+    hold_jobs(monkeypatch)  # the job runs below
     reports.retry_report(people.officer, report)
     commit()
     with pytest.raises(TransitionNotAllowed, match="failed"):  # a second click
@@ -106,8 +109,13 @@ def test_a_job_for_a_report_already_claimed_does_nothing(decided, people, render
     commit()
     assert reports.render(report.id).status == R.RENDERING
     assert render_calls == [] and actions(report) == ["report.request"]
-    with pytest.raises(TransitionNotAllowed):
-        REPORT_MACHINE.fire(report, "retry", actor=people.officer, role="qa_officer")
+    # while a runner holds its job (a live lease), the QA body cannot start it again
+    job = job_queue.enqueue(reports.RENDER_JOB, key=reports.job_key(report), report_id=report.id)
+    commit()
+    assert job_queue.claim(job.id) is not None
+    assert not reports.is_stuck(report)
+    with pytest.raises(TransitionNotAllowed, match="failed or stopped"):
+        reports.retry_report(people.officer, report)
 
 
 def test_two_jobs_claiming_at_once_render_once(app, decided, people, monkeypatch, render_calls):

@@ -10,6 +10,7 @@ import pytest
 from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import ReportStatus, ReportVariant
+from tests.reports.helpers import hold_jobs
 
 from .helpers import issue, normalised, page_texts
 
@@ -61,7 +62,7 @@ def test_unknown_codes_and_unfinished_reports_are_not_found(client, decided, peo
     assert client.get("/verify/AAAA-BBBB-CCCC").status_code == 404
     assert upload(client, "AAAA-BBBB-CCCC", b"%PDF-1.7").status_code == 404
     _, decision = decided
-    monkeypatch.setattr(reports, "_dispatch", lambda report_id: None)
+    hold_jobs(monkeypatch)
     queued = reports.request_report(people.officer, decision, ReportVariant.PUBLIC)
     from qa_portal.core.db import commit
 
