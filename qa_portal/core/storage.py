@@ -12,8 +12,9 @@ committed, never before, so a rollback keeps it. What a killed process leaves be
 ``.part`` file, a file whose row never committed, a move the crash interrupted) is put
 right by the sweep (``core/file_sweep.py``).
 
-``save_bytes`` writes the final file at once: for work that stores a file and then records
-it in a transaction of its own (the report renderer); an orphan it leaves is swept too.
+``save_bytes`` writes the final file at once, outside any transaction (tools and tests that
+place a file before its row exists); an orphan it leaves is swept too. The report renderer
+stages its PDF like an upload.
 """
 
 from __future__ import annotations
