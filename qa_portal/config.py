@@ -73,6 +73,17 @@ def service_timeouts(config: dict) -> None:
         config["RATELIMIT_STORAGE_OPTIONS"] = storage
 
 
+def _file_limits(env) -> dict:
+    """What one provider organisation may store (every file its dossiers own), how many files
+    one request may bring, and the age past which the sweep deletes stray files."""
+    return {
+        "ORG_STORAGE_QUOTA_BYTES": int(env.get("ORG_STORAGE_QUOTA_BYTES", str(500 * 1024**2))),
+        "ORG_STORAGE_QUOTA_FILES": int(env.get("ORG_STORAGE_QUOTA_FILES", "500")),
+        "MAX_FILES_PER_REQUEST": int(env.get("MAX_FILES_PER_REQUEST", "20")),
+        "FILE_SWEEP_AGE_HOURS": float(env.get("FILE_SWEEP_AGE_HOURS", "24")),
+    }
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping from defaults and the environment."""
     instance = Path(instance_path)
@@ -119,6 +130,7 @@ def load_config(instance_path: str) -> dict:
         # Evidence files: PDF only, this many bytes at most; whole requests a little more.
         "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        **_file_limits(env),
         # The audit trail's key and checkpoints live outside the database (core/audit_anchor.py):
         # AUDIT_KEY (development: generated into instance/audit_key), a checkpoint after
         # every AUDIT_CHECKPOINT_EVERY entries (0: only by Celery beat and the command).

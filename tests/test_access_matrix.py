@@ -140,6 +140,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("cases.start_revision", "POST"): member_only(409),
     ("cases.start_renewal", "POST"): member_only(409),
     # on the decided dossier: condition 1 is open, condition 2 has evidence with a file
+    ("decisions.condition_evidence", "GET"): member_only(200),
     ("decisions.condition_evidence", "POST"): member_only(400),
     ("decisions.condition_verify", "POST"): officer_only(400),
     ("decisions.condition_file", "GET"): MEMBER_OR_STAFF_READ,

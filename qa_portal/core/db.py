@@ -48,7 +48,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from qa_portal.extensions import db
 
@@ -58,8 +58,10 @@ _LOCALS = "qa_transaction_locals"
 
 
 def after_commit(callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
-    db.session.info.setdefault(_PENDING, []).append(callback)
+    """Run ``callback`` once the current transaction has committed (never if it rolls back;
+    queued inside a savepoint, never if that savepoint rolls back)."""
+    session = db.session()
+    session.info.setdefault(_PENDING, []).append((_open_savepoints(session), callback))
 
 
 def per_transaction(key: str, factory: Callable[[], Any]) -> Any:
@@ -70,18 +72,44 @@ def per_transaction(key: str, factory: Callable[[], Any]) -> Any:
     return values[key]
 
 
+def _open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:
+    found = []
+    transaction = session.get_nested_transaction()
+    while transaction is not None:
+        if transaction.nested:
+            found.append(transaction)
+        transaction = transaction.parent
+    return tuple(found)
+
+
 @event.listens_for(Session, "after_commit")
 def _move_to_ready(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the transaction goes on
     session.info.pop(_LOCALS, None)
     pending = session.info.pop(_PENDING, [])
     if pending:
-        session.info.setdefault(_READY, []).extend(pending)
+        session.info.setdefault(_READY, []).extend(callback for _, callback in pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop(_LOCALS, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A savepoint rolled back: what was queued inside it goes; what came before stays."""
+    if previous_transaction.nested and session.info.get(_PENDING):
+        session.info[_PENDING] = [
+            (savepoints, callback)
+            for savepoints, callback in session.info[_PENDING]
+            if previous_transaction not in savepoints
+        ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (rolled back, or closed): nothing
+    queued in it runs. (After a commit, ``_move_to_ready`` has already taken it all.)"""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_LOCALS, None)
 
 
 def run_after_commit_callbacks() -> None:

@@ -119,6 +119,12 @@ def init_celery(app: Flask) -> None:
                 "schedule": 3600.0,
                 "options": {"expires": 3300},
             },
+            # Hourly: stray upload and report files (core/file_sweep.py).
+            "sweep-files": {
+                "task": "qa_portal.sweep_files",
+                "schedule": 3600.0,
+                "options": {"expires": 3300},
+            },
             # Every 10 minutes: sign the audit trail's length and head (core/audit_jobs.py).
             "audit-checkpoint": {
                 "task": "qa_portal.audit_checkpoint",

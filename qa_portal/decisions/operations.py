@@ -32,7 +32,7 @@ from qa_portal.decisions.models import (
     Outcome,
 )
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
-from qa_portal.dossiers import locks, notices
+from qa_portal.dossiers import locks, notices, quota
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.pdf_check import check_pdf
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
@@ -241,63 +241,46 @@ def submit_condition_evidence(
 ) -> Condition:
     """The provider answers a condition with a note and PDF evidence (checked like dossier
     evidence: a real PDF by its content, within the size limit, stored under a generated
-    name with its SHA-256)."""
+    name with its SHA-256), at most ``MAX_FILES_PER_REQUEST`` files, within the
+    organisation's storage quota. The files get their names when the transaction commits."""
     dossier = condition.decision.dossier
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may submit evidence.")
     CONDITION_MACHINE.check(condition, "submit_evidence", "provider")
     if not note.strip() and not files:
         raise InvalidInput("Describe how the condition is met, or attach evidence.")
-    limit = current_app.config["EVIDENCE_MAX_BYTES"]
-    checked = []
-    for filename, data in files:  # every file is checked before any is stored
-        name = storage.display_name(filename)
-        if not data:
-            raise InvalidInput(f"{name} is empty.")
-        if len(data) > limit:
-            raise InvalidInput(
-                f"{name} is larger than {storage.megabytes(limit)}, the limit for evidence "
-                "files; please compress the PDF or split it."
-            )
-        try:
-            check_pdf(data)
-        except InvalidInput as exc:
-            raise InvalidInput(f"{name}: {exc.message}") from None
-        if not name.lower().endswith(".pdf"):
-            name = (name.rsplit(".", 1)[0] if "." in name else name) + ".pdf"
-        checked.append((name, data))
+    quota.check_file_count(len(files))
+    checked = [_checked_evidence(filename, data) for filename, data in files]
+    if checked:  # every file is checked before any is stored
+        size = sum(len(data) for _, data in checked)
+        quota.reserve_storage(dossier.organisation_id, size=size, files=len(checked))
     stored: list[storage.StoredFile] = []
-    try:
-        for name, data in checked:
-            saved = storage.save_bytes(data, kind="uploads", extension="pdf")
-            stored.append(saved)
-            condition.files.append(
-                ConditionFile(
-                    original_name=name,
-                    stored_name=saved.stored_name,
-                    sha256=saved.sha256,
-                    size=saved.size,
-                    uploaded_by_id=actor.id,
-                )
+    for name, data in checked:
+        saved = storage.stage_bytes(data, kind="uploads", extension="pdf")
+        stored.append(saved)
+        condition.files.append(
+            ConditionFile(
+                original_name=name,
+                stored_name=saved.stored_name,
+                sha256=saved.sha256,
+                size=saved.size,
+                uploaded_by_id=actor.id,
             )
-        condition.evidence_note = note.strip()
-        condition.evidence_submitted_at = utcnow()
-        CONDITION_MACHINE.fire(
-            condition,
-            "submit_evidence",
-            actor=actor,
-            role="provider",
-            dossier_id=dossier.id,
-            note=condition.evidence_note,
-            files=[
-                {"name": name, "sha256": saved.sha256}
-                for (name, _), saved in zip(checked, stored, strict=True)
-            ],
         )
-    except Exception:
-        for saved in stored:  # no file without its row
-            storage.delete(saved.stored_name)
-        raise
+    condition.evidence_note = note.strip()
+    condition.evidence_submitted_at = utcnow()
+    CONDITION_MACHINE.fire(
+        condition,
+        "submit_evidence",
+        actor=actor,
+        role="provider",
+        dossier_id=dossier.id,
+        note=condition.evidence_note,
+        files=[
+            {"name": name, "sha256": saved.sha256}
+            for (name, _), saved in zip(checked, stored, strict=True)
+        ],
+    )
     case = [dossier.case_officer] if dossier.case_officer else officers()
     notify(
         case,
@@ -309,6 +292,39 @@ def submit_condition_evidence(
         dossier_id=dossier.id,
     )
     return condition
+
+
+def _checked_evidence(filename: str | None, data: bytes) -> tuple[str, bytes]:
+    """One evidence file checked (``FileRefused`` with the file's name if not): not empty,
+    within the size limit, a PDF without active content. Returns its display name."""
+    name = storage.display_name(filename)
+    if not data:
+        raise quota.FileRefused(f"{name} is empty.")
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    if len(data) > limit:
+        raise quota.FileRefused(
+            f"{name} is larger than {storage.megabytes(limit)}, the limit for evidence "
+            "files; please compress the PDF or split it."
+        )
+    try:
+        check_pdf(data)
+    except InvalidInput as exc:
+        raise quota.FileRefused(f"{name}: {exc.message}") from None
+    if not name.lower().endswith(".pdf"):
+        name = (name.rsplit(".", 1)[0] if "." in name else name) + ".pdf"
+    return name, data
+
+
+@quota.counts_files
+def _condition_evidence_sizes(organisation_id: int) -> sa.Select:
+    """Condition evidence counts towards the provider's storage quota."""
+    return (
+        sa.select(ConditionFile.size.label("size"))
+        .join(Condition, Condition.id == ConditionFile.condition_id)
+        .join(Decision, Decision.id == Condition.decision_id)
+        .join(Dossier, Dossier.id == Decision.dossier_id)
+        .where(Dossier.organisation_id == organisation_id)
+    )
 
 
 def record_condition_download(actor: User, condition: Condition, evidence: ConditionFile) -> None:

@@ -8,12 +8,14 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from qa_portal.accounts.models import Role, User
-from qa_portal.core import clock
+from qa_portal.core import clock, storage
 from qa_portal.decisions.models import Appeal, AppealState, Condition, Decision, Outcome
 from qa_portal.decisions.operations import OUTCOME_ACTION, barred_deciders, conditions_summary
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
+from qa_portal.dossiers import quota
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
@@ -48,6 +50,10 @@ class CaseView:
     # Reviewer id → the number the provider sees (``reviews.aliases``); the QA body's
     # pages keep the numbers given at invitation.
     public_numbers: dict[int, int] = field(default_factory=dict)
+    # The provider's storage against its quota, shown where they upload condition evidence.
+    storage: quota.StorageUsage | None = None
+    upload_limit: str = ""
+    max_files: int = 0
 
     @property
     def reviews_visible(self) -> bool:
@@ -196,4 +202,10 @@ def case_view(dossier: Dossier, user: User) -> CaseView:
         view.previous_version = dossier.rounds[-2].version
         view.changes = diff_snapshots(view.previous_version.snapshot, round_.version.snapshot)
     view.conditions = conditions_summary(view.decision, view.today)
+    if view.decision is not None and any(
+        "submit_evidence" in view.condition_actions(c) for c in view.decision.conditions
+    ):
+        view.storage = quota.storage_usage(dossier.organisation_id)
+        view.upload_limit = storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"])
+        view.max_files = quota.max_files_per_request()
     return view

@@ -13,6 +13,8 @@ from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
+from qa_portal.decisions.workflow import CONDITION_MACHINE
+from qa_portal.dossiers import quota
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.views import dossier_or_404, member_dossier_or_403
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
@@ -109,22 +111,52 @@ def decide(dossier_id: int):
 
 
 # -- conditions ---------------------------------------------------------------------------
-@bp.post("/conditions/<int:condition_id>/evidence")
+@bp.route("/conditions/<int:condition_id>/evidence", methods=["GET", "POST"])
 @login_required
 def condition_evidence(dossier_id: int, condition_id: int):
+    """The provider's evidence for a condition. The dossier page carries the same form; a
+    refused submission comes back here, with what was typed and the reason by its field."""
     dossier = member_dossier_or_403(dossier_id)
     condition = _condition(dossier, condition_id)
+    CONDITION_MACHINE.check(condition, "submit_evidence", "provider")  # 409 with the reason
     form = forms.EvidenceForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("The evidence form is incomplete.")
-    files = [(f.filename, f.read()) for f in (form.files.data or []) if f and f.filename]
-    operations.submit_condition_evidence(current_user, condition, form.note.data or "", files)
-    commit()
-    return done(
-        f"Evidence for condition {condition.position} submitted; the QA body will verify it.",
-        _back(dossier, "conditions"),
-        state=condition.state.value,
-    )
+    status = 200
+    if form.validate_on_submit():
+        files = [(f.filename, f.read()) for f in (form.files.data or []) if f and f.filename]
+        try:
+            operations.submit_condition_evidence(
+                current_user, condition, form.note.data or "", files
+            )
+        except InvalidInput as exc:
+            if wants_json():
+                raise
+            db.session.rollback()
+            dossier = member_dossier_or_403(dossier_id)
+            condition = _condition(dossier, condition_id)
+            field = form.files if isinstance(exc, quota.FileRefused) else form.note
+            field.errors = [exc.message]
+            status = exc.status_code
+        else:
+            commit()
+            return done(
+                f"Evidence for condition {condition.position} submitted; the QA body will "
+                "verify it.",
+                _back(dossier, "conditions"),
+                state=condition.state.value,
+            )
+    elif request.method == "POST":
+        if wants_json():
+            raise _form_problem(form)
+        status = 400
+    return render_template(
+        "decisions/condition_evidence.html",
+        dossier=dossier,
+        condition=condition,
+        form=form,
+        storage_usage=quota.storage_usage(dossier.organisation_id),
+        upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
+        max_files=quota.max_files_per_request(),
+    ), status
 
 
 @bp.post("/conditions/<int:condition_id>/verify")

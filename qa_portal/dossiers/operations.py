@@ -19,7 +19,7 @@ from qa_portal.accounts.models import AccountStatus, Role, User
 from qa_portal.core import audit, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, StaleObject, TransitionNotAllowed
 from qa_portal.core.models import utcnow
-from qa_portal.dossiers import completeness
+from qa_portal.dossiers import completeness, quota
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.forms import new_key
 from qa_portal.dossiers.models import (
@@ -238,7 +238,9 @@ def _apply(dossier: Dossier, data: dict[str, Any]) -> None:
 def add_evidence_file(
     actor: User, dossier: Dossier, kind: str, filename: str | None, data: bytes
 ) -> EvidenceFile:
-    """Store an evidence PDF under a generated name, with its SHA-256."""
+    """Store an evidence PDF under a generated name, with its SHA-256, within the
+    organisation's storage quota. The file gets its name when the transaction commits
+    (``storage.stage_bytes``): a failed request leaves no file and no row."""
     require_editable(actor, dossier)
     evidence_kind = _enum(EvidenceKind, kind)
     if evidence_kind is None:
@@ -255,12 +257,9 @@ def add_evidence_file(
     name = storage.display_name(filename)
     if not name.lower().endswith(".pdf"):
         name = name.rsplit(".", 1)[0] + ".pdf" if "." in name else name + ".pdf"
-    stored = storage.save_bytes(data, kind="uploads", extension="pdf")
-    try:
-        return _record_evidence(actor, dossier, evidence_kind, name, stored)
-    except Exception:
-        storage.delete(stored.stored_name)  # no file without its row
-        raise
+    quota.reserve_storage(dossier.organisation_id, size=len(data), files=1)
+    stored = storage.stage_bytes(data, kind="uploads", extension="pdf")
+    return _record_evidence(actor, dossier, evidence_kind, name, stored)
 
 
 def _record_evidence(
@@ -294,13 +293,38 @@ def _record_evidence(
     return evidence
 
 
-def remove_evidence_file(actor: User, dossier: Dossier, evidence: EvidenceFile) -> None:
-    """Take a file out of the draft; it stays stored for the versions that refer to it."""
+def remove_evidence_file(actor: User, dossier: Dossier, evidence: EvidenceFile) -> list[int]:
+    """Take a file out of the draft. A file that submitted versions refer to stays stored
+    for them (marked removed); any other is deleted with its row, the file itself once the
+    transaction commits (a rollback keeps both). Returns the numbers of those versions."""
     require_editable(actor, dossier)
     if evidence.dossier_id != dossier.id or evidence.removed_at is not None:
         raise InvalidInput("This file is not part of the dossier.")
-    evidence.removed_at = utcnow()
-    audit.record(actor, "dossier.file_remove", dossier, file_id=evidence.id, sha256=evidence.sha256)
+    versions = versions_with_file(dossier, evidence)
+    audit.record(
+        actor,
+        "dossier.file_remove",
+        dossier,
+        file_id=evidence.id,
+        sha256=evidence.sha256,
+        kept_for_versions=versions,
+    )
+    if versions:
+        evidence.removed_at = utcnow()
+    else:
+        dossier.files.remove(evidence)  # delete-orphan: the row goes at the flush
+        storage.delete_after_commit(evidence.stored_name, kind="uploads")
+        db.session.flush()
+    return versions
+
+
+def versions_with_file(dossier: Dossier, evidence: EvidenceFile) -> list[int]:
+    """The numbers of the dossier's submitted versions that list ``evidence``."""
+    return [
+        version.number
+        for version in dossier.versions
+        if any(f.get("id") == evidence.id for f in version.snapshot.get("files", ()))
+    ]
 
 
 def record_download(actor: User, dossier: Dossier, evidence: EvidenceFile) -> None:

@@ -22,7 +22,7 @@ from qa_portal.core import storage
 from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import DomainError, InvalidInput, StaleObject, wants_json
 from qa_portal.core.permissions import roles_required
-from qa_portal.dossiers import completeness, forms, isced, operations, queries
+from qa_portal.dossiers import completeness, forms, isced, operations, queries, quota
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import Dossier, EvidenceFile, label_of
 from qa_portal.dossiers.snapshot import dossier_to_dict
@@ -103,6 +103,7 @@ def _render_edit(
         findings=findings,
         upload_form=upload_form or forms.UploadForm(formdata=None),
         upload_limit=storage.megabytes(current_app.config["EVIDENCE_MAX_BYTES"]),
+        storage_usage=quota.storage_usage(dossier.organisation_id),
         conflict=conflict,
         row_templates=row_templates,
         submit_label=DOSSIER_MACHINE.label_of(operations.submit_action(dossier)),
@@ -206,9 +207,18 @@ def _file_or_404(dossier: Dossier, file_id: int) -> EvidenceFile:
 def remove_file(dossier_id: int, file_id: int):
     dossier = editable_or_404(dossier_id)
     evidence = _file_or_404(dossier, file_id)
-    operations.remove_evidence_file(current_user, dossier, evidence)
+    name = evidence.original_name
+    kept_for = operations.remove_evidence_file(current_user, dossier, evidence)
     commit()
-    flash(f"{evidence.original_name} removed from the dossier.", "success")
+    if kept_for:
+        numbers = ", ".join(str(n) for n in kept_for)
+        flash(
+            f"{name} removed from the draft. It stays stored for submitted version {numbers}, "
+            "which refers to it.",
+            "success",
+        )
+    else:
+        flash(f"{name} removed from the dossier and deleted.", "success")
     return redirect(url_for("dossiers.edit", dossier_id=dossier.id, _anchor="files"))
 
 

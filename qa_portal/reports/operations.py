@@ -200,7 +200,7 @@ def render(report_id: int, *, resume: bool = False) -> Report:
             pdf = render_pdf("reports/report.html", **content)
             db.session.commit()
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
-        stored = storage.save_bytes(pdf, kind="reports", extension="pdf")
+        stored = storage.stage_bytes(pdf, kind="reports", extension="pdf")  # kept on commit
     except Exception as exc:
         db.session.rollback()
         current_app.logger.exception("report %s failed to render", report_id)

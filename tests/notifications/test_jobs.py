@@ -58,6 +58,7 @@ def test_the_beat_schedule_sends_reminders_and_sweeps_unsent_email_and_jobs(prod
         "qa_portal.send_reminders",
         "qa_portal.retry_email",
         "qa_portal.sweep_jobs",
+        "qa_portal.sweep_files",  # stray upload and report files (tests/files/test_sweep.py)
     } <= set(schedule)
     assert schedule["qa_portal.retry_email"]["schedule"] <= 300
     assert schedule["qa_portal.sweep_jobs"]["schedule"] <= 60
