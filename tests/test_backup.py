@@ -101,8 +101,9 @@ def folder_state(target: Flask) -> dict[str, str]:
 @pytest.fixture
 def populated(app, workflow, people):
     """A decided dossier with its evidence, a condition's evidence and both reports
-    rendered; a removed evidence file on another dossier; a key in the instance folder (as
-    the audit trail's), and an upload in progress (a ``.part`` file)."""
+    rendered; a removed evidence file that a submitted version still refers to; a key in the
+    instance folder (a file a later version might add), and an upload in progress (a
+    ``.part`` file no row names)."""
     case = workflow.case(title="Data Ethics").decide("approved_with_conditions")
     decisions.submit_condition_evidence(
         people.provider_a, case.decision.conditions[0], "Published.", [("rubric.pdf", pdf_bytes())]
@@ -110,9 +111,9 @@ def populated(app, workflow, people):
     commit()
     for variant in ReportVariant:
         issue(people.officer, case.decision, variant)
-    draft = workflow.case(title="Draft").dossier
-    dossiers.remove_evidence_file(people.provider_a, draft, draft.files[0])
-    commit()
+    returned = workflow.case(title="Returned").return_to_provider().dossier
+    dossiers.remove_evidence_file(people.provider_a, returned, returned.files[0])
+    commit()  # its version refers to the file: the row stays, marked removed, with its file
     key = Path(app.instance_path) / f"audit-{uuid.uuid4().hex[:6]}.key"
     key.write_bytes(secrets.token_bytes(32))
     part = Path(app.config["UPLOAD_DIR"]) / f"{uuid.uuid4().hex}.part"
@@ -313,6 +314,31 @@ def test_a_file_deleted_while_the_backup_runs_is_left_out_and_named_if_a_row_nee
     assert archive.verify_archive(tmp_path / "partial.tar").problems == [
         f"evidence_file {evidence.id}: uploads/{evidence.stored_name}: missing from storage"
     ]
+
+
+def test_an_upload_whose_move_after_the_commit_was_interrupted_is_carried_under_its_name(
+    app, populated, backup, spare
+):
+    """A process killed between its commit and the move leaves the row's file as
+    ``<uuid>.part`` (the file sweep would finish the move): the archive carries it under
+    the row's name, and the restored portal has it."""
+    evidence = populated["case"].dossier.files[0]
+    final = storage.path_of(evidence.stored_name)
+    final.rename(final.with_suffix(".part"))
+    try:
+        check = app.test_cli_runner().invoke(args=["backup", "check"])
+        path = backup()
+    finally:
+        final.with_suffix(".part").rename(final)
+    assert check.exit_code == 1
+    assert f"still named {final.stem}.part" in check.output and "flask files sweep" in check.output
+    with tarfile.open(path) as tar:
+        assert f"files/uploads/{evidence.stored_name}" in tar.getnames()
+    assert archive.verify_archive(path).problems == []
+    target = spare()
+    result = cli(target, "backup", "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert in_app(target, stored_state) == populated["state"]
 
 
 # -- refusals -----------------------------------------------------------------------------

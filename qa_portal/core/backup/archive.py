@@ -152,7 +152,7 @@ def create_backup(output: Path | None = None, *, audit_key: bool = True) -> Crea
                 with tarfile.open(fileobj=fh, mode=_write_mode(path)) as tar:
                     writer = _Writer(tar)
                     writer.add_file(f"database/{copy.path.name}", copy.path)
-                    counts = _add_stored_files(writer)  # 2. then the stored files
+                    counts = _add_stored_files(writer, copy)  # 2. then the files
                     counts |= _add_keys(writer, audit_key=audit_key)  # 3. the keys
                     manifest = _manifest(writer, copy, counts, now)
                     writer.add_bytes(MANIFEST, json.dumps(manifest.data, indent=2).encode())
@@ -166,10 +166,22 @@ def create_backup(output: Path | None = None, *, audit_key: bool = True) -> Crea
     return CreatedBackup(path, manifest)
 
 
-def _add_stored_files(writer: _Writer) -> dict[str, Any]:
+def _add_stored_files(writer: _Writer, copy: database.DatabaseCopy) -> dict[str, Any]:
+    """Every stored file; then, for a row of the copy whose upload is still named
+    ``<uuid>.part`` (its move after the commit interrupted, which the file sweep would
+    finish), that file under its final name, if it is the row's."""
     stored = {kind: 0 for kind in files.STORAGE_DIRS}
     for kind, relative, path in files.storage_files():
         stored[kind] += writer.add_file(f"files/{kind}/{relative}", path)
+    roots = files.storage_roots()
+    for ref in copy.snapshot.references:
+        name = f"files/{ref.kind}/{ref.stored_name}"
+        staged = files.staged_file(roots[ref.kind] / ref.stored_name)
+        if name in writer.members or not staged.is_file():
+            continue
+        with suppress(FileNotFoundError):
+            if files.sha256_of(staged)[0] == ref.sha256:
+                stored[ref.kind] += writer.add_file(name, staged)
     return {"stored_files": stored}
 
 

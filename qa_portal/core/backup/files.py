@@ -155,6 +155,11 @@ def check_stored_files(refs: list[StoredRef]) -> FileCheck:
         if not path.is_file():
             if ref.removed:
                 check.removed_absent += 1
+            elif staged_file(path).is_file():
+                check.problems.append(
+                    f"{ref.label}: missing, still named {staged_file(path).name} (its move "
+                    "after the commit was interrupted: flask files sweep finishes it)"
+                )
             else:
                 check.problems.append(f"{ref.label}: missing")
             continue
@@ -165,6 +170,12 @@ def check_stored_files(refs: list[StoredRef]) -> FileCheck:
         elif ref.size is not None and size != ref.size:
             check.problems.append(f"{ref.label}: {size} bytes instead of {ref.size}")
     return check
+
+
+def staged_file(path: Path) -> Path:
+    """The temporary name a stored file has until the commit of its row (``<uuid>.part``,
+    ``core/storage.py``); a process killed between the commit and the move leaves it so."""
+    return path.with_suffix(".part")
 
 
 def storage_roots() -> dict[str, Path]:
