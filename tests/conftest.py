@@ -68,7 +68,9 @@ def app(database_url, tmp_path_factory):
 
         upgrade(directory=application.extensions["migrate"].directory)
         db.session.remove()
-    return application
+    yield application
+    with application.app_context():  # close the pool's connections before the database goes
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
