@@ -102,8 +102,10 @@ def run_apart(job_id: int) -> str:
         return run(job_id)
 
 
-def send_to_broker(job_ids: list[int]) -> int:
-    """Hand jobs to the worker; those the broker refuses stay undispatched for the sweep."""
+def send_to_broker(job_ids: list[int], *, record_sent: bool = False) -> int:
+    """Hand jobs to the worker; those the broker refuses are marked undispatched, for the
+    sweep. A new job was recorded as dispatched already; the sweep (``record_sent``) marks
+    the ones it sends again, so that it does not send them every minute."""
     sent: list[int] = []
     failed: list[int] = []
     for job_id in job_ids:
@@ -114,7 +116,8 @@ def send_to_broker(job_ids: list[int]) -> int:
             current_app.logger.warning("job %s not dispatched, left for the sweep: %s", job_id, exc)
             failed.append(job_id)
     try:
-        job_queue.mark_dispatched(sent)
+        if record_sent:
+            job_queue.mark_dispatched(sent)
         job_queue.mark_dispatched(failed, dispatched=False)
     except Exception:  # the database is down too: DISPATCH_GRACE covers it
         rollback_quietly()
@@ -332,4 +335,4 @@ def run_due(limit: int = 100) -> dict[str, int]:
 
 def redispatch_due(limit: int = 500) -> int:
     """Hand every due job to the broker again (the beat sweep)."""
-    return send_to_broker(job_queue.due_job_ids(limit))
+    return send_to_broker(job_queue.due_job_ids(limit), record_sent=True)
