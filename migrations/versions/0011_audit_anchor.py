@@ -1,5 +1,7 @@
-"""audit anchor: a hash version per entry; TRUNCATE refused on PostgreSQL, UPDATE and
-DELETE refused on SQLite
+"""audit anchor: a hash version per entry; TRUNCATE, UPDATE and DELETE refused by triggers
+
+TRUNCATE is refused on PostgreSQL (UPDATE and DELETE already were, 0003); UPDATE and DELETE
+on SQLite.
 
 Revision ID: 0011
 Revises: 0009
