@@ -61,7 +61,7 @@ def after_commit(callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current transaction has committed (never if it rolls back;
     queued inside a savepoint, never if that savepoint rolls back)."""
     session = db.session()
-    session.info.setdefault(_PENDING, []).append((_open_savepoints(session), callback))
+    session.info.setdefault(_PENDING, []).append((open_savepoints(session), callback))
 
 
 def per_transaction(key: str, factory: Callable[[], Any]) -> Any:
@@ -72,7 +72,8 @@ def per_transaction(key: str, factory: Callable[[], Any]) -> Any:
     return values[key]
 
 
-def _open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:
+def open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:
+    """The savepoints open in ``session``, innermost first."""
     found = []
     transaction = session.get_nested_transaction()
     while transaction is not None:

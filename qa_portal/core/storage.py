@@ -32,6 +32,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from qa_portal.core.db import open_savepoints
 from qa_portal.extensions import db
 
 KINDS = ("uploads", "reports")
@@ -149,21 +150,11 @@ class _Pending:
     savepoints: tuple[SessionTransaction, ...]
 
 
-def _savepoints(session: Session) -> tuple[SessionTransaction, ...]:
-    chain = []
-    transaction = session.get_nested_transaction()
-    while transaction is not None:
-        if transaction.nested:
-            chain.append(transaction)
-        transaction = transaction.parent
-    return tuple(chain)
-
-
 def _queue(key: str, pending_for: Path, final: Path | None) -> None:
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that a commit or a rollback (or the session's end) settles it
-    pending = _Pending(pending_for, final, _savepoints(session))
+    pending = _Pending(pending_for, final, open_savepoints(session))
     session.info.setdefault(key, []).append(pending)
 
 
