@@ -190,6 +190,18 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.verify_start", "GET"): ANYONE_200,
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
     # -- public catalogue and API (the approved dossier is published) ---------------------
     ("catalogue.index", "GET"): ANYONE_200,
     ("catalogue.detail", "GET"): ANYONE_200,

@@ -20,6 +20,9 @@ class Role(enum.StrEnum):
     REVIEWER = "reviewer"
     QA_OFFICER = "qa_officer"
     QA_ADMIN = "qa_admin"
+    # ESG 2.7: a decision committee (board) and an appeals committee (migration 0012)
+    COMMITTEE = "committee"
+    APPEALS_COMMITTEE = "appeals_committee"
 
     @property
     def label(self) -> str:
@@ -28,6 +31,8 @@ class Role(enum.StrEnum):
             "reviewer": "Reviewer",
             "qa_officer": "QA officer",
             "qa_admin": "QA admin",
+            "committee": "Decision committee member",
+            "appeals_committee": "Appeals committee member",
         }[self.value]
 
 

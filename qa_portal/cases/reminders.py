@@ -256,6 +256,18 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     _reviews(on, policy.reminder_days, send)
     _conditions(on, send)
     _renewals(on, policy.renewal_notice_days, send)
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
     return counts
 
 

@@ -44,6 +44,20 @@ report_publication_asked = _signals.signal(
 )
 
 
+# [slot: panel composition and site visit]
+# [end: panel composition and site visit]
+# [slot: findings and factual accuracy]
+# [end: findings and factual accuracy]
+# [slot: decision committee]
+# [end: decision committee]
+# [slot: publication and methodology]
+# [end: publication and methodology]
+# [slot: complaints and appeals committee]
+# [end: complaints and appeals committee]
+# [slot: condition follow-up]
+# [end: condition follow-up]
+
+
 def any_receiver_says(signal, sender, **kwargs) -> bool:
     """True when at least one receiver of ``signal`` answered True for ``sender``."""
     return any(answer for _receiver, answer in signal.send(sender, **kwargs))

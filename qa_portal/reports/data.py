@@ -400,4 +400,16 @@ def build(report: Report) -> dict[str, Any]:
         "history": _round_history(decision),
         "changes": _changes(decision),
         "files": _files(snapshot),
+        # [slot: panel composition and site visit]
+        # [end: panel composition and site visit]
+        # [slot: findings and factual accuracy]
+        # [end: findings and factual accuracy]
+        # [slot: decision committee]
+        # [end: decision committee]
+        # [slot: publication and methodology]
+        # [end: publication and methodology]
+        # [slot: complaints and appeals committee]
+        # [end: complaints and appeals committee]
+        # [slot: condition follow-up]
+        # [end: condition follow-up]
     }

@@ -24,6 +24,18 @@ DEFAULT_POLICY = {
     "condition_days": 90,
     "appeal_days": 30,
     "renewal_notice_days": 120,
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
 }
 
 DEFAULT_RUBRIC_NOTE = "Default rubric"

@@ -228,3 +228,15 @@ class PolicyForm(FlaskForm):
     renewal_notice_days = IntegerField(
         "Renewal reminder before expiry (days)", validators=[NumberRange(7, 730)]
     )
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]

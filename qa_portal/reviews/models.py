@@ -83,6 +83,18 @@ class ReviewPolicy(Base):
     renewal_notice_days: Mapped[int] = mapped_column(
         nullable=False, default=DEFAULT_POLICY["renewal_notice_days"]
     )
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
     updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
 

@@ -27,6 +27,18 @@ POLICY_LIMITS = {
     "condition_days": (7, 730),
     "appeal_days": (1, 120),
     "renewal_notice_days": (7, 730),
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
 }
 
 
