@@ -123,6 +123,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(decisions_bp)
     app.register_blueprint(inbox_bp)
+    # [slot: panel composition and site visit]
+    # [end: panel composition and site visit]
+    # [slot: findings and factual accuracy]
+    # [end: findings and factual accuracy]
+    # [slot: decision committee]
+    # [end: decision committee]
+    # [slot: publication and methodology]
+    # [end: publication and methodology]
+    # [slot: complaints and appeals committee]
+    # [end: complaints and appeals committee]
+    # [slot: condition follow-up]
+    # [end: condition follow-up]
     app.register_blueprint(reports_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(api_bp)

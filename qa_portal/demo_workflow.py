@@ -299,3 +299,17 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     cast = Cast(officer, officer2, priya, dana, riina, marco, hanna, sam, pdfs, clock.today())
     for scenario in SCENARIOS:
         scenario(cast)
+
+
+# [slot: panel composition and site visit]
+# [end: panel composition and site visit]
+# [slot: findings and factual accuracy]
+# [end: findings and factual accuracy]
+# [slot: decision committee]
+# [end: decision committee]
+# [slot: publication and methodology]
+# [end: publication and methodology]
+# [slot: complaints and appeals committee]
+# [end: complaints and appeals committee]
+# [slot: condition follow-up]
+# [end: condition follow-up]

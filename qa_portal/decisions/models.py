@@ -178,3 +178,17 @@ class Appeal(Base):
     decision: Mapped[Decision] = relationship(back_populates="appeals")
     lodged_by: Mapped[User] = relationship(foreign_keys=[lodged_by_id])
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+
+# [slot: panel composition and site visit]
+# [end: panel composition and site visit]
+# [slot: findings and factual accuracy]
+# [end: findings and factual accuracy]
+# [slot: decision committee]
+# [end: decision committee]
+# [slot: publication and methodology]
+# [end: publication and methodology]
+# [slot: complaints and appeals committee]
+# [end: complaints and appeals committee]
+# [slot: condition follow-up]
+# [end: condition follow-up]

@@ -327,3 +327,17 @@ class ModerationNote(Base):
     round: Mapped[ReviewRound] = relationship(back_populates="moderation_notes")
     criterion: Mapped[RubricCriterion | None] = relationship()
     author: Mapped[User] = relationship()
+
+
+# [slot: panel composition and site visit]
+# [end: panel composition and site visit]
+# [slot: findings and factual accuracy]
+# [end: findings and factual accuracy]
+# [slot: decision committee]
+# [end: decision committee]
+# [slot: publication and methodology]
+# [end: publication and methodology]
+# [slot: complaints and appeals committee]
+# [end: complaints and appeals committee]
+# [slot: condition follow-up]
+# [end: condition follow-up]
