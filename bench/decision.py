@@ -184,7 +184,7 @@ def main() -> int:
         def workflow_for():
             return Workflow(
                 officer=user_by_email("officer@emqa.eu"),
-                provider=user_by_email("provider@northbridge.ac.uk"),
+                provider=user_by_email("provider@northbridge.ie"),
                 reviewers=[
                     user_by_email("reviewer1@uni-tartu.example"),
                     user_by_email("reviewer3@hs-example.de"),

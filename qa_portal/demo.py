@@ -37,9 +37,9 @@ QA_BODY = {
 PROVIDERS = [
     {
         "name": "University of Northbridge",
-        "domain": "northbridge.ac.uk",
+        "domain": "northbridge.ie",
         "country": "IE",
-        "website": "https://www.northbridge.ac.uk",
+        "website": "https://www.northbridge.ie",
     },
     {
         "name": "Digital Skills Academy",
@@ -54,8 +54,8 @@ STAFF = [
     ("officer2@emqa.eu", "Oscar Officer", [Role.QA_OFFICER]),
 ]
 PROVIDER_MEMBERS = [
-    ("provider@northbridge.ac.uk", "Priya Provider", "University of Northbridge"),
-    ("colleague@northbridge.ac.uk", "Colm Colleague", "University of Northbridge"),
+    ("provider@northbridge.ie", "Priya Provider", "University of Northbridge"),
+    ("colleague@northbridge.ie", "Colm Colleague", "University of Northbridge"),
     ("provider@dsacademy.eu", "Dana Dekker", "Digital Skills Academy"),
 ]
 REVIEWERS = [
@@ -238,7 +238,7 @@ def seed() -> None:
         _pdf("Assessment sample", "Capstone brief, rubric and a sample oral defence."),
     )
     _provider_dossiers(
-        members["provider@northbridge.ac.uk"], members["provider@dsacademy.eu"], pdfs
+        members["provider@northbridge.ie"], members["provider@dsacademy.eu"], pdfs
     )
     seed_workflow(pdfs)
 

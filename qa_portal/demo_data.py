@@ -15,7 +15,7 @@ PROGRAMME = {
     "Kubernetes service, set up continuous delivery and observability, "
     "and present an operations runbook. Weekly live sessions and a "
     "capstone project.",
-    "web_page": "https://www.northbridge.ac.uk/micro/cloud-native",
+    "web_page": "https://www.northbridge.ie/micro/cloud-native",
     "partners": ["Open Cloud Learning Ltd (delivery platform)"],
     "country": "IE",
     "region": "Leinster",
@@ -108,13 +108,358 @@ RECOGNITION_AND_ISSUANCE = {
 }
 
 
+def _outcome(statement: str, domain: str, code: str = "", url: str = "") -> dict:
+    return {
+        "statement": statement,
+        "eqf_domain": domain,
+        "framework_name": "ESCO" if url else "",
+        "framework_code": code,
+        "framework_url": url,
+    }
+
+
+def _assessment(method: str, description: str, weight: int, supervision: str, outcomes) -> dict:
+    return {
+        "method": method,
+        "description": description,
+        "weight": weight,
+        "supervision": supervision,
+        "pass_criteria": "50 % overall and every assessed outcome demonstrated.",
+        "outcomes": tuple(outcomes),
+    }
+
+
+NORTHBRIDGE = {"country": "IE", "region": "Leinster", "national_level": "NFQ level 8"}
+ACADEMY = {
+    "country": "NL",
+    "region": "Noord-Holland",
+    "national_level": "NLQF level 5",
+    "eqf_level": 5,
+    "qf_ehea_cycle": "short_cycle",
+    "partners": [],
+    "stackability": [],
+    "recognition_arrangements": "Credits recognised towards the Academy's Associate degree "
+    "in Data and Digital Skills (HBO), under its credit transfer regulation.",
+    "internal_qa": "Reviewed by the Academy's examination board and its quality office each "
+    "year, with learner surveys and an external assessor.",
+}
+
+# Each demo dossier's own programme: what differs from the cloud-native one above, so that a
+# statistics course has statistics outcomes and a Dutch provider's course a Dutch region.
+PROGRAMMES: dict[str, dict] = {
+    "Green Software Engineering": {
+        **NORTHBRIDGE,
+        "summary": "Measure and reduce the energy use and carbon footprint of software.",
+        "description": "Energy measurement of applications, carbon-aware scheduling, "
+        "efficient data handling and green procurement of cloud services.",
+        "web_page": "https://www.northbridge.ie/micro/green-software",
+        "keywords": ["sustainability", "software engineering", "energy efficiency"],
+        "outcomes": (
+            _outcome("Measure the energy consumption of a software service under load.", "skills"),
+            _outcome("Apply carbon-aware scheduling to batch workloads.", "skills"),
+            _outcome(
+                "Explain the life-cycle emissions of software and hardware choices.", "knowledge"
+            ),
+        ),
+        "assessments": (
+            _assessment(
+                "project",
+                "Optimise a service and report measured savings.",
+                70,
+                "identity_checked",
+                (0, 1),
+            ),
+            _assessment(
+                "written_exam",
+                "Short written examination on emissions.",
+                30,
+                "online_proctored",
+                (2,),
+            ),
+        ),
+        "stackability": [
+            {
+                "qualification": "MSc Software Engineering",
+                "awarding_body": "University of Northbridge",
+                "credits": 5.0,
+            }
+        ],
+    },
+    "Kubernetes Security Hardening": {
+        **NORTHBRIDGE,
+        "isced_code": "0612",
+        "summary": "Secure container platforms: hardening, policies and incident response.",
+        "description": "Threat modelling of clusters, admission policies, secrets management, "
+        "runtime detection and incident handling.",
+        "web_page": "https://www.northbridge.ie/micro/kubernetes-security",
+        "keywords": ["Kubernetes", "security", "DevSecOps"],
+        "outcomes": (
+            _outcome("Harden a Kubernetes cluster against the CIS benchmark.", "skills"),
+            _outcome("Write admission policies that enforce least privilege.", "skills"),
+            _outcome(
+                "Lead the response to a simulated container breach.", "responsibility_autonomy"
+            ),
+        ),
+        "assessments": (
+            _assessment(
+                "practical_demonstration",
+                "Harden a cluster in a supervised lab.",
+                60,
+                "identity_checked",
+                (0, 1),
+            ),
+            _assessment(
+                "simulation", "Incident-response exercise with a debrief.", 40, "in_person", (2,)
+            ),
+        ),
+    },
+    "Machine Learning Operations": {
+        **NORTHBRIDGE,
+        "summary": "Put machine-learning models into production and keep them reliable.",
+        "description": "Model packaging, feature stores, continuous training, monitoring "
+        "for drift and responsible deployment.",
+        "web_page": "https://www.northbridge.ie/micro/mlops",
+        "keywords": ["machine learning", "MLOps", "model monitoring"],
+        "outcomes": (
+            _outcome("Package and deploy a trained model behind a versioned API.", "skills"),
+            _outcome("Monitor a deployed model for data drift and retrain it.", "skills"),
+            _outcome(
+                "Explain the risks of automated decisions to stakeholders.",
+                "responsibility_autonomy",
+            ),
+        ),
+        "assessments": (
+            _assessment(
+                "project",
+                "Deploy and monitor a model for four weeks.",
+                70,
+                "identity_checked",
+                (0, 1),
+            ),
+            _assessment(
+                "oral_exam", "Oral defence of the deployment choices.", 30, "online_proctored", (2,)
+            ),
+        ),
+        "stackability": [
+            {
+                "qualification": "MSc Data Science",
+                "awarding_body": "University of Northbridge",
+                "credits": 5.0,
+            }
+        ],
+    },
+    "Agile Project Leadership": {
+        **NORTHBRIDGE,
+        "isced_code": "0413",
+        "summary": "Lead agile projects and teams in organisations of any size.",
+        "description": "Scrum and Kanban, product ownership, stakeholder management, "
+        "scaling agile practices and coaching teams.",
+        "web_page": "https://www.northbridge.ie/micro/agile-leadership",
+        "keywords": ["project management", "leadership", "agile"],
+        "outcomes": (
+            _outcome("Plan and run an iteration with a cross-functional team.", "skills"),
+            _outcome("Compare agile frameworks for a given organisational context.", "knowledge"),
+            _outcome(
+                "Take responsibility for a team's delivery and improvement.",
+                "responsibility_autonomy",
+            ),
+        ),
+        "assessments": (
+            _assessment(
+                "portfolio",
+                "Portfolio of an agile project the learner led.",
+                60,
+                "identity_checked",
+                (0, 2),
+            ),
+            _assessment("written_exam", "Case-study examination.", 40, "online_proctored", (1,)),
+        ),
+        "stackability": [
+            {
+                "qualification": "MSc Management",
+                "awarding_body": "University of Northbridge",
+                "credits": 5.0,
+            }
+        ],
+    },
+    "Digital Accessibility Essentials": {
+        **NORTHBRIDGE,
+        "isced_code": "0611",
+        "summary": "Design and test web content that everyone can use.",
+        "description": "WCAG 2.2, assistive technologies, accessible design patterns and "
+        "audits, and the European Accessibility Act.",
+        "web_page": "https://www.northbridge.ie/micro/accessibility",
+        "keywords": ["accessibility", "WCAG", "web design"],
+        "outcomes": (
+            _outcome("Audit a web page against WCAG 2.2 level AA.", "skills"),
+            _outcome("Explain the obligations of the European Accessibility Act.", "knowledge"),
+            _outcome("Fix accessibility defects in HTML, CSS and ARIA.", "skills"),
+        ),
+        "assessments": (
+            _assessment(
+                "project", "Audit and repair a real web site.", 70, "identity_checked", (0, 2)
+            ),
+            _assessment(
+                "written_exam",
+                "Online examination on the legal framework.",
+                30,
+                "online_proctored",
+                (1,),
+            ),
+        ),
+    },
+    "Applied Data Analysis with Python": {
+        **ACADEMY,
+        "isced_code": "0542",
+        "eqf_level": 5,
+        "summary": "Analyse real data sets with Python, pandas and sound statistics.",
+        "description": "Data cleaning, exploratory analysis, regression and communicating "
+        "results, with weekly notebooks and a final analysis project.",
+        "web_page": "https://dsacademy.eu/python",
+        "keywords": ["data analysis", "Python", "statistics"],
+        "outcomes": (
+            _outcome("Clean and reshape a messy data set with pandas.", "skills"),
+            _outcome("Fit and interpret a linear regression model.", "skills"),
+            _outcome(
+                "Explain the limits of an analysis to a non-specialist audience.",
+                "responsibility_autonomy",
+            ),
+        ),
+        "assessments": (
+            _assessment(
+                "project", "Analysis project with a written report.", 70, "identity_checked", (0, 1)
+            ),
+            _assessment("oral_exam", "Presentation of the results.", 30, "online_proctored", (2,)),
+        ),
+    },
+    "Introduction to Cybersecurity Operations": {
+        **ACADEMY,
+        "isced_code": "0612",
+        "eqf_level": 5,
+        "summary": "Work in a security operations centre: monitoring, triage and response.",
+        "description": "Log analysis, SIEM use, alert triage, incident handling and reporting.",
+        "web_page": "https://dsacademy.eu/soc",
+        "keywords": ["cybersecurity", "SOC", "incident response"],
+        "outcomes": (
+            _outcome("Triage security alerts in a SIEM.", "skills"),
+            _outcome("Describe the phases of incident handling.", "knowledge"),
+            _outcome("Write an incident report for management.", "skills"),
+        ),
+        "assessments": (
+            _assessment(
+                "simulation",
+                "Supervised SOC shift in a simulated environment.",
+                60,
+                "online_proctored",
+                (0, 2),
+            ),
+            _assessment("written_exam", "Online examination.", 40, "online_proctored", (1,)),
+        ),
+    },
+    "Social Media Marketing Basics": {
+        **ACADEMY,
+        "isced_code": "0414",
+        "eqf_level": 4,
+        "national_level": "NLQF level 4",
+        "qf_ehea_cycle": None,
+        "summary": "Plan and run social media campaigns for a small business.",
+        "description": "Channels, content planning, paid promotion and simple analytics.",
+        "web_page": "https://dsacademy.eu/social-media",
+        "keywords": ["marketing", "social media"],
+        "outcomes": (
+            _outcome("Plan a month of social media content for a small business.", "skills"),
+            _outcome("Read campaign analytics and adjust the plan.", "skills"),
+            _outcome("Describe the rules on advertising and personal data.", "knowledge"),
+        ),
+        "assessments": (
+            _assessment("project", "A campaign plan with its analytics.", 100, "none", (0, 1, 2)),
+        ),
+    },
+    "Data Visualisation for Analysts": {
+        **ACADEMY,
+        "isced_code": "0542",
+        "summary": "Turn data into clear, honest charts and dashboards.",
+        "description": "Perception and chart choice, visual encoding, dashboards and "
+        "storytelling with data, in Python and a BI tool.",
+        "web_page": "https://dsacademy.eu/visualisation",
+        "keywords": ["data analysis", "statistics", "visualisation"],
+        "outcomes": (
+            _outcome("Choose a chart type that fits the data and the question.", "knowledge"),
+            _outcome("Build an interactive dashboard from a data set.", "skills"),
+            _outcome("Critique misleading charts and correct them.", "skills"),
+        ),
+        "assessments": (
+            _assessment(
+                "portfolio",
+                "Portfolio of charts and one dashboard.",
+                70,
+                "identity_checked",
+                (1, 2),
+            ),
+            _assessment(
+                "written_exam", "Online examination on chart choice.", 30, "online_proctored", (0,)
+            ),
+        ),
+    },
+    "Applied Statistics with R": {
+        **ACADEMY,
+        "isced_code": "0542",
+        "summary": "Statistical inference and modelling with R for working analysts.",
+        "description": "Probability, estimation, hypothesis tests, linear and logistic "
+        "models, and reproducible reports with R Markdown.",
+        "web_page": "https://dsacademy.eu/statistics-r",
+        "keywords": ["statistics", "R", "data analysis"],
+        "outcomes": (
+            _outcome("Choose and carry out an appropriate hypothesis test in R.", "skills"),
+            _outcome("Fit, check and interpret linear and logistic regression models.", "skills"),
+            _outcome("Explain statistical uncertainty in a reproducible report.", "knowledge"),
+        ),
+        "assessments": (
+            _assessment(
+                "project",
+                "Reproducible statistical report on a real data set.",
+                60,
+                "identity_checked",
+                (1, 2),
+            ),
+            _assessment(
+                "written_exam", "Proctored examination on inference.", 40, "online_proctored", (0,)
+            ),
+        ),
+    },
+    "Blockchain for Managers": {
+        **ACADEMY,
+        "isced_code": "0413",
+        "summary": "What blockchains can and cannot do for a business.",
+        "description": "Distributed ledgers, smart contracts, tokenisation, regulation and "
+        "business cases, without programming.",
+        "web_page": "https://dsacademy.eu/blockchain",
+        "keywords": ["blockchain", "management", "innovation"],
+        "outcomes": (
+            _outcome("Explain how a distributed ledger reaches consensus.", "knowledge"),
+            _outcome("Assess whether a blockchain fits a business case.", "skills"),
+            _outcome("Describe the EU rules on crypto-assets (MiCA).", "knowledge"),
+        ),
+        "assessments": (
+            _assessment(
+                "written_exam", "Case-study examination.", 100, "online_proctored", (0, 1, 2)
+            ),
+        ),
+    },
+}
+
+
 def complete_dossier_data(title: str) -> dict:
     """A complete, realistic dossier (used by the demo and by tests): a fresh copy, with new
     keys for its outcomes and assessments."""
-    keys = [new_key() for _ in OUTCOMES]
-    outcomes = [{"key": key, **outcome} for key, outcome in zip(keys, OUTCOMES, strict=True)]
+    own = dict(PROGRAMMES.get(title, {}))
+    outcome_rows = own.pop("outcomes", OUTCOMES)
+    assessment_rows = own.pop("assessments", ASSESSMENTS)
+    keys = [new_key() for _ in outcome_rows]
+    outcomes = [{"key": key, **row} for key, row in zip(keys, outcome_rows, strict=True)]
     assessments = [
-        {"key": new_key(), **a, "outcomes": [keys[i] for i in a["outcomes"]]} for a in ASSESSMENTS
+        {"key": new_key(), **a, "outcomes": [keys[i] for i in a["outcomes"]]}
+        for a in assessment_rows
     ]
     return copy.deepcopy(
         {
@@ -125,5 +470,6 @@ def complete_dossier_data(title: str) -> dict:
             "prerequisites": PREREQUISITES,
             "stackability": STACKABILITY,
             **RECOGNITION_AND_ISSUANCE,
+            **own,
         }
     )

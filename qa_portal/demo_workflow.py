@@ -285,7 +285,7 @@ SCENARIOS = (
 def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
     officer = queries.user_by_email("officer@emqa.eu")
     officer2 = queries.user_by_email("officer2@emqa.eu")
-    priya = queries.user_by_email("provider@northbridge.ac.uk")
+    priya = queries.user_by_email("provider@northbridge.ie")
     dana = queries.user_by_email("provider@dsacademy.eu")
     riina, marco, hanna, sam = (
         queries.user_by_email(e)
