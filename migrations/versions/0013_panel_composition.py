@@ -65,9 +65,7 @@ def upgrade():
     # which is then dropped: the models set the values.
     with op.batch_alter_table("review_policy", schema=None) as batch_op:
         for name, type_, default in POLICY_COLUMNS:
-            batch_op.add_column(
-                sa.Column(name, type_, nullable=False, server_default=default)
-            )
+            batch_op.add_column(sa.Column(name, type_, nullable=False, server_default=default))
     with op.batch_alter_table("review_policy", schema=None) as batch_op:
         for name, type_, _default in POLICY_COLUMNS:
             batch_op.alter_column(name, existing_type=type_, server_default=None)
@@ -81,9 +79,7 @@ def upgrade():
 
     role = _enum("panelrole", "chair", "member", "secretary")
     with op.batch_alter_table("review_assignment", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("panel_role", role, nullable=False, server_default="member")
-        )
+        batch_op.add_column(sa.Column("panel_role", role, nullable=False, server_default="member"))
     with op.batch_alter_table("review_assignment", schema=None) as batch_op:
         batch_op.alter_column("panel_role", existing_type=role, server_default=None)
 
@@ -115,7 +111,9 @@ def upgrade():
         "site_visit",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("state", _enum("sitevisitstate", "scheduled", "held", "cancelled"), nullable=False),
+        sa.Column(
+            "state", _enum("sitevisitstate", "scheduled", "held", "cancelled"), nullable=False
+        ),
         sa.Column("mode", _enum("sitevisitmode", "on_site", "online"), nullable=False),
         sa.Column("scheduled_for", sa.DateTime(), nullable=False),
         sa.Column("location", sa.String(length=500), nullable=False),
