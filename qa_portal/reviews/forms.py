@@ -253,12 +253,12 @@ class PolicyForm(FlaskForm):
     )
     panel_disclosure = SelectField(
         "The public report shows the panel's",
-        choices=[(d.value, d.label) for d in PanelDisclosure],
+        choices=choices((d.value, d.label) for d in PanelDisclosure),
         coerce=str,
     )
     site_visit = SelectField(
         "Site visit or interview",
-        choices=[(v.value, v.label) for v in SiteVisitPolicy],
+        choices=choices((v.value, v.label) for v in SiteVisitPolicy),
         coerce=str,
     )
 

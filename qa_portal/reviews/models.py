@@ -450,6 +450,18 @@ class SiteVisit(Base):
     def has_minutes(self) -> bool:
         return bool(self.minutes.strip() or self.stored_name)
 
+    @property
+    def is_held(self) -> bool:
+        return self.state == SiteVisitState.HELD
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == SiteVisitState.CANCELLED
+
+    @property
+    def is_on_site(self) -> bool:
+        return self.mode == SiteVisitMode.ON_SITE
+
 
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]

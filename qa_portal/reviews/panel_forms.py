@@ -9,10 +9,10 @@ from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from qa_portal.core.forms import MultiCheckboxField, strip_filter
+from qa_portal.core.forms import MultiCheckboxField, choices, strip_filter
 from qa_portal.reviews.panel_enums import PanelRole, SiteVisitMode
 
-YES_NO = [("no", "No"), ("yes", "Yes")]
+YES_NO = choices([("no", "No"), ("yes", "Yes")])
 
 
 def yes_no(value) -> str:
@@ -32,7 +32,7 @@ class MemberTypesForm(FlaskForm):
 
 class PanelRoleForm(FlaskForm):
     panel_role = SelectField(
-        "Role", choices=[(r.value, r.label) for r in PanelRole], validate_choice=True
+        "Role", choices=choices((r.value, r.label) for r in PanelRole), validate_choice=True
     )
 
 
@@ -52,7 +52,7 @@ class PanelExceptionForm(FlaskForm):
 class ScheduleVisitForm(FlaskForm):
     mode = SelectField(
         "Mode",
-        choices=[(m.value, m.label) for m in SiteVisitMode],
+        choices=choices((m.value, m.label) for m in SiteVisitMode),
         validate_choice=True,
     )
     scheduled_for = DateTimeLocalField(

@@ -15,6 +15,7 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import clock, storage
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, wants_json
+from qa_portal.core.forms import choices
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.dossiers import queries
@@ -23,7 +24,7 @@ from qa_portal.extensions import db
 from qa_portal.reviews import conflicts, panel_forms, panel_rules, site_visits
 from qa_portal.reviews.forms import InviteForm
 from qa_portal.reviews.models import ReviewAssignment, ReviewRound, SiteVisit
-from qa_portal.reviews.panel_enums import PanelRole, SiteVisitState
+from qa_portal.reviews.panel_enums import PanelRole
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.profiles import profile_of
 
@@ -171,7 +172,7 @@ def member_types_form() -> panel_forms.MemberTypesForm:
         form = panel_forms.MemberTypesForm(
             formdata=None, data={"member_types": profile_of(current_user).member_types or []}
         )
-    form.member_types.choices = [(t["key"], t["label"]) for t in policy.member_types]
+    form.member_types.choices = choices((t["key"], t["label"]) for t in policy.member_types)
     return form
 
 
@@ -191,10 +192,15 @@ def _visit_page(dossier: Dossier, status: int = 200, **forms):
         visit=visit,
         policy=current_policy(),
         schedule_form=schedule,
-        record_form=forms.get("record")
-        or panel_forms.RecordVisitForm(formdata=None, obj=visit),
+        record_form=forms.get("record") or panel_forms.RecordVisitForm(formdata=None, obj=visit),
         cancel_form=forms.get("cancel") or panel_forms.CancelVisitForm(formdata=None),
-        states=SiteVisitState,
+        offered=site_visits.visits_offered(),
+        actions={
+            t.action
+            for t in site_visits.SITE_VISIT_MACHINE.available(visit.state, [site_visits.OFFICER])
+        }
+        if visit
+        else set(),
     ), status
 
 
@@ -296,8 +302,10 @@ def minutes(dossier_id: int):
     """The minutes as a PDF: QA staff and the round's panel; anyone else gets 404."""
     dossier = db.session.get(Dossier, dossier_id)
     visit = site_visits.visit_of(dossier.current_round) if dossier else None
-    if visit is None or not visit.stored_name or not site_visits.can_read_minutes(
-        current_user, visit
+    if (
+        visit is None
+        or not visit.stored_name
+        or not site_visits.can_read_minutes(current_user, visit)
     ):
         abort(404)
     response = send_file(
