@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from qa_portal.core.forms import MultiCheckboxField, choices, strip_filter
 from qa_portal.reviews.panel_enums import PanelRole, SiteVisitMode
@@ -31,6 +31,9 @@ class MemberTypesForm(FlaskForm):
 
 
 class PanelRoleForm(FlaskForm):
+    assignment_id = HiddenField(
+        validators=[DataRequired(), Regexp(r"^\d{1,9}$", message="Choose a panel member.")]
+    )
     panel_role = SelectField(
         "Role", choices=choices((r.value, r.label) for r in PanelRole), validate_choice=True
     )

@@ -96,16 +96,16 @@ def _back(dossier: Dossier) -> str:
     return url_for("cases.show", dossier_id=dossier.id, _anchor="panel-rules")
 
 
-@bp.post("/dossiers/<int:dossier_id>/panel/roles/<int:assignment_id>")
+@bp.post("/dossiers/<int:dossier_id>/panel/roles")
 @roles_required(Role.QA_OFFICER)
-def set_role(dossier_id: int, assignment_id: int):
+def set_role(dossier_id: int):
     dossier = _staff_dossier(dossier_id)
-    a = db.session.get(ReviewAssignment, assignment_id)
-    if a is None or a.round.dossier_id != dossier.id:
-        abort(404)
     form = panel_forms.PanelRoleForm()
     if not form.validate_on_submit():
-        raise InvalidInput("Choose chair, member or secretary.")
+        raise InvalidInput("Choose a panel member and a role: chair, member or secretary.")
+    a = db.session.get(ReviewAssignment, int(form.assignment_id.data))
+    if a is None or a.round.dossier_id != dossier.id:
+        abort(404)
     panel_rules.set_panel_role(current_user, a, form.panel_role.data)
     commit()
     return done(

@@ -233,7 +233,10 @@ def test_the_panel_page_shows_the_requirements_and_the_exception_form(client, lo
     assert "Say why the review may open" in field_errors(r, "justification")
     # a role set on the dossier page
     a = case.assignments[0]
-    r = client.post(f"/dossiers/{case.dossier.id}/panel/roles/{a.id}", data={"panel_role": "chair"})
+    r = client.post(
+        f"/dossiers/{case.dossier.id}/panel/roles",
+        data={"assignment_id": str(a.id), "panel_role": "chair"},
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("#panel-rules")
     dossier_page = client.get(f"/dossiers/{case.dossier.id}")
     assert "Chair 1 1 Met" in section(dossier_page, "Panel composition")
