@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import User
@@ -15,7 +15,8 @@ from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, moderation, rounds, scoring
+from qa_portal.reviews import invitations, moderation, panel_rules, rounds, scoring, site_visits
+from qa_portal.reviews.policy import update_policy
 
 
 def _scores(
@@ -302,6 +303,129 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
 
 
 # [slot: panel composition and site visit]
+MEMBER_TYPES = {  # the demo reviewers' panel member types (the default policy's keys)
+    "riina": ["academic", "international"],
+    "marco": ["academic", "international"],
+    "hanna": ["academic", "labour_market"],
+    "sam": ["student"],
+}
+
+
+def seed_panel_and_visit(c: Cast, admin: User) -> None:
+    """Panel composition and site visits in the demo (ESG 2.3, 2.4): the reviewers' member
+    types; the policy requiring a student member, an international member and a chair, with
+    optional site visits; a review opened on a justified exception (no student member); a
+    round decided after a panel meeting every rule held an online visit with minutes; and a
+    visit scheduled for the dossier in review. Run it after the other scenarios: from here
+    on, opening a review needs a panel that meets the rules (or an exception)."""
+    for name, keys in MEMBER_TYPES.items():
+        reviewer = getattr(c, name)
+        panel_rules.save_member_types(reviewer, reviewer, keys)
+    update_policy(
+        admin,
+        {
+            "required_counts_text": "student = 1\ninternational = 1",
+            "panel_chair_required": "yes",
+            "site_visit": "optional",
+        },
+    )
+    _opened_on_an_exception(c)
+    _decided_after_a_site_visit(c)
+    kubernetes = db.session.execute(
+        db.select(Dossier).where(Dossier.title == "Kubernetes Security Hardening")
+    ).scalar()
+    if (
+        kubernetes
+        and kubernetes.current_round
+        and not site_visits.visit_of(kubernetes.current_round)
+    ):
+        site_visits.schedule_site_visit(
+            c.officer,
+            kubernetes,
+            mode="on_site",
+            scheduled_for=datetime.combine(c.today + timedelta(days=10), time(9, 30)),
+            location="University of Northbridge, Computing Building, room 2.14",
+            participants="The panel (Riina Tamm, Hanna Schulz); the programme lead; the "
+            "platform engineering lecturers; three current learners.",
+        )
+
+
+def _opened_on_an_exception(c: Cast) -> None:
+    d = _submitted(
+        c.priya,
+        "Agile Project Management for Software Teams",
+        c.pdfs,
+        isced_code="0413",
+        keywords=["project management", "agile"],
+    )
+    if not d:
+        return
+    screening.take_up(c.officer, d)
+    for reviewer in (c.riina, c.hanna):
+        a = invitations.invite_reviewer(c.officer, d, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
+    panel_rules.set_panel_role(c.officer, d.current_round.assignments[0], "chair")
+    panel_rules.record_composition_exception(
+        c.officer,
+        d.current_round,
+        "The student reviewer of the pool has a conflict with this provider and no other "
+        "student reviewer is available before the review period; a learner will be "
+        "interviewed during the site visit instead.",
+    )
+    rounds.open_review(c.officer, d)
+
+
+def _decided_after_a_site_visit(c: Cast) -> None:
+    d = _submitted(
+        c.dana,
+        "Privacy Engineering for Data Scientists",
+        c.pdfs,
+        country="NL",
+        isced_code="0612",
+        keywords=["data protection", "privacy", "data science"],
+    )
+    if not d:
+        return
+    screening.take_up(c.officer, d)
+    panel = []
+    for reviewer in (c.marco, c.sam, c.riina):
+        a = invitations.invite_reviewer(c.officer, d, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
+        panel.append(a)
+    panel_rules.set_panel_role(c.officer, panel[0], "chair")
+    visit = site_visits.schedule_site_visit(
+        c.officer,
+        d,
+        mode="online",
+        scheduled_for=datetime.combine(c.today - timedelta(days=5), time(14, 0)),
+        location="https://meet.dsacademy.example/qa-panel",
+        participants="The panel (Marco Rossi, chair; Sam Student; Riina Tamm); the academy's "
+        "director; the course lead; two graduates; an employer partner.",
+    )
+    rounds.open_review(c.officer, d)
+    site_visits.record_site_visit(
+        c.officer,
+        visit,
+        minutes="1. The course lead presented the privacy-by-design project and its rubric.\n"
+        "2. The graduates described the feedback on their data protection impact "
+        "assessments.\n3. The employer partner confirmed the demand for the skills.\n"
+        "4. The panel asked how the academy keeps the legal content up to date: a yearly "
+        "review with a practising lawyer.",
+        summary="The panel met the academy's director, the course lead, two graduates and an "
+        "employer partner online. The interviews confirmed that the assessment is authentic "
+        "and that the legal content is reviewed every year.",
+    )
+    for a in panel:
+        scoring.submit_review(a.reviewer, a, **_scores(a, 3))
+    decisions.decide_round(
+        c.officer,
+        d,
+        outcome="approved",
+        rationale="The panel found every criterion met; the site visit confirmed the "
+        "authenticity of the assessment.",
+    )
+
+
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
 # [end: findings and factual accuracy]

@@ -25,6 +25,7 @@ from qa_portal.reviews.models import (
     AssignmentState,
     PanelException,
     ReviewAssignment,
+    ReviewerProfile,
     ReviewPolicy,
     ReviewRound,
 )
@@ -50,6 +51,25 @@ def member_types_of(user: User, policy: ReviewPolicy | None = None) -> list[str]
     policy = policy or current_policy()
     chosen = set(profile_of(user).member_types or [])
     return [t["key"] for t in policy.member_types if t["key"] in chosen]
+
+
+def member_type_labels_of(users: list[User]) -> dict[int, list[str]]:
+    """{user id: their member types' labels} for many reviewers, in one query."""
+    policy = current_policy()
+    ids = [u.id for u in users]
+    chosen = dict(
+        db.session.execute(
+            sa.select(ReviewerProfile.user_id, ReviewerProfile.member_types).where(
+                ReviewerProfile.user_id.in_(ids)
+            )
+        ).all()
+    )
+    return {
+        user_id: [
+            t["label"] for t in policy.member_types if t["key"] in (chosen.get(user_id) or [])
+        ]
+        for user_id in ids
+    }
 
 
 def type_labels(keys: list[str], policy: ReviewPolicy | None = None) -> list[str]:

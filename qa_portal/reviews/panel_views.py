@@ -62,9 +62,9 @@ def panel_rules_of(dossier: Dossier) -> dict | None:
 
 
 @bp.app_template_global()
-def member_type_labels(user: User) -> list[str]:
-    """The reviewer's member types, as the policy labels them."""
-    return panel_rules.type_labels(panel_rules.member_types_of(user))
+def member_type_labels(users: list[User]) -> dict[int, list[str]]:
+    """{user id: member types, as the policy labels them} for the suggestion page."""
+    return panel_rules.member_type_labels_of(users)
 
 
 @bp.app_template_global()

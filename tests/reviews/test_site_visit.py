@@ -9,13 +9,19 @@ import io
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from flask import render_template
+from werkzeug.security import generate_password_hash
 
+from qa_portal.accounts import queries
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.states import StateMachine
+from qa_portal.demo_workflow import Cast, seed_panel_and_visit
+from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
-from qa_portal.reviews import site_visits
+from qa_portal.reviews import panel_rules, site_visits
 from qa_portal.reviews.panel_enums import SiteVisitState
 from qa_portal.reviews.policy import update_policy
 from tests.builders import Case, new_dossier
@@ -246,3 +252,44 @@ def test_the_officer_schedules_and_records_through_the_pages(client, login, peop
     assert "Notes of the day." in page and "Online interview" in page
     r = client.post(f"{base}/cancel", data={"reason": "Too late."})
     assert r.status_code == 409
+
+
+def test_the_demo_shows_panel_rules_and_site_visits(app, monkeypatch):
+    """``seed_panel_and_visit`` (run after the demo's other scenarios) leaves a review opened
+    on an exception, a round decided after a held visit, and a visit scheduled."""
+    monkeypatch.setattr("qa_portal.demo._pdf", lambda title, body: pdf_bytes(title))
+    monkeypatch.setattr(
+        "qa_portal.accounts.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )
+    result = app.test_cli_runner().invoke(args=["demo", "--no-upgrade"])
+    assert result.exit_code == 0, result.output
+    by = queries.user_by_email
+    cast = Cast(
+        by("officer@emqa.eu"),
+        by("officer2@emqa.eu"),
+        by("provider@northbridge.ac.uk"),
+        by("provider@dsacademy.eu"),
+        by("reviewer1@uni-tartu.example"),
+        by("reviewer2@polimi.example"),
+        by("reviewer3@hs-example.de"),
+        by("reviewer4@student-reviewers.example"),
+        (pdf_bytes("Curriculum"), pdf_bytes("Assessment")),
+        clock.today(),
+    )
+    for _ in range(2):  # idempotent
+        seed_panel_and_visit(cast, by("admin@emqa.eu"))
+        commit()
+
+    def dossier(title):
+        return db.session.execute(sa.select(Dossier).where(Dossier.title == title)).scalar_one()
+
+    agile = dossier("Agile Project Management for Software Teams")
+    assert agile.state == DossierState.IN_REVIEW
+    assert panel_rules.current_exception(agile.current_round) is not None
+    privacy = dossier("Privacy Engineering for Data Scientists")
+    assert privacy.state == DossierState.APPROVED
+    assert site_visits.report_site_visit(privacy.current_round)["mode"] == "Online interview"
+    assert panel_rules.unmet_requirements(privacy.current_round) == []
+    kubernetes = dossier("Kubernetes Security Hardening")
+    assert site_visits.visit_of(kubernetes.current_round).state == SiteVisitState.SCHEDULED
