@@ -4,7 +4,10 @@ member, secretary); and the officer's justified exception.
 
 A requirement counts the panel's accepted (or reviewed) members: a member counts once for
 each of their member types; the secretary keeps the record and may review like any member,
-but counts towards no member type (nor as the chair). ``check_composition`` refuses to open
+but counts towards no member type (nor as the chair). A secretary is a reviewer assignment
+like the others (invited, accepted, counted in the policy's reviewers per dossier); one who
+does not score leaves the round open after the other reviews are in, and the officer closes
+it (``rounds.close_round``). ``check_composition`` refuses to open
 the review while a requirement is unmet, naming each one, unless the officer recorded a
 justified exception for the round (audited; the internal report shows it).
 """
