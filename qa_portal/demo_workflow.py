@@ -13,6 +13,7 @@ from qa_portal.core import clock
 from qa_portal.decisions import operations as decisions
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
+from qa_portal.dossiers.forms import new_key
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reviews import invitations, moderation, panel_rules, rounds, scoring, site_visits
@@ -350,13 +351,118 @@ def seed_panel_and_visit(c: Cast, admin: User) -> None:
         )
 
 
+def _programme(outcomes, assessments, **fields) -> dict:
+    """A demo dossier's own programme: outcomes (statement, EQF domain) and assessments
+    (method, description, weight, supervision, the outcomes' positions), with fresh keys."""
+    keys = [new_key() for _ in outcomes]
+    return {
+        **fields,
+        "outcomes": [
+            {
+                "key": key,
+                "statement": statement,
+                "eqf_domain": domain,
+                "framework_name": "",
+                "framework_code": "",
+                "framework_url": "",
+            }
+            for key, (statement, domain) in zip(keys, outcomes, strict=True)
+        ],
+        "assessments": [
+            {
+                "key": new_key(),
+                "method": method,
+                "description": description,
+                "weight": weight,
+                "supervision": supervision,
+                "pass_criteria": "50 % overall and every assessed outcome demonstrated.",
+                "outcomes": [keys[i] for i in positions],
+            }
+            for method, description, weight, supervision, positions in assessments
+        ],
+    }
+
+
+def _agile_for_software_teams() -> dict:
+    return _programme(
+        [
+            ("Plan and facilitate a sprint for a software team.", "skills"),
+            ("Explain how Scrum and Kanban fit different kinds of software work.", "knowledge"),
+            (
+                "Take responsibility for a team's delivery and its retrospectives.",
+                "responsibility_autonomy",
+            ),
+        ],
+        [
+            (
+                "portfolio",
+                "Portfolio of three sprints the learner facilitated.",
+                60,
+                "identity_checked",
+                (0, 2),
+            ),
+            ("written_exam", "Case-study examination.", 40, "online_proctored", (1,)),
+        ],
+        summary="Run agile software projects: sprints, boards, reviews and retrospectives.",
+        description="Scrum and Kanban for software teams, backlog management, estimation, "
+        "sprint reviews and retrospectives, with a team project.",
+        web_page="https://www.northbridge.ie/micro/agile-software-teams",
+        partners=[],
+        country="IE",
+        region="Leinster",
+        isced_code="0413",
+        keywords=["project management", "agile", "software teams"],
+    )
+
+
+def _privacy_engineering() -> dict:
+    return _programme(
+        [
+            ("Carry out a data protection impact assessment of a data pipeline.", "skills"),
+            (
+                "Explain the GDPR principles that apply to analytics and machine learning.",
+                "knowledge",
+            ),
+            ("Apply pseudonymisation and aggregation to a data set before analysis.", "skills"),
+        ],
+        [
+            (
+                "project",
+                "Privacy-by-design project on a realistic data set, with its DPIA.",
+                70,
+                "identity_checked",
+                (0, 2),
+            ),
+            (
+                "written_exam",
+                "Online examination on the legal framework.",
+                30,
+                "online_proctored",
+                (1,),
+            ),
+        ],
+        summary="Build analytics that respect data protection law from the start.",
+        description="The GDPR for data scientists, impact assessments, pseudonymisation, "
+        "aggregation and privacy-preserving analysis, with a practising lawyer.",
+        web_page="https://www.dsacademy.eu/courses/privacy-engineering",
+        partners=[],
+        stackability=[],
+        country="NL",
+        region="Noord-Holland",
+        national_level="NLQF level 5",
+        eqf_level=5,
+        qf_ehea_cycle="short_cycle",
+        isced_code="0612",
+        keywords=["data protection", "privacy", "data science"],
+    )
+
+
 def _opened_on_an_exception(c: Cast) -> None:
     d = _submitted(
         c.priya,
         "Agile Project Management for Software Teams",
         c.pdfs,
-        isced_code="0413",
-        keywords=["project management", "agile"],
+        **_agile_for_software_teams(),
     )
     if not d:
         return
@@ -368,8 +474,8 @@ def _opened_on_an_exception(c: Cast) -> None:
     panel_rules.record_composition_exception(
         c.officer,
         d.current_round,
-        "The student reviewer of the pool has a conflict with this provider and no other "
-        "student reviewer is available before the review period; a learner will be "
+        "The pool's only student reviewer already sits on two panels this month and "
+        "cannot take a third before the review period; two current learners will be "
         "interviewed during the site visit instead.",
     )
     rounds.open_review(c.officer, d)
@@ -377,12 +483,7 @@ def _opened_on_an_exception(c: Cast) -> None:
 
 def _decided_after_a_site_visit(c: Cast) -> None:
     d = _submitted(
-        c.dana,
-        "Privacy Engineering for Data Scientists",
-        c.pdfs,
-        country="NL",
-        isced_code="0612",
-        keywords=["data protection", "privacy", "data science"],
+        c.dana, "Privacy Engineering for Data Scientists", c.pdfs, **_privacy_engineering()
     )
     if not d:
         return

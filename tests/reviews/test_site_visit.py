@@ -291,5 +291,9 @@ def test_the_demo_shows_panel_rules_and_site_visits(app, monkeypatch):
     assert privacy.state == DossierState.APPROVED
     assert site_visits.report_site_visit(privacy.current_round)["mode"] == "Online interview"
     assert panel_rules.unmet_requirements(privacy.current_round) == []
+    # a coherent programme: privacy outcomes, a Dutch region for the Dutch academy
+    snapshot = privacy.current_round.version.snapshot
+    assert "data protection impact assessment" in snapshot["outcomes"][0]["statement"]
+    assert (snapshot["country"], snapshot["region"]) == ("NL", "Noord-Holland")
     kubernetes = dossier("Kubernetes Security Hardening")
     assert site_visits.visit_of(kubernetes.current_round).state == SiteVisitState.SCHEDULED
