@@ -208,6 +208,17 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
             }
             for a in aliases
         ],
+        # the shape of the sample report of tests/reports (no requirement, no site visit)
+        "panel_composition": {
+            "members": [
+                {"name": f"Expert {i + 1}", "role": "Chair" if i == 0 else "Member", "types": []}
+                for i in range(reviewers)
+            ],
+            "names_withheld": False,
+            "requirements": [],
+            "exception": None,
+        },
+        "site_visit": None,
         "criteria": criteria,
         "chart": score_chart(criteria, aliases),
         "comments": [{"alias": a, "name": None, "text": COMMENT * 3} for a in aliases],

@@ -51,6 +51,8 @@ from qa_portal.reports import receivers as report_receivers  # noqa: F401
 from qa_portal.reports.cli import reports_cli
 from qa_portal.reports.views import bp as reports_bp
 from qa_portal.reviews import receivers as review_receivers  # noqa: F401
+from qa_portal.reviews.panel_views import bp as panel_rules_bp
+from qa_portal.reviews.panel_views import visit_bp as site_visits_bp
 from qa_portal.reviews.views import bp as reviews_bp
 from qa_portal.reviews.views import panel_bp, rubric_bp
 
@@ -124,6 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(decisions_bp)
     app.register_blueprint(inbox_bp)
     # [slot: panel composition and site visit]
+    app.register_blueprint(panel_rules_bp)
+    app.register_blueprint(site_visits_bp)
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]

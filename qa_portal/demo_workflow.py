@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import User
@@ -13,9 +13,11 @@ from qa_portal.core import clock
 from qa_portal.decisions import operations as decisions
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
+from qa_portal.dossiers.forms import new_key
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, moderation, rounds, scoring
+from qa_portal.reviews import invitations, moderation, panel_rules, rounds, scoring, site_visits
+from qa_portal.reviews.policy import update_policy
 
 
 def _scores(
@@ -302,6 +304,229 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
 
 
 # [slot: panel composition and site visit]
+MEMBER_TYPES = {  # the demo reviewers' panel member types (the default policy's keys)
+    "riina": ["academic", "international"],
+    "marco": ["academic", "international"],
+    "hanna": ["academic", "labour_market"],
+    "sam": ["student"],
+}
+
+
+def seed_panel_and_visit(c: Cast, admin: User) -> None:
+    """Panel composition and site visits in the demo (ESG 2.3, 2.4): the reviewers' member
+    types; the policy requiring a student member, an international member and a chair, with
+    optional site visits; a review opened on a justified exception (no student member); a
+    round decided after a panel meeting every rule held an online visit with minutes; and a
+    visit scheduled for the dossier in review. Run it after the other scenarios: from here
+    on, opening a review needs a panel that meets the rules (or an exception)."""
+    for name, keys in MEMBER_TYPES.items():
+        reviewer = getattr(c, name)
+        panel_rules.save_member_types(reviewer, reviewer, keys)
+    update_policy(
+        admin,
+        {
+            "required_counts_text": "student = 1\ninternational = 1",
+            "panel_chair_required": "yes",
+            "site_visit": "optional",
+        },
+    )
+    _opened_on_an_exception(c)
+    _decided_after_a_site_visit(c)
+    kubernetes = db.session.execute(
+        db.select(Dossier).where(Dossier.title == "Kubernetes Security Hardening")
+    ).scalar()
+    if (
+        kubernetes
+        and kubernetes.current_round
+        and not site_visits.visit_of(kubernetes.current_round)
+    ):
+        site_visits.schedule_site_visit(
+            c.officer,
+            kubernetes,
+            mode="on_site",
+            scheduled_for=datetime.combine(c.today + timedelta(days=10), time(9, 30)),
+            location="University of Northbridge, Computing Building, room 2.14",
+            participants="The panel (Riina Tamm, Hanna Schulz); the programme lead; the "
+            "platform engineering lecturers; three current learners.",
+        )
+
+
+def _programme(outcomes, assessments, **fields) -> dict:
+    """A demo dossier's own programme: outcomes (statement, EQF domain) and assessments
+    (method, description, weight, supervision, the outcomes' positions), with fresh keys."""
+    keys = [new_key() for _ in outcomes]
+    return {
+        **fields,
+        "outcomes": [
+            {
+                "key": key,
+                "statement": statement,
+                "eqf_domain": domain,
+                "framework_name": "",
+                "framework_code": "",
+                "framework_url": "",
+            }
+            for key, (statement, domain) in zip(keys, outcomes, strict=True)
+        ],
+        "assessments": [
+            {
+                "key": new_key(),
+                "method": method,
+                "description": description,
+                "weight": weight,
+                "supervision": supervision,
+                "pass_criteria": "50 % overall and every assessed outcome demonstrated.",
+                "outcomes": [keys[i] for i in positions],
+            }
+            for method, description, weight, supervision, positions in assessments
+        ],
+    }
+
+
+def _agile_for_software_teams() -> dict:
+    return _programme(
+        [
+            ("Plan and facilitate a sprint for a software team.", "skills"),
+            ("Explain how Scrum and Kanban fit different kinds of software work.", "knowledge"),
+            (
+                "Take responsibility for a team's delivery and its retrospectives.",
+                "responsibility_autonomy",
+            ),
+        ],
+        [
+            (
+                "portfolio",
+                "Portfolio of three sprints the learner facilitated.",
+                60,
+                "identity_checked",
+                (0, 2),
+            ),
+            ("written_exam", "Case-study examination.", 40, "online_proctored", (1,)),
+        ],
+        summary="Run agile software projects: sprints, boards, reviews and retrospectives.",
+        description="Scrum and Kanban for software teams, backlog management, estimation, "
+        "sprint reviews and retrospectives, with a team project.",
+        web_page="https://www.northbridge.ie/micro/agile-software-teams",
+        partners=[],
+        country="IE",
+        region="Leinster",
+        isced_code="0413",
+        keywords=["project management", "agile", "software teams"],
+    )
+
+
+def _privacy_engineering() -> dict:
+    return _programme(
+        [
+            ("Carry out a data protection impact assessment of a data pipeline.", "skills"),
+            (
+                "Explain the GDPR principles that apply to analytics and machine learning.",
+                "knowledge",
+            ),
+            ("Apply pseudonymisation and aggregation to a data set before analysis.", "skills"),
+        ],
+        [
+            (
+                "project",
+                "Privacy-by-design project on a realistic data set, with its DPIA.",
+                70,
+                "identity_checked",
+                (0, 2),
+            ),
+            (
+                "written_exam",
+                "Online examination on the legal framework.",
+                30,
+                "online_proctored",
+                (1,),
+            ),
+        ],
+        summary="Build analytics that respect data protection law from the start.",
+        description="The GDPR for data scientists, impact assessments, pseudonymisation, "
+        "aggregation and privacy-preserving analysis, with a practising lawyer.",
+        web_page="https://www.dsacademy.eu/courses/privacy-engineering",
+        partners=[],
+        stackability=[],
+        country="NL",
+        region="Noord-Holland",
+        national_level="NLQF level 5",
+        eqf_level=5,
+        qf_ehea_cycle="short_cycle",
+        isced_code="0612",
+        keywords=["data protection", "privacy", "data science"],
+    )
+
+
+def _opened_on_an_exception(c: Cast) -> None:
+    d = _submitted(
+        c.priya,
+        "Agile Project Management for Software Teams",
+        c.pdfs,
+        **_agile_for_software_teams(),
+    )
+    if not d:
+        return
+    screening.take_up(c.officer, d)
+    for reviewer in (c.riina, c.hanna):
+        a = invitations.invite_reviewer(c.officer, d, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
+    panel_rules.set_panel_role(c.officer, d.current_round.assignments[0], "chair")
+    panel_rules.record_composition_exception(
+        c.officer,
+        d.current_round,
+        "The pool's only student reviewer already sits on two panels this month and "
+        "cannot take a third before the review period; two current learners will be "
+        "interviewed during the site visit instead.",
+    )
+    rounds.open_review(c.officer, d)
+
+
+def _decided_after_a_site_visit(c: Cast) -> None:
+    d = _submitted(
+        c.dana, "Privacy Engineering for Data Scientists", c.pdfs, **_privacy_engineering()
+    )
+    if not d:
+        return
+    screening.take_up(c.officer, d)
+    panel = []
+    for reviewer in (c.marco, c.sam, c.riina):
+        a = invitations.invite_reviewer(c.officer, d, reviewer)
+        invitations.accept_invitation(reviewer, a, no_conflict=True)
+        panel.append(a)
+    panel_rules.set_panel_role(c.officer, panel[0], "chair")
+    visit = site_visits.schedule_site_visit(
+        c.officer,
+        d,
+        mode="online",
+        scheduled_for=datetime.combine(c.today - timedelta(days=5), time(14, 0)),
+        location="https://meet.dsacademy.example/qa-panel",
+        participants="The panel (Marco Rossi, chair; Sam Student; Riina Tamm); the academy's "
+        "director; the course lead; two graduates; an employer partner.",
+    )
+    rounds.open_review(c.officer, d)
+    site_visits.record_site_visit(
+        c.officer,
+        visit,
+        minutes="1. The course lead presented the privacy-by-design project and its rubric.\n"
+        "2. The graduates described the feedback on their data protection impact "
+        "assessments.\n3. The employer partner confirmed the demand for the skills.\n"
+        "4. The panel asked how the academy keeps the legal content up to date: a yearly "
+        "review with a practising lawyer.",
+        summary="The panel met the academy's director, the course lead, two graduates and an "
+        "employer partner online. The interviews confirmed that the assessment is authentic "
+        "and that the legal content is reviewed every year.",
+    )
+    for a in panel:
+        scoring.submit_review(a.reviewer, a, **_scores(a, 3))
+    decisions.decide_round(
+        c.officer,
+        d,
+        outcome="approved",
+        rationale="The panel found every criterion met; the site visit confirmed the "
+        "authenticity of the assessment.",
+    )
+
+
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
 # [end: findings and factual accuracy]

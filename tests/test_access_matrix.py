@@ -191,6 +191,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent
     # [slot: panel composition and site visit]
+    ("panel_rules.set_role", "POST"): officer_only(400),  # which member, which role
+    # the exception needs a justification: the panel page comes back with the error
+    ("panel_rules.record_exception", "POST"): officer_only(400),
+    # no type ticked is a valid answer (the reviewer represents none)
+    ("panel_rules.member_types", "POST"): reviewer_only("/reviews/profile"),
+    ("site_visits.show", "GET"): officer_only(200),
+    ("site_visits.schedule", "POST"): officer_only(400),
+    ("site_visits.record", "POST"): officer_only(404),  # no visit scheduled
+    ("site_visits.cancel", "POST"): officer_only(404),
+    # no visit, hence no minutes: nobody learns more than that
+    ("site_visits.minutes", "GET"): (LOGIN, 404, 404, 404, 404, 404),
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]

@@ -38,7 +38,7 @@ from qa_portal.dossiers.pdf_check import check_pdf
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
-from qa_portal.reviews import invitations, moderation, rounds
+from qa_portal.reviews import invitations, moderation, rounds, site_visits
 from qa_portal.reviews.models import ReviewPolicy, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
@@ -131,6 +131,7 @@ def _round_ready_for_decision(dossier: Dossier) -> ReviewRound:
             f"Scores diverge by 2 points or more on {names}: write a moderation note for "
             "each before deciding."
         )
+    site_visits.check_ready_for_decision(round_)  # a required site visit, held, with minutes
     return round_
 
 

@@ -21,7 +21,7 @@ from qa_portal.dossiers.models import ISSUANCE_STANDARDS, label_of
 from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import aliases, moderation
+from qa_portal.reviews import aliases, moderation, panel_rules, site_visits
 from qa_portal.reviews.models import ReviewAssignment, ReviewRound
 
 
@@ -401,6 +401,8 @@ def build(report: Report) -> dict[str, Any]:
         "changes": _changes(decision),
         "files": _files(snapshot),
         # [slot: panel composition and site visit]
+        "panel_composition": panel_rules.report_panel(round_, internal),
+        "site_visit": site_visits.report_site_visit(round_),
         # [end: panel composition and site visit]
         # [slot: findings and factual accuracy]
         # [end: findings and factual accuracy]

@@ -11,6 +11,7 @@ the QA admin's policy and rubric pages (or a new migration).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -25,6 +26,22 @@ DEFAULT_POLICY = {
     "appeal_days": 30,
     "renewal_notice_days": 120,
     # [slot: panel composition and site visit]
+    # member types (JSON text: [{key, label}]), required members per type (JSON text:
+    # {key: count}, none by default), chair, secretary, what the public report discloses of
+    # the panel, and whether a round has a site visit
+    "panel_member_types": json.dumps(
+        [
+            {"key": "academic", "label": "Academic"},
+            {"key": "student", "label": "Student"},
+            {"key": "labour_market", "label": "Labour market"},
+            {"key": "international", "label": "International"},
+        ]
+    ),
+    "panel_required_counts": "{}",
+    "panel_chair_required": False,
+    "panel_secretary_used": False,
+    "panel_disclosure": "names_roles_types",
+    "site_visit": "none",
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
@@ -115,7 +132,11 @@ def insert_defaults(connection: sa.Connection) -> None:
     else: an existing policy or rubric is left as it is)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
     if connection.execute(sa.select(sa.func.count()).select_from(_policy)).scalar() == 0:
-        connection.execute(_policy.insert().values(updated_at=now, **DEFAULT_POLICY))
+        # Inside migration 0007 the columns later migrations add are not there yet: those
+        # migrations give the row their defaults.
+        present = {c["name"] for c in sa.inspect(connection).get_columns("review_policy")}
+        values = {name: v for name, v in DEFAULT_POLICY.items() if name in present}
+        connection.execute(_policy.insert().values(updated_at=now, **values))
     if connection.execute(sa.select(sa.func.count()).select_from(_rubric)).scalar() == 0:
         connection.execute(
             _rubric.insert().values(

@@ -13,14 +13,19 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from qa_portal.core.errors import InvalidInput
 from qa_portal.core.forms import MultiCheckboxField, OptionalSelectField, choices, strip_filter
 from qa_portal.dossiers import isced
 from qa_portal.reviews.models import Recommendation
+from qa_portal.reviews.panel_enums import PanelDisclosure, SiteVisitPolicy
+from qa_portal.reviews.panel_forms import YES_NO, yes_no
+from qa_portal.reviews.panel_policy import parse_member_types, parse_required_counts
 from qa_portal.reviews.rubric import SCORE_LABELS
 
 RECOMMENDATIONS = choices(
@@ -229,6 +234,50 @@ class PolicyForm(FlaskForm):
         "Renewal reminder before expiry (days)", validators=[NumberRange(7, 730)]
     )
     # [slot: panel composition and site visit]
+    member_types_text = TextAreaField(
+        "Panel member types",
+        description="One per line: key = label (e.g. “student = Student”). Keys use "
+        "lower-case letters, digits and underscores; removing a line removes the type.",
+        render_kw={"rows": 5},
+    )
+    required_counts_text = TextAreaField(
+        "Members required per type",
+        description="One per line: key = number (0 to 10). A type not listed requires nobody.",
+        render_kw={"rows": 5},
+    )
+    panel_chair_required = SelectField(
+        "A chair is required", choices=YES_NO, coerce=yes_no, validate_choice=True
+    )
+    panel_secretary_used = SelectField(
+        "Panels have a secretary", choices=YES_NO, coerce=yes_no, validate_choice=True
+    )
+    panel_disclosure = SelectField(
+        "The public report shows the panel's",
+        choices=choices((d.value, d.label) for d in PanelDisclosure),
+        coerce=str,
+    )
+    site_visit = SelectField(
+        "Site visit or interview",
+        choices=choices((v.value, v.label) for v in SiteVisitPolicy),
+        coerce=str,
+    )
+
+    def validate_member_types_text(self, field) -> None:
+        try:
+            parse_member_types(field.data or "")
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
+
+    def validate_required_counts_text(self, field) -> None:
+        try:
+            types = parse_member_types(self.member_types_text.data or "")
+        except InvalidInput:
+            return  # the member types' own error says what is wrong
+        try:
+            parse_required_counts(field.data or "", types)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
+
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]

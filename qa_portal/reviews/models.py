@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,13 @@ from qa_portal.accounts.models import Organisation, User
 from qa_portal.core.models import Base, enum_column, utcnow
 from qa_portal.dossiers.models import Dossier, DossierVersion
 from qa_portal.reviews.defaults import DEFAULT_POLICY
+from qa_portal.reviews.panel_enums import (
+    PanelDisclosure,
+    PanelRole,
+    SiteVisitMode,
+    SiteVisitPolicy,
+    SiteVisitState,
+)
 
 
 class ReviewerProfile(Base):
@@ -24,6 +32,8 @@ class ReviewerProfile(Base):
     bio: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     isced_codes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     keywords: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    # the panel member types of the review policy this reviewer counts as (keys)
+    member_types: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
     user: Mapped[User] = relationship()
@@ -84,6 +94,51 @@ class ReviewPolicy(Base):
         nullable=False, default=DEFAULT_POLICY["renewal_notice_days"]
     )
     # [slot: panel composition and site visit]
+    # JSON text (``reviews/panel_policy.py`` reads and writes it): [{key, label}], {key: n}
+    panel_member_types: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, default=DEFAULT_POLICY["panel_member_types"]
+    )
+    panel_required_counts: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, default=DEFAULT_POLICY["panel_required_counts"]
+    )
+    panel_chair_required: Mapped[bool] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["panel_chair_required"]
+    )
+    panel_secretary_used: Mapped[bool] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["panel_secretary_used"]
+    )
+    panel_disclosure: Mapped[PanelDisclosure] = mapped_column(
+        enum_column(PanelDisclosure),
+        nullable=False,
+        default=PanelDisclosure(DEFAULT_POLICY["panel_disclosure"]),
+    )
+    site_visit: Mapped[SiteVisitPolicy] = mapped_column(
+        enum_column(SiteVisitPolicy),
+        nullable=False,
+        default=SiteVisitPolicy(DEFAULT_POLICY["site_visit"]),
+    )
+
+    @property
+    def member_types(self) -> list[dict[str, str]]:
+        """The panel member types, [{"key", "label"}], in the admin's order."""
+        return json.loads(self.panel_member_types or "[]")
+
+    @property
+    def required_counts(self) -> dict[str, int]:
+        """Required members per type key (types not listed: none required)."""
+        return json.loads(self.panel_required_counts or "{}")
+
+    @property
+    def member_types_text(self) -> str:
+        """The member types as the policy form shows them: "key = label", one per line."""
+        return "\n".join(f"{t['key']} = {t['label']}" for t in self.member_types)
+
+    @property
+    def required_counts_text(self) -> str:
+        """The required counts as the policy form shows them: "key = number", one per line."""
+        counts = self.required_counts
+        return "\n".join(f"{t['key']} = {counts.get(t['key'], 0)}" for t in self.member_types)
+
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
@@ -210,6 +265,10 @@ class ReviewAssignment(Base):
     decline_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     conflict_declaration: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # chair, member or secretary (``reviews/panel_rules.py``: at most one chair per round)
+    panel_role: Mapped[PanelRole] = mapped_column(
+        enum_column(PanelRole), nullable=False, default=PanelRole.MEMBER
+    )
 
     round: Mapped[ReviewRound] = relationship(back_populates="assignments")
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
@@ -330,6 +389,80 @@ class ModerationNote(Base):
 
 
 # [slot: panel composition and site visit]
+class PanelException(Base):
+    """The officer's justified exception to the panel-composition rules of a round: with
+    one, the review opens although a requirement is unmet (the internal report shows it)."""
+
+    __tablename__ = "panel_exception"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    justification: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # the requirements unmet when it was recorded, as the officer saw them
+    unmet: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    round: Mapped[ReviewRound] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class SiteVisit(Base):
+    """The site visit or interview of a round (one per round): scheduled, then held with
+    its minutes (written and/or a PDF) and a summary for the report, or cancelled."""
+
+    __tablename__ = "site_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    state: Mapped[SiteVisitState] = mapped_column(
+        enum_column(SiteVisitState), nullable=False, default=SiteVisitState.SCHEDULED, index=True
+    )
+    mode: Mapped[SiteVisitMode] = mapped_column(enum_column(SiteVisitMode), nullable=False)
+    scheduled_for: Mapped[datetime] = mapped_column(nullable=False)
+    location: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    participants: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    minutes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # the minutes as a PDF (``core/storage.py``; the file sweep knows ``stored_name``)
+    original_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    stored_name: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, unique=True)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    size: Mapped[int | None] = mapped_column(nullable=True)
+    scheduled_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    round: Mapped[ReviewRound] = relationship()
+    scheduled_by: Mapped[User] = relationship(foreign_keys=[scheduled_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.minutes.strip() or self.stored_name)
+
+    @property
+    def is_held(self) -> bool:
+        return self.state == SiteVisitState.HELD
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == SiteVisitState.CANCELLED
+
+    @property
+    def is_on_site(self) -> bool:
+        return self.mode == SiteVisitMode.ON_SITE
+
+
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
 # [end: findings and factual accuracy]

@@ -17,6 +17,7 @@ from qa_portal.reviews.defaults import MissingDefaults
 from qa_portal.reviews.models import (
     ReviewPolicy,
 )
+from qa_portal.reviews.panel_policy import apply_panel_policy
 
 POLICY_LIMITS = {
     "reviewers_per_dossier": (1, 10),
@@ -54,7 +55,8 @@ def current_policy() -> ReviewPolicy:
 
 
 def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
-    """QA admin sets reviewers per dossier, default due dates and validity period."""
+    """QA admin sets reviewers per dossier, default due dates and validity period (and the
+    panel-composition and site-visit settings: ``reviews/panel_policy.py``)."""
     policy = current_policy()
     changes = {}
     for name, (low, high) in POLICY_LIMITS.items():
@@ -73,6 +75,9 @@ def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
         if getattr(policy, name) != value:
             changes[name] = [getattr(policy, name), value]
             setattr(policy, name, value)
+    # [slot: panel composition and site visit]
+    changes.update(apply_panel_policy(policy, values))
+    # [end: panel composition and site visit]
     if changes:
         policy.updated_at = utcnow()
         audit.record(actor, "policy.update", policy, changes=changes)

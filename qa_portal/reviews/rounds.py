@@ -21,6 +21,7 @@ from qa_portal.reviews.models import (
     ReviewAssignment,
     ReviewRound,
 )
+from qa_portal.reviews.panel_rules import check_composition
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import current_rubric
 from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE, OFFICER
@@ -90,7 +91,8 @@ def accepted(round_: ReviewRound) -> list[ReviewAssignment]:
 
 
 def open_review(actor: User, dossier: Dossier) -> ReviewRound:
-    """Start the review once the panel has the policy's number of accepted reviewers."""
+    """Start the review once the panel has the policy's number of accepted reviewers and
+    meets its composition rules (``reviews/panel_rules.py``)."""
     require_officer(actor)
     lock_dossier(dossier)
     DOSSIER_MACHINE.check(dossier, "open_review", "qa_officer")
@@ -107,6 +109,7 @@ def open_review(actor: User, dossier: Dossier) -> ReviewRound:
             raise TransitionNotAllowed(
                 f"{assignment.alias} now has a conflict of interest: " + " ".join(reasons)
             )
+    check_composition(round_)  # the policy's member types and chair, or a justified exception
     round_.rubric = current_rubric()
     round_.opened_at = utcnow()
     DOSSIER_MACHINE.fire(
