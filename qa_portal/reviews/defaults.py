@@ -27,6 +27,7 @@ DEFAULT_POLICY = {
     # [slot: panel composition and site visit]
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    "factual_accuracy_days": 0,  # 0: no factual-accuracy check of the draft report
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]
@@ -115,7 +116,11 @@ def insert_defaults(connection: sa.Connection) -> None:
     else: an existing policy or rubric is left as it is)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
     if connection.execute(sa.select(sa.func.count()).select_from(_policy)).scalar() == 0:
-        connection.execute(_policy.insert().values(updated_at=now, **DEFAULT_POLICY))
+        # inside migration 0007 the later settings' columns do not exist yet: their own
+        # migrations add them with the default as the server default
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("review_policy")}
+        values = {k: v for k, v in DEFAULT_POLICY.items() if k in columns}
+        connection.execute(_policy.insert().values(updated_at=now, **values))
     if connection.execute(sa.select(sa.func.count()).select_from(_rubric)).scalar() == 0:
         connection.execute(
             _rubric.insert().values(
