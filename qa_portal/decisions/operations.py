@@ -22,6 +22,7 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
+from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions.models import (
     Appeal,
     AppealState,
@@ -131,6 +132,7 @@ def _round_ready_for_decision(dossier: Dossier) -> ReviewRound:
             f"Scores diverge by 2 points or more on {names}: write a moderation note for "
             "each before deciding."
         )
+    factual_accuracy.check_ready_for_decision(round_)  # the draft's check, when used
     return round_
 
 
