@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from qa_portal.core.forms import strip_filter
+from qa_portal.core.forms import choices, strip_filter
 
 
 class PointForm(Form):
@@ -50,7 +50,7 @@ class CommentsForm(FlaskForm):
 class AnswerForm(FlaskForm):
     verdict = RadioField(
         "Your answer",
-        choices=[("accepted", "Accepted: corrected"), ("not_accepted", "Not accepted")],
+        choices=choices([("accepted", "Accepted: corrected"), ("not_accepted", "Not accepted")]),
         validators=[DataRequired(message="Choose whether the point is accepted.")],
     )
     answer = TextAreaField(
