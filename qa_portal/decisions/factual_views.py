@@ -15,7 +15,7 @@ from qa_portal.core.responses import done
 from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions.factual_forms import AnswerForm, CommentsForm
 from qa_portal.decisions.models import FactualCheck, FactualCheckState, FactualPoint
-from qa_portal.dossiers.models import Dossier
+from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.views import dossier_or_404
 from qa_portal.extensions import db
 
@@ -34,8 +34,9 @@ def draft_refused_because(dossier: Dossier) -> str | None:
 
 
 @bp.app_template_global()
-def factual_check_used() -> bool:
-    return factual_accuracy.uses_factual_check()
+def draft_step_due(dossier: Dossier) -> bool:
+    """The policy has the factual-accuracy step and the dossier waits for its decision."""
+    return factual_accuracy.uses_factual_check() and dossier.state == DossierState.DECISION_PENDING
 
 
 def _back(dossier: Dossier) -> str:
@@ -149,7 +150,7 @@ def _answers_page(dossier, check, forms: dict[int, AnswerForm], status=200):
         check=check,
         forms=forms,
         can_answer=check.state == FactualCheckState.COMMENTED,
-        overdue=check.is_overdue(clock.today()),
+        closable=check.awaits_officer or check.is_overdue(clock.today()),
     ), status
 
 

@@ -247,6 +247,16 @@ class FactualCheck(Base):
         return self.state == FactualCheckState.SENT and self.due_date < today
 
     @property
+    def awaits_provider(self) -> bool:
+        """Sent, not answered yet (the provider may comment until the due date)."""
+        return self.state == FactualCheckState.SENT
+
+    @property
+    def awaits_officer(self) -> bool:
+        """Answered or expired: the officer answers the points and closes the check."""
+        return self.state in (FactualCheckState.COMMENTED, FactualCheckState.EXPIRED)
+
+    @property
     def unanswered(self) -> list[FactualPoint]:
         return [p for p in self.points if p.accepted is None]
 
