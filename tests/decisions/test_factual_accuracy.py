@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
+from qa_portal.accounts.models import Role
 from qa_portal.cases.reminders import send_reminders
 from qa_portal.core import clock
 from qa_portal.core.db import commit
@@ -325,3 +326,30 @@ def test_the_dossier_page_shows_the_step(client, login, reviewed, people, days):
     page = text(client.get(f"/dossiers/{reviewed.dossier.id}"))
     assert "Read the draft report and comment" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FactualCheck)) == 1
+
+
+def test_the_demo_seed(people, panel, make_user, qa_body):
+    """``flask demo``'s dossiers of this step: sent, commented, decided after the check."""
+    from qa_portal.demo_workflow import Cast, seed_findings_and_factual_check
+    from tests.helpers import pdf_bytes
+
+    officer2 = make_user(Role.QA_OFFICER, org=qa_body)
+    cast = Cast(
+        people.officer,
+        officer2,
+        people.provider_a,
+        people.provider_b,
+        *panel,
+        make_user(Role.REVIEWER),
+        (pdf_bytes("A"), pdf_bytes("B")),
+        clock.today(),
+    )
+    seed_findings_and_factual_check(cast)
+    commit()
+    checks = db.session.scalars(sa.select(FactualCheck).order_by(FactualCheck.id)).all()
+    assert [c.state for c in checks] == [S.SENT, S.COMMENTED, S.CLOSED]
+    decided = checks[2].dossier
+    assert decided.state.value == "approved_with_conditions"
+    seed_findings_and_factual_check(cast)  # idempotent by title
+    commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FactualCheck)) == 3
