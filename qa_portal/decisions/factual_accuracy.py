@@ -381,6 +381,28 @@ def report_data(round_: ReviewRound) -> dict[str, Any] | None:
     }
 
 
+OUTCOME_OF_PROPOSAL = {
+    "approve": "approved",
+    "approve_with_conditions": "approved_with_conditions",
+    "revise_and_resubmit": "revise_and_resubmit",
+    "reject": "rejected",
+}
+
+
+def proposal_from_findings(round_: ReviewRound | None) -> dict[str, Any]:
+    """The decision form's starting values from the panel's proposal: the outcome and the
+    proposed conditions (empty when there are no findings)."""
+    findings = panel_findings.findings_of(round_)
+    if findings is None:
+        return {}
+    proposal: dict[str, Any] = {}
+    if findings.proposed_outcome:
+        proposal["outcome"] = OUTCOME_OF_PROPOSAL[findings.proposed_outcome.value]
+    if findings.conditions:
+        proposal["conditions"] = [{"text": t, "due_date": None} for t in findings.conditions]
+    return proposal
+
+
 def draft_data(dossier: Dossier) -> dict[str, Any] | None:
     """What the draft report shows (plain data; no reviewer named)."""
     round_ = dossier.current_round

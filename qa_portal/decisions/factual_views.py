@@ -34,6 +34,19 @@ def draft_refused_because(dossier: Dossier) -> str | None:
 
 
 @bp.app_template_global()
+def factual_gate_problem(dossier: Dossier) -> str | None:
+    """Why the round cannot be decided yet because of its factual-accuracy check."""
+    round_ = dossier.current_round
+    if round_ is None:
+        return None
+    try:
+        factual_accuracy.check_ready_for_decision(round_)
+    except TransitionNotAllowed as exc:
+        return exc.message
+    return None
+
+
+@bp.app_template_global()
 def draft_step_due(dossier: Dossier) -> bool:
     """The policy has the factual-accuracy step and the dossier waits for its decision."""
     return factual_accuracy.uses_factual_check() and dossier.state == DossierState.DECISION_PENDING

@@ -353,3 +353,22 @@ def test_the_demo_seed(people, panel, make_user, qa_body):
     seed_findings_and_factual_check(cast)  # idempotent by title
     commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FactualCheck)) == 3
+
+
+def test_the_decision_form_starts_from_the_panels_proposal(client, login, workflow, people, days):
+    case = workflow.case(submit=True).submit_reviews()
+    write_findings(
+        people.officer,
+        case.round,
+        proposed_outcome="approve_with_conditions",
+        conditions=["Publish the grading rubric."],
+    )
+    login(client, people.officer)
+    page = client.get(f"/dossiers/{case.dossier.id}/decide")
+    html = page.data.decode()
+    assert re.search(r'<option selected value="approved_with_conditions"', html) or re.search(
+        r'value="approved_with_conditions" selected', html
+    )
+    assert "Publish the grading rubric." in html
+    assert "send the draft report first" in text(page)  # the gate, said before the form
+    assert 'name="decide"' not in html

@@ -203,6 +203,8 @@ def test_who_may_open_the_page(client, login, workflow, people, panel, monkeypat
         assert client.get(url(case.dossier)).status_code == status, user.name
     make_chair(member, monkeypatch)
     login(client, member.reviewer)
+    review_page = client.get(f"/reviews/assignments/{member.id}/review").data.decode()
+    assert f'href="{url(case.dossier)}"' in review_page  # the chair finds the page
     assert client.get(url(case.dossier)).status_code == 200
     response = client.post(url(case.dossier), data=form_post(case.round, 0))
     assert response.headers["Location"].endswith(url(case.dossier))
