@@ -348,18 +348,18 @@ def seed_findings_and_factual_check(c: Cast, *, days: int = 14) -> None:
     if policy.factual_accuracy_days == 0:
         policy.factual_accuracy_days = days
         db.session.flush()
-    reviewers = [c.marco, c.hanna]
+    reviewers = [c.riina, c.hanna]  # no conflict with Northbridge
     d = _submitted(c.priya, "Site Reliability Engineering Foundations", c.pdfs)
     if d:  # the draft report sent; the provider may comment
         a1, a2 = _panel(c.officer, d, reviewers)
-        scoring.submit_review(c.marco, a1, **_scores(a1, 3))
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
         scoring.submit_review(c.hanna, a2, **_scores(a2, 3, {2: 2}))
         _demo_findings(c, d)
         factual_accuracy.send_draft(c.officer, d)
     d = _submitted(c.priya, "Container Platform Operations", c.pdfs)
     if d:  # the provider's comments in: one point answered, one still open
         a1, a2 = _panel(c.officer, d, reviewers)
-        scoring.submit_review(c.marco, a1, **_scores(a1, 3))
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
         scoring.submit_review(c.hanna, a2, **_scores(a2, 3))
         _demo_findings(c, d)
         check = factual_accuracy.send_draft(c.officer, d)
@@ -385,7 +385,7 @@ def seed_findings_and_factual_check(c: Cast, *, days: int = 14) -> None:
     d = _submitted(c.priya, "Continuous Delivery in Practice", c.pdfs)
     if d:  # decided after the check: the report has the findings and the statement
         a1, a2 = _panel(c.officer, d, reviewers)
-        scoring.submit_review(c.marco, a1, **_scores(a1, 3, {2: 2}))
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3, {2: 2}))
         scoring.submit_review(c.hanna, a2, **_scores(a2, 3, {2: 2}))
         condition = "Extend the oral defence to 30 minutes with a published rubric."
         _demo_findings(c, d, outcome="approve_with_conditions", conditions=[condition])
