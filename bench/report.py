@@ -198,6 +198,8 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
         "matrix_keys": keys,
         "assessment_keys": [a["outcomes"] for a in snapshot["assessments"]],
         "rubric_version": 1,
+        "findings": None,  # the panel's findings (reviews/findings.py); none in this sample
+        "factual_accuracy": None,  # the provider's check of the draft; none in this sample
         "panel": [
             {
                 "alias": a,

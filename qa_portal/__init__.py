@@ -41,6 +41,7 @@ from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.factual_views import bp as factual_bp
 from qa_portal.decisions.views import bp as decisions_bp
 from qa_portal.demo import demo_command
 from qa_portal.dossiers.views import bp as dossiers_bp
@@ -51,6 +52,7 @@ from qa_portal.reports import receivers as report_receivers  # noqa: F401
 from qa_portal.reports.cli import reports_cli
 from qa_portal.reports.views import bp as reports_bp
 from qa_portal.reviews import receivers as review_receivers  # noqa: F401
+from qa_portal.reviews.findings_views import bp as findings_bp
 from qa_portal.reviews.panel_views import bp as panel_rules_bp
 from qa_portal.reviews.panel_views import visit_bp as site_visits_bp
 from qa_portal.reviews.views import bp as reviews_bp
@@ -130,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(site_visits_bp)
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    app.register_blueprint(findings_bp)
+    app.register_blueprint(factual_bp)
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]

@@ -237,9 +237,7 @@ def seed() -> None:
         _pdf("Curriculum", "Programme structure, weekly plan and learning activities."),
         _pdf("Assessment sample", "Capstone brief, rubric and a sample oral defence."),
     )
-    _provider_dossiers(
-        members["provider@northbridge.ie"], members["provider@dsacademy.eu"], pdfs
-    )
+    _provider_dossiers(members["provider@northbridge.ie"], members["provider@dsacademy.eu"], pdfs)
     seed_workflow(pdfs)
 
 

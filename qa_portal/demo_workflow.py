@@ -10,14 +10,23 @@ from qa_portal.accounts.models import User
 from qa_portal.cases import screening, withdrawal
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core import clock
+from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions import operations as decisions
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.forms import new_key
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from qa_portal.reviews import invitations, moderation, panel_rules, rounds, scoring, site_visits
-from qa_portal.reviews.policy import update_policy
+from qa_portal.reviews import (
+    findings,
+    invitations,
+    moderation,
+    panel_rules,
+    rounds,
+    scoring,
+    site_visits,
+)
+from qa_portal.reviews.policy import current_policy, update_policy
 
 
 def _scores(
@@ -529,6 +538,113 @@ def _decided_after_a_site_visit(c: Cast) -> None:
 
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
+def _demo_findings(c: Cast, d: Dossier, *, outcome: str = "approve", conditions=()) -> None:
+    """The panel's findings on ``d``'s round, by its case officer."""
+    round_ = d.current_round
+    texts = {
+        1: "The outcomes are observable and pitched at EQF level 6.",
+        2: "The capstone assesses LO1 and LO2 well; the oral defence is short for LO3.",
+        3: "125 hours for 5 ECTS is plausible and matches the weekly plan.",
+    }
+    findings.save_findings(
+        c.officer,
+        round_,
+        summary="A coherent, well-evidenced microcredential for working developers. The "
+        "panel proposes approval" + (" with conditions." if conditions else "."),
+        strengths="Authentic capstone on a real cluster; clear information for learners; "
+        "documented employer demand.",
+        recommendations=[
+            "Involve the employer advisory board in the yearly review of the outcomes.",
+            "Publish anonymised capstone examples for prospective learners.",
+        ],
+        conditions=list(conditions),
+        proposed_outcome=outcome,
+        criteria={
+            criterion.id: {
+                "judgement": 2 if conditions and criterion.position == 2 else 3,
+                "text": texts.get(criterion.position, "Met; evidenced in the dossier."),
+            }
+            for criterion in round_.rubric.criteria
+        },
+    )
+
+
+def seed_findings_and_factual_check(c: Cast, *, days: int = 14) -> None:
+    """Three dossiers of the draft-report step: the draft sent and waiting for the
+    provider; the provider's comments in (one point answered, one open); and a round
+    decided after a closed check, whose report carries the provider's statement.
+
+    Turns the policy's factual-accuracy step on (``days``) if it is off: run it after the
+    other scenarios that decide rounds (a round decided later needs its closed check)."""
+    policy = current_policy()
+    if policy.factual_accuracy_days == 0:
+        policy.factual_accuracy_days = days
+        db.session.flush()
+    reviewers = [c.riina, c.hanna]  # no conflict with Northbridge
+    d = _submitted(c.priya, "Site Reliability Engineering Foundations", c.pdfs)
+    if d:  # the draft report sent; the provider may comment
+        a1, a2 = _panel(c.officer, d, reviewers)
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
+        scoring.submit_review(c.hanna, a2, **_scores(a2, 3, {2: 2}))
+        _demo_findings(c, d)
+        factual_accuracy.send_draft(c.officer, d)
+    d = _submitted(c.priya, "Container Platform Operations", c.pdfs)
+    if d:  # the provider's comments in: one point answered, one still open
+        a1, a2 = _panel(c.officer, d, reviewers)
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
+        scoring.submit_review(c.hanna, a2, **_scores(a2, 3))
+        _demo_findings(c, d)
+        check = factual_accuracy.send_draft(c.officer, d)
+        factual_accuracy.submit_comments(
+            c.priya,
+            check,
+            points=[
+                {"location": "Criterion 3", "text": "The workload is 125 hours, not 120."},
+                {
+                    "location": "Strengths",
+                    "text": "The capstone runs on a managed cluster we provide, not the "
+                    "learners' own.",
+                },
+            ],
+            statement="We thank the panel and will act on both recommendations.",
+        )
+        factual_accuracy.answer_point(
+            c.officer,
+            check.points[0],
+            accepted=True,
+            answer="Corrected: the findings on criterion 3 now say 125 hours.",
+        )
+    d = _submitted(c.priya, "Continuous Delivery in Practice", c.pdfs)
+    if d:  # decided after the check: the report has the findings and the statement
+        a1, a2 = _panel(c.officer, d, reviewers)
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3, {2: 2}))
+        scoring.submit_review(c.hanna, a2, **_scores(a2, 3, {2: 2}))
+        condition = "Extend the oral defence to 30 minutes with a published rubric."
+        _demo_findings(c, d, outcome="approve_with_conditions", conditions=[condition])
+        check = factual_accuracy.send_draft(c.officer, d)
+        factual_accuracy.submit_comments(
+            c.priya,
+            check,
+            points=[{"location": "Summary", "text": "The course has two assessors, not one."}],
+            statement="We accept the condition and have scheduled the longer oral defence.",
+        )
+        factual_accuracy.answer_point(
+            c.officer,
+            check.points[0],
+            accepted=False,
+            answer="The staff list in version 1 names one assessor; the finding stands.",
+        )
+        factual_accuracy.close_check(c.officer, check)
+        decisions.decide_round(
+            c.officer,
+            d,
+            outcome="approved_with_conditions",
+            rationale="The panel's findings and proposal, after the provider's factual "
+            "check of the draft report.",
+            conditions=[{"text": condition, "due_date": c.today + timedelta(days=90)}],
+        )
+
+
 # [end: findings and factual accuracy]
 # [slot: decision committee]
 # [end: decision committee]

@@ -204,6 +204,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("site_visits.minutes", "GET"): (LOGIN, 404, 404, 404, 404, 404),
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    # the panel's findings: the officer (or the panel's chair); the submitted dossier's
+    # review has not opened, so no findings yet (409); whoever may see the dossier 403
+    ("findings.edit", "GET"): (LOGIN, 403, 404, 404, 409, 403),
+    ("findings.edit", "POST"): (LOGIN, 403, 404, 404, 409, 403),
+    # the draft report: none sent, nor findings to preview (404); only its provider comments
+    ("factual.draft", "GET"): (LOGIN, 404, 404, 404, 404, 404),
+    ("factual.draft", "POST"): (LOGIN, 404, 404, 404, 403, 403),
+    ("factual.send", "POST"): officer_only(409),  # not waiting for a decision
+    ("factual.answers", "GET"): officer_only(404),  # no check
+    ("factual.answers", "POST"): officer_only(404),
+    ("factual.close", "POST"): officer_only(404),
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]

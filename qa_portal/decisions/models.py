@@ -183,6 +183,116 @@ class Appeal(Base):
 # [slot: panel composition and site visit]
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
+class FactualCheckState(enum.StrEnum):
+    SENT = "sent"
+    COMMENTED = "commented"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "sent": "Draft sent, waiting for the provider",
+            "commented": "Provider answered",
+            "expired": "Period passed without an answer",
+            "closed": "Closed",
+        }[self.value]
+
+
+class FactualCheck(Base):
+    """The provider's check of the draft report for errors of fact (ESG 2.6), one per
+    round: sent with a due date, answered by the provider (points, an optional statement,
+    or "no errors of fact") or expired, closed by the officer once every point is answered
+    (``decisions/factual_accuracy.py``)."""
+
+    __tablename__ = "factual_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    state: Mapped[FactualCheckState] = mapped_column(
+        enum_column(FactualCheckState),
+        nullable=False,
+        default=FactualCheckState.SENT,
+        index=True,
+    )
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    due_date: Mapped[date] = mapped_column(nullable=False)
+    statement: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    no_errors: Mapped[bool] = mapped_column(nullable=False, default=False)
+    commented_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    commented_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    dossier: Mapped[Dossier] = relationship()
+    round: Mapped[ReviewRound] = relationship()
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+    commented_by: Mapped[User | None] = relationship(foreign_keys=[commented_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    points: Mapped[list[FactualPoint]] = relationship(
+        back_populates="check", order_by="FactualPoint.position", cascade="all, delete-orphan"
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.state == FactualCheckState.SENT and self.due_date < today
+
+    @property
+    def awaits_provider(self) -> bool:
+        """Sent, not answered yet (the provider may comment until the due date)."""
+        return self.state == FactualCheckState.SENT
+
+    @property
+    def awaits_officer(self) -> bool:
+        """Answered or expired: the officer answers the points and closes the check."""
+        return self.state in (FactualCheckState.COMMENTED, FactualCheckState.EXPIRED)
+
+    @property
+    def unanswered(self) -> list[FactualPoint]:
+        return [p for p in self.points if p.accepted is None]
+
+
+class FactualPoint(Base):
+    """One error of fact the provider points out, and the officer's answer: accepted
+    (with the correction made) or not accepted (with the reason)."""
+
+    __tablename__ = "factual_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("factual_check.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(nullable=False)
+    location: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    accepted: Mapped[bool | None] = mapped_column(nullable=True)
+    answer: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    check: Mapped[FactualCheck] = relationship(back_populates="points")
+    answered_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("check_id", "position"),
+        sa.CheckConstraint(
+            "accepted IS NULL OR (answered_at IS NOT NULL AND answer <> '')",
+            name="answered_with_text",
+        ),
+    )
+
+
 # [end: findings and factual accuracy]
 # [slot: decision committee]
 # [end: decision committee]

@@ -22,6 +22,7 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
+from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions.models import (
     Appeal,
     AppealState,
@@ -132,6 +133,7 @@ def _round_ready_for_decision(dossier: Dossier) -> ReviewRound:
             "each before deciding."
         )
     site_visits.check_ready_for_decision(round_)  # a required site visit, held, with minutes
+    factual_accuracy.check_ready_for_decision(round_)  # the draft's check, when used
     return round_
 
 

@@ -11,7 +11,7 @@ from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowed, wants_json
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
-from qa_portal.decisions import forms, operations
+from qa_portal.decisions import factual_accuracy, forms, operations
 from qa_portal.decisions.models import Appeal, Condition, ConditionFile
 from qa_portal.decisions.workflow import CONDITION_MACHINE
 from qa_portal.dossiers import quota
@@ -61,7 +61,9 @@ def _require_decision_pending(dossier: Dossier) -> None:
 def decide(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
     _require_decision_pending(dossier)  # 409: no decision form for a dossier not ready for one
-    form = forms.DecisionForm()
+    # the form starts from the panel's proposal (outcome, conditions), if it made one
+    proposal = factual_accuracy.proposal_from_findings(dossier.current_round)
+    form = forms.DecisionForm(data=proposal if request.method == "GET" else None)
     status = 200
     if request.method == "POST":
         if request.form.get("row_action") == "add-condition":

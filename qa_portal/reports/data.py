@@ -14,6 +14,7 @@ import segno
 from qa_portal.accounts.queries import qa_body
 from qa_portal.core.templating import country_name, language_name
 from qa_portal.core.urls import external_url
+from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import completeness, isced
 from qa_portal.dossiers.diff import diff_snapshots
@@ -21,7 +22,7 @@ from qa_portal.dossiers.models import ISSUANCE_STANDARDS, label_of
 from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import aliases, moderation, panel_rules, site_visits
+from qa_portal.reviews import aliases, findings, moderation, panel_rules, site_visits
 from qa_portal.reviews.models import ReviewAssignment, ReviewRound
 
 
@@ -405,6 +406,8 @@ def build(report: Report) -> dict[str, Any]:
         "site_visit": site_visits.report_site_visit(round_),
         # [end: panel composition and site visit]
         # [slot: findings and factual accuracy]
+        "findings": findings.findings_data(round_),
+        "factual_accuracy": factual_accuracy.report_data(round_),
         # [end: findings and factual accuracy]
         # [slot: decision committee]
         # [end: decision committee]

@@ -44,6 +44,7 @@ DEFAULT_POLICY = {
     "site_visit": "none",
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    "factual_accuracy_days": 0,  # 0: no factual-accuracy check of the draft report
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]

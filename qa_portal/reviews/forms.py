@@ -280,6 +280,11 @@ class PolicyForm(FlaskForm):
 
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    factual_accuracy_days = IntegerField(
+        "Days for the provider to check the draft report for errors of fact",
+        validators=[NumberRange(0, 60)],
+        description="0: no factual-accuracy check; the decision follows the findings.",
+    )
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]

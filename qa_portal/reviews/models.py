@@ -141,6 +141,12 @@ class ReviewPolicy(Base):
 
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    # Days the provider has to point out errors of fact in the draft report (0: no step).
+    factual_accuracy_days: Mapped[int] = mapped_column(
+        nullable=False,
+        default=DEFAULT_POLICY["factual_accuracy_days"],
+        server_default=sa.text("0"),
+    )
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]
@@ -465,6 +471,64 @@ class SiteVisit(Base):
 
 # [end: panel composition and site visit]
 # [slot: findings and factual accuracy]
+class PanelFindings(Base):
+    """The panel's findings on one round: per criterion a judgement and findings, overall
+    strengths, advisory recommendations, proposed binding conditions and outcome (written
+    by the case officer or the panel chair; ``reviews/findings.py``)."""
+
+    __tablename__ = "panel_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    strengths: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    recommendations: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    conditions: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    proposed_outcome: Mapped[Recommendation | None] = mapped_column(
+        enum_column(Recommendation), nullable=True
+    )
+    written_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    lock_version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    round: Mapped[ReviewRound] = relationship()
+    written_by: Mapped[User | None] = relationship()
+    criteria: Mapped[list[CriterionFinding]] = relationship(
+        back_populates="findings", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class CriterionFinding(Base):
+    """The panel's judgement (the rubric's 1–4 scale) and findings on one criterion."""
+
+    __tablename__ = "criterion_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    findings_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("panel_findings.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric_criterion.id"), nullable=False)
+    judgement: Mapped[int | None] = mapped_column(nullable=True)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    findings: Mapped[PanelFindings] = relationship(back_populates="criteria")
+    criterion: Mapped[RubricCriterion] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("findings_id", "criterion_id"),
+        sa.CheckConstraint(
+            "judgement IS NULL OR (judgement >= 1 AND judgement <= 4)", name="judgement_range"
+        ),
+    )
+
+
 # [end: findings and factual accuracy]
 # [slot: decision committee]
 # [end: decision committee]

@@ -31,6 +31,7 @@ POLICY_LIMITS = {
     # [slot: panel composition and site visit]
     # [end: panel composition and site visit]
     # [slot: findings and factual accuracy]
+    "factual_accuracy_days": (0, 60),
     # [end: findings and factual accuracy]
     # [slot: decision committee]
     # [end: decision committee]

@@ -268,7 +268,7 @@ def test_the_demo_shows_panel_rules_and_site_visits(app, monkeypatch):
     cast = Cast(
         by("officer@emqa.eu"),
         by("officer2@emqa.eu"),
-        by("provider@northbridge.ac.uk"),
+        by("provider@northbridge.ie"),
         by("provider@dsacademy.eu"),
         by("reviewer1@uni-tartu.example"),
         by("reviewer2@polimi.example"),
