@@ -29,6 +29,9 @@ DEFAULT_POLICY = {
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    "decision_body": "officer",
+    "committee_name": "",
+    "committee_quorum": 3,
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]
@@ -115,7 +118,11 @@ def insert_defaults(connection: sa.Connection) -> None:
     else: an existing policy or rubric is left as it is)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
     if connection.execute(sa.select(sa.func.count()).select_from(_policy)).scalar() == 0:
-        connection.execute(_policy.insert().values(updated_at=now, **DEFAULT_POLICY))
+        # Inside migration 0007 the settings later migrations add are not columns yet: those
+        # migrations give the row their defaults.
+        present = {c["name"] for c in sa.inspect(connection).get_columns("review_policy")}
+        values = {k: v for k, v in DEFAULT_POLICY.items() if k in present}
+        connection.execute(_policy.insert().values(updated_at=now, **values))
     if connection.execute(sa.select(sa.func.count()).select_from(_rubric)).scalar() == 0:
         connection.execute(
             _rubric.insert().values(

@@ -16,10 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from qa_portal.core.forms import MultiCheckboxField, OptionalSelectField, choices, strip_filter
 from qa_portal.dossiers import isced
+from qa_portal.reviews import deciding_body
 from qa_portal.reviews.models import Recommendation
 from qa_portal.reviews.rubric import SCORE_LABELS
 
@@ -233,6 +234,23 @@ class PolicyForm(FlaskForm):
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    decision_body = RadioField(
+        "Who decides", choices=list(deciding_body.DECISION_BODIES.items())
+    )
+    committee_name = StringField(
+        "Name of the decision committee",
+        validators=[Length(max=200)],
+        filters=[strip_filter],
+        description="Named on every decision and report, e.g. “Accreditation Committee”.",
+    )
+    committee_quorum = IntegerField(
+        "Committee quorum (votes needed)", validators=[NumberRange(1, 20)]
+    )
+
+    def validate_committee_name(self, field) -> None:
+        if self.decision_body.data == deciding_body.COMMITTEE and not field.data:
+            raise ValidationError("Name the committee that decides.")
+
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

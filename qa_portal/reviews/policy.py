@@ -13,6 +13,7 @@ from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
+from qa_portal.reviews import deciding_body
 from qa_portal.reviews.defaults import MissingDefaults
 from qa_portal.reviews.models import (
     ReviewPolicy,
@@ -32,6 +33,7 @@ POLICY_LIMITS = {
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    "committee_quorum": (1, 20),
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]
@@ -57,6 +59,7 @@ def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
     """QA admin sets reviewers per dossier, default due dates and validity period."""
     policy = current_policy()
     changes = {}
+    deciding_body.apply_settings(policy, values, changes)
     for name, (low, high) in POLICY_LIMITS.items():
         if name not in values or values[name] in (None, ""):
             continue
