@@ -65,9 +65,7 @@ class Decision(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # Who decided: "QA officer", or the committee's name at the time (migration 0015), the
     # date of the committee's meeting if it met, and the proposal it decided.
-    deciding_body: Mapped[str] = mapped_column(
-        sa.String(200), nullable=False, default=OFFICER_BODY
-    )
+    deciding_body: Mapped[str] = mapped_column(sa.String(200), nullable=False, default=OFFICER_BODY)
     meeting_date: Mapped[date | None] = mapped_column(nullable=True)
     proposal_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("decision_proposal.id", ondelete="SET NULL"), nullable=True, index=True

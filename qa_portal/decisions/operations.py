@@ -12,6 +12,7 @@ decision either. Every check runs before anything changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,12 +24,14 @@ from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
 from qa_portal.decisions.models import (
+    OFFICER_BODY,
     Appeal,
     AppealState,
     Condition,
     ConditionFile,
     ConditionState,
     Decision,
+    DecisionProposal,
     Outcome,
 )
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
@@ -39,6 +42,7 @@ from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
 from qa_portal.reviews import invitations, moderation, rounds
+from qa_portal.reviews.deciding_body import decides_in_committee
 from qa_portal.reviews.models import ReviewPolicy, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
@@ -104,6 +108,17 @@ def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide.")
     locks.lock_dossier(dossier)
+    result = outcome_asked(dossier, outcome)
+    if actor.id in barred_deciders(dossier):
+        raise NotPermitted(
+            "Your earlier decision on this dossier was overturned on appeal; "
+            "another QA officer must decide."
+        )
+    return result
+
+
+def outcome_asked(dossier: Dossier, outcome: str) -> Outcome:
+    """``outcome`` as an Outcome the (locked) dossier's state allows now, or the reason."""
     try:
         result = Outcome(outcome)
     except ValueError:
@@ -111,11 +126,6 @@ def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
     if result not in OUTCOME_ACTION:
         raise InvalidInput("Desk rejection is decided during screening.")
     DOSSIER_MACHINE.check(dossier, OUTCOME_ACTION[result], "qa_officer")
-    if actor.id in barred_deciders(dossier):
-        raise NotPermitted(
-            "Your earlier decision on this dossier was overturned on appeal; "
-            "another QA officer must decide."
-        )
     return result
 
 
@@ -149,8 +159,13 @@ def _validity_years(validity_years: int | None, policy: ReviewPolicy) -> int:
 def _decision_message(decision: Decision, round_: ReviewRound) -> str:
     """What the provider is told: the outcome, the rationale, the validity, the conditions
     and the appeal deadline."""
+    who = "The QA body"
+    if decision.deciding_body != OFFICER_BODY:
+        who = f"The QA body's {decision.deciding_body}"
+    if decision.meeting_date:
+        who += f", at its meeting of {decision.meeting_date:%d %B %Y},"
     body = [
-        f"The QA body decided on “{round_.version.snapshot.get('title')}”: "
+        f"{who} decided on “{round_.version.snapshot.get('title')}”: "
         f"{decision.outcome.label.lower()}.",
         "",
         decision.rationale,
@@ -168,6 +183,58 @@ def _decision_message(decision: Decision, round_: ReviewRound) -> str:
     return "\n".join(body)
 
 
+@dataclass(frozen=True)
+class CheckedDecision:
+    """A decision that passed every rule (``check_decision``), ready to be recorded."""
+
+    outcome: Outcome
+    rationale: str
+    round: ReviewRound
+    valid_from: date | None
+    valid_until: date | None
+    conditions: list[tuple[str, date]]
+    appeal_deadline: date | None
+
+
+def check_decision(
+    dossier: Dossier,
+    result: Outcome,
+    *,
+    rationale: str,
+    validity_years: int | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+) -> CheckedDecision:
+    """Every rule of a decision on the dossier's current round, before anything changes: a
+    rationale, a review in and no unmoderated divergence, an approval's validity (1 to 10
+    years), conditions only (and at least one) for "approved with conditions", each with a
+    future due date."""
+    if not (rationale or "").strip():
+        raise InvalidInput("A decision needs a rationale.")
+    round_ = _round_ready_for_decision(dossier)
+    policy = current_policy()
+    today = clock.today()
+    valid_from = valid_until = None
+    if result.is_approval:
+        valid_from = today
+        valid_until = _add_years(today, _validity_years(validity_years, policy))
+    parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
+    if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
+        raise InvalidInput("“Approved with conditions” needs at least one condition.")
+    if result != Outcome.APPROVED_WITH_CONDITIONS and parsed:
+        raise InvalidInput("Conditions belong only to “approved with conditions”.")
+    return CheckedDecision(
+        outcome=result,
+        rationale=rationale.strip(),
+        round=round_,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        conditions=parsed,
+        appeal_deadline=today + timedelta(days=policy.appeal_days)
+        if result.is_appealable
+        else None,
+    )
+
+
 def decide_round(
     actor: User,
     dossier: Dossier,
@@ -177,32 +244,49 @@ def decide_round(
     validity_years: int | None = None,
     conditions: list[dict[str, Any]] | None = None,
 ) -> Decision:
-    """Record the QA body's decision on the current round and tell the provider."""
+    """Record the QA body's decision on the current round and tell the provider. A QA
+    officer decides alone only where the policy says so; where the decision committee
+    decides, the officer proposes (``decisions.committee``)."""
+    if actor.has_role(Role.QA_OFFICER) and decides_in_committee(current_policy()):
+        raise TransitionNotAllowed("This QA body decides in its committee: propose the decision.")
     result = _outcome_to_decide(actor, dossier, outcome)
-    if not rationale.strip():
-        raise InvalidInput("A decision needs a rationale.")
-    round_ = _round_ready_for_decision(dossier)
-    policy = current_policy()
-    today = clock.today()
+    checked = check_decision(
+        dossier, result, rationale=rationale, validity_years=validity_years, conditions=conditions
+    )
+    return record_decision(actor, dossier, checked)
+
+
+def record_decision(
+    actor: User,
+    dossier: Dossier,
+    checked: CheckedDecision,
+    *,
+    deciding_body: str = OFFICER_BODY,
+    meeting_date: date | None = None,
+    proposal: DecisionProposal | None = None,
+    role: str = "qa_officer",
+    canceller: User | None = None,
+) -> Decision:
+    """Record a checked decision (by ``deciding_body``; ``actor`` records it in ``role``):
+    the dossier's transition, the round's open reviews cancelled (by ``canceller``, an
+    officer, the actor by default), the provider told, the round's reports queued."""
+    result = checked.outcome
+    round_ = checked.round
     decision = Decision(
         dossier_id=dossier.id,
         round=round_,
         outcome=result,
-        rationale=rationale.strip(),
+        rationale=checked.rationale,
         decided_by=actor,
+        valid_from=checked.valid_from,
+        valid_until=checked.valid_until,
+        appeal_deadline=checked.appeal_deadline,
+        deciding_body=deciding_body,
+        meeting_date=meeting_date,
+        proposal=proposal,
     )
-    if result.is_approval:
-        decision.valid_from = today
-        decision.valid_until = _add_years(today, _validity_years(validity_years, policy))
-    parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
-    if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
-        raise InvalidInput("“Approved with conditions” needs at least one condition.")
-    if result != Outcome.APPROVED_WITH_CONDITIONS and parsed:
-        raise InvalidInput("Conditions belong only to “approved with conditions”.")
-    for position, (text, due) in enumerate(parsed, start=1):
+    for position, (text, due) in enumerate(checked.conditions, start=1):
         decision.conditions.append(Condition(position=position, text=text, due_date=due))
-    if result.is_appealable:
-        decision.appeal_deadline = today + timedelta(days=policy.appeal_days)
     db.session.add(decision)
     round_.decided_at = utcnow()
     db.session.flush()
@@ -210,14 +294,19 @@ def decide_round(
         dossier,
         OUTCOME_ACTION[result],
         actor=actor,
-        role="qa_officer",
+        role="qa_officer",  # the dossier's table knows the QA body's one deciding role
         decision_id=decision.id,
         round=round_.number,
         rationale=decision.rationale,
         valid_until=decision.valid_until,
-        conditions=[t for t, _ in parsed],
+        conditions=[t for t, _ in checked.conditions],
+        deciding_body=deciding_body,
+        recorded_as=role,
+        meeting_date=meeting_date,
     )
-    close_open_assignments(actor, round_, "The round has been decided without your review.")
+    close_open_assignments(
+        canceller or actor, round_, "The round has been decided without your review."
+    )
     notices.tell_providers(
         dossier,
         "decision",
