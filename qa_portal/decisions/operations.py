@@ -313,7 +313,9 @@ def record_decision(
         f"Decision on {dossier.reference}: {result.label.lower()}",
         _decision_message(decision, round_),
     )
-    signals.decision_recorded.send(decision, actor=actor)  # reports queue the round's reports
+    # Reports queue the round's reports, as the recorder (QA staff) or, for a committee
+    # member, as the system.
+    signals.decision_recorded.send(decision, actor=actor if actor.is_staff else None)
     return decision
 
 
