@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from qa_portal.core.forms import OptionalSelectField, strip_filter
+from qa_portal.core.forms import OptionalSelectField, choices, strip_filter
 from qa_portal.decisions.forms import DECISIONS
 from qa_portal.decisions.models import VoteChoice
 
-VOTES = [(v.value, v.label) for v in VoteChoice]
+VOTES = choices((v.value, v.label) for v in VoteChoice)
 
 
 class VoteForm(FlaskForm):

@@ -234,7 +234,9 @@ class PolicyForm(FlaskForm):
     # [slot: findings and factual accuracy]
     # [end: findings and factual accuracy]
     # [slot: decision committee]
-    decision_body = RadioField("Who decides", choices=list(deciding_body.DECISION_BODIES.items()))
+    decision_body = RadioField(
+        "Who decides", choices=choices(deciding_body.DECISION_BODIES.items())
+    )
     committee_name = StringField(
         "Name of the decision committee",
         validators=[Length(max=200)],
