@@ -157,16 +157,16 @@ def _validity_years(validity_years: int | None, policy: ReviewPolicy) -> int:
 
 
 def _decision_message(decision: Decision, round_: ReviewRound) -> str:
-    """What the provider is told: the outcome, the rationale, the validity, the conditions
-    and the appeal deadline."""
-    who = "The QA body"
+    """What the provider is told: who decided, the outcome, the rationale, the validity,
+    the conditions and the appeal deadline."""
+    who, by = "The QA body", f"Deciding body: {OFFICER_BODY}."
     if decision.deciding_body != OFFICER_BODY:
-        who = f"The QA body's {decision.deciding_body}"
+        who, by = f"The QA body's {decision.deciding_body}", ""
     if decision.meeting_date:
         who += f", at its meeting of {decision.meeting_date:%d %B %Y},"
     body = [
         f"{who} decided on “{round_.version.snapshot.get('title')}”: "
-        f"{decision.outcome.label.lower()}.",
+        f"{decision.outcome.label.lower()}. {by}".rstrip(),
         "",
         decision.rationale,
     ]

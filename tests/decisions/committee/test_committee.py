@@ -99,6 +99,7 @@ def test_an_officer_decision_names_the_qa_officer_as_deciding_body(workflow, peo
     assert decision.meeting_date is None and decision.proposal is None
     [told] = notifications(people.provider_a, "decision")
     assert told.body.startswith("The QA body decided on")
+    assert ": rejected. Deciding body: QA officer.\n" in told.body
 
 
 def test_under_the_committee_policy_the_officer_cannot_decide_alone(in_committee, pending, people):
