@@ -181,7 +181,7 @@ def propose_decision(
     checked = check_decision(
         dossier, result, rationale=rationale, validity_years=validity_years, conditions=conditions
     )
-    years = None
+    years = None  # the decision is checked, not stored: the proposal keeps what it says
     if checked.valid_from and checked.valid_until:
         years = checked.valid_until.year - checked.valid_from.year
     proposal = DecisionProposal(
@@ -189,7 +189,9 @@ def propose_decision(
         round=checked.round,
         outcome=result,
         rationale=checked.rationale,
-        conditions=[{"text": t, "due_date": due.isoformat()} for t, due in checked.conditions],
+        conditions=[
+            {"text": c.text, "due_date": c.due_date.isoformat()} for c in checked.conditions
+        ],
         validity_years=years,
         proposed_by=actor,
         state=ProposalState.OPEN,

@@ -12,7 +12,6 @@ decision either. Every check runs before anything changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -183,19 +182,6 @@ def _decision_message(decision: Decision, round_: ReviewRound) -> str:
     return "\n".join(body)
 
 
-@dataclass(frozen=True)
-class CheckedDecision:
-    """A decision that passed every rule (``check_decision``), ready to be recorded."""
-
-    outcome: Outcome
-    rationale: str
-    round: ReviewRound
-    valid_from: date | None
-    valid_until: date | None
-    conditions: list[tuple[str, date]]
-    appeal_deadline: date | None
-
-
 def check_decision(
     dossier: Dossier,
     result: Outcome,
@@ -203,36 +189,30 @@ def check_decision(
     rationale: str,
     validity_years: int | None = None,
     conditions: list[dict[str, Any]] | None = None,
-) -> CheckedDecision:
-    """Every rule of a decision on the dossier's current round, before anything changes: a
-    rationale, a review in and no unmoderated divergence, an approval's validity (1 to 10
-    years), conditions only (and at least one) for "approved with conditions", each with a
-    future due date."""
+) -> Decision:
+    """The decision, checked and not yet stored (``record_decision`` stores it): a
+    rationale, a review in, no unmoderated divergence, an approval's validity (1 to 10
+    years), conditions only (at least one) for "approved with conditions", due later."""
     if not (rationale or "").strip():
         raise InvalidInput("A decision needs a rationale.")
     round_ = _round_ready_for_decision(dossier)
     policy = current_policy()
     today = clock.today()
-    valid_from = valid_until = None
+    decision = Decision(dossier_id=dossier.id, round=round_, outcome=result)
+    decision.rationale = rationale.strip()
     if result.is_approval:
-        valid_from = today
-        valid_until = _add_years(today, _validity_years(validity_years, policy))
+        decision.valid_from = today
+        decision.valid_until = _add_years(today, _validity_years(validity_years, policy))
     parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
     if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
         raise InvalidInput("“Approved with conditions” needs at least one condition.")
     if result != Outcome.APPROVED_WITH_CONDITIONS and parsed:
         raise InvalidInput("Conditions belong only to “approved with conditions”.")
-    return CheckedDecision(
-        outcome=result,
-        rationale=rationale.strip(),
-        round=round_,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        conditions=parsed,
-        appeal_deadline=today + timedelta(days=policy.appeal_days)
-        if result.is_appealable
-        else None,
-    )
+    for position, (text, due) in enumerate(parsed, start=1):
+        decision.conditions.append(Condition(position=position, text=text, due_date=due))
+    if result.is_appealable:
+        decision.appeal_deadline = today + timedelta(days=policy.appeal_days)
+    return decision
 
 
 def decide_round(
@@ -244,9 +224,8 @@ def decide_round(
     validity_years: int | None = None,
     conditions: list[dict[str, Any]] | None = None,
 ) -> Decision:
-    """Record the QA body's decision on the current round and tell the provider. A QA
-    officer decides alone only where the policy says so; where the decision committee
-    decides, the officer proposes (``decisions.committee``)."""
+    """Record the QA body's decision on the current round and tell the provider (where the
+    decision committee decides, the officer proposes instead: ``decisions.committee``)."""
     if actor.has_role(Role.QA_OFFICER) and decides_in_committee(current_policy()):
         raise TransitionNotAllowed("This QA body decides in its committee: propose the decision.")
     result = _outcome_to_decide(actor, dossier, outcome)
@@ -259,7 +238,7 @@ def decide_round(
 def record_decision(
     actor: User,
     dossier: Dossier,
-    checked: CheckedDecision,
+    decision: Decision,
     *,
     deciding_body: str = OFFICER_BODY,
     meeting_date: date | None = None,
@@ -267,54 +246,40 @@ def record_decision(
     role: str = "qa_officer",
     canceller: User | None = None,
 ) -> Decision:
-    """Record a checked decision (by ``deciding_body``; ``actor`` records it in ``role``):
-    the dossier's transition, the round's open reviews cancelled (by ``canceller``, an
-    officer, the actor by default), the provider told, the round's reports queued."""
-    result = checked.outcome
-    round_ = checked.round
-    decision = Decision(
-        dossier_id=dossier.id,
-        round=round_,
-        outcome=result,
-        rationale=checked.rationale,
-        decided_by=actor,
-        valid_from=checked.valid_from,
-        valid_until=checked.valid_until,
-        appeal_deadline=checked.appeal_deadline,
-        deciding_body=deciding_body,
-        meeting_date=meeting_date,
-        proposal=proposal,
-    )
-    for position, (text, due) in enumerate(checked.conditions, start=1):
-        decision.conditions.append(Condition(position=position, text=text, due_date=due))
+    """Store a checked decision of ``deciding_body`` (``actor`` records it, in ``role``); the
+    dossier's transition, the round's open reviews cancelled (by ``canceller``, an officer,
+    or the actor), the provider told, the round's reports queued."""
+    round_ = decision.round
+    decision.decided_by = actor
+    decision.deciding_body = deciding_body
+    decision.meeting_date = meeting_date
+    decision.proposal = proposal
     db.session.add(decision)
     round_.decided_at = utcnow()
     db.session.flush()
     DOSSIER_MACHINE.fire(
         dossier,
-        OUTCOME_ACTION[result],
+        OUTCOME_ACTION[decision.outcome],
         actor=actor,
         role="qa_officer",  # the dossier's table knows the QA body's one deciding role
         decision_id=decision.id,
         round=round_.number,
         rationale=decision.rationale,
         valid_until=decision.valid_until,
-        conditions=[t for t, _ in checked.conditions],
+        conditions=[c.text for c in decision.conditions],
         deciding_body=deciding_body,
         recorded_as=role,
         meeting_date=meeting_date,
     )
-    close_open_assignments(
-        canceller or actor, round_, "The round has been decided without your review."
-    )
+    reason = "The round has been decided without your review."
+    close_open_assignments(canceller or actor, round_, reason)
     notices.tell_providers(
         dossier,
         "decision",
-        f"Decision on {dossier.reference}: {result.label.lower()}",
+        f"Decision on {dossier.reference}: {decision.outcome.label.lower()}",
         _decision_message(decision, round_),
     )
-    # Reports queue the round's reports, as the recorder (QA staff) or, for a committee
-    # member, as the system.
+    # reports queue the round's reports (as the system when a committee member records)
     signals.decision_recorded.send(decision, actor=actor if actor.is_staff else None)
     return decision
 
