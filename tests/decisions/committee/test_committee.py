@@ -22,6 +22,7 @@ from qa_portal.decisions.models import (
     Outcome,
     ProposalState,
 )
+from qa_portal.decisions.workflow import PROPOSAL_MACHINE
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.notifications.models import Notification
@@ -30,6 +31,7 @@ from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews.policy import current_policy, update_policy
 from tests.helpers import audit_actions
 from tests.reports.helpers import hold_jobs
+from tests.state_tables import assert_every_pair_is_enforced, table
 
 from ..helpers import future, world
 from .conftest import COMMITTEE_NAME
@@ -421,3 +423,11 @@ def test_the_report_names_the_deciding_body(
         {"name": "Member Two", "vote": "Agree"},
         {"name": "Member Three", "vote": "Abstain"},
     ]
+
+
+def test_the_proposal_table():
+    assert table(PROPOSAL_MACHINE) == {
+        "decide": ({"open"}, "decided", ("committee", "qa_officer")),
+        "withdraw": ({"open"}, "withdrawn", ("qa_officer",)),
+    }
+    assert_every_pair_is_enforced(PROPOSAL_MACHINE, list(ProposalState))
