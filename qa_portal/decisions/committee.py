@@ -333,7 +333,7 @@ def record_committee_decision(
     policy = current_policy()
     outcome = outcome or proposal.outcome.value
     if meeting_date is None:
-        _check_votes(proposal, outcome, policy)
+        _check_votes(proposal, outcome, rationale, policy)
     elif meeting_date > clock.today():
         raise InvalidInput("The meeting date cannot be in the future.")
     result = outcome_asked(dossier, outcome)
@@ -372,11 +372,16 @@ def record_committee_decision(
     )
 
 
-def _check_votes(proposal: DecisionProposal, outcome: str, policy: ReviewPolicy) -> None:
-    if outcome != proposal.outcome.value:
+def _check_votes(
+    proposal: DecisionProposal, outcome: str, rationale: str | None, policy: ReviewPolicy
+) -> None:
+    """The votes decide the proposal as it stands, once the quorum and a majority agree."""
+    # the form sends the proposal's rationale back (a browser may change its line breaks)
+    changed = rationale is not None and rationale.split() != proposal.rationale.split()
+    if outcome != proposal.outcome.value or changed:
         raise InvalidInput(
-            "The votes are on the proposed outcome; a different outcome is recorded from the "
-            "committee's meeting: give the meeting date."
+            "The votes are on the proposal as it stands; a different outcome or rationale is "
+            "recorded from the committee's meeting: give the meeting date."
         )
     if not quorum_reached(proposal, policy):
         raise TransitionNotAllowed(

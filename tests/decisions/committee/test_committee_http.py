@@ -163,7 +163,9 @@ def test_members_vote_and_record_the_decision_on_the_proposal_page(
     page = client.get(url)
     assert "2 agree · 0 disagree · 0 abstain" in text(page)
     assert "Member One" in text(page) and "Member Two" in text(page)
-    r = client.post(f"{url}/record", data={})
+    # the form as the browser sends it: the proposal's rationale, its lines broken anew
+    sent = {"meeting_date": "", "outcome": "", "rationale": RATIONALE.replace("; ", ";\r\n")}
+    r = client.post(f"{url}/record", data=sent)
     assert r.status_code == 302
     db.session.expire_all()
     assert proposal.state == ProposalState.DECIDED
