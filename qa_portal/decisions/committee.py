@@ -400,6 +400,11 @@ def _conditions_for(proposal: DecisionProposal, result: Outcome) -> list[dict[st
     """The proposal's conditions, when the decision is the approval they belong to."""
     if result != Outcome.APPROVED_WITH_CONDITIONS:
         return []
+    if not proposal.conditions:
+        raise InvalidInput(
+            "The proposal sets no conditions: to approve with conditions, the officer "
+            "withdraws it and proposes the committee's conditions."
+        )
     return [
         {"text": c["text"], "due_date": date.fromisoformat(c["due_date"])}
         for c in proposal.conditions

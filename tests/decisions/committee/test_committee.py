@@ -274,6 +274,11 @@ def test_without_a_majority_only_the_meeting_decides(in_committee, pending, peop
     with pytest.raises(InvalidInput, match="give the meeting date"):
         committee.record_committee_decision(members[0], proposal, rationale="Other reasons.")
     db.session.rollback()
+    with pytest.raises(InvalidInput, match="proposal sets no conditions"):
+        committee.record_committee_decision(
+            members[0], proposal, meeting_date=clock.today(), outcome="approved_with_conditions"
+        )
+    db.session.rollback()
     with pytest.raises(InvalidInput, match="cannot be in the future"):
         committee.record_committee_decision(
             people.officer, proposal, meeting_date=clock.today() + timedelta(days=1)
