@@ -19,7 +19,8 @@ is told when a proposal is open, the officer when the quorum is reached.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -409,6 +410,37 @@ def _conditions_for(proposal: DecisionProposal, result: Outcome) -> list[dict[st
         {"text": c["text"], "due_date": date.fromisoformat(c["due_date"])}
         for c in proposal.conditions
     ]
+
+
+# -- reminders (``cases.reminders``) -----------------------------------------------------
+def remind_voters(on: date, days: int, send: Callable[[str, Callable, str], None]) -> None:
+    """Once a proposal has been open ``days`` days without its quorum, each member who may
+    vote and has not is reminded, once (``send(key, action, label)`` of the reminders job)."""
+    policy = current_policy()
+    members = committee_members()
+    for proposal in proposals(ProposalState.OPEN):
+        if proposal.proposed_at.date() + timedelta(days=days) > on:
+            continue
+        if quorum_reached(proposal, policy):
+            continue
+        dossier = proposal.dossier
+        for member in members:
+            if vote_refusal(member, proposal) is not None:
+                continue
+            send(
+                f"committee-vote:{proposal.id}:{member.id}",
+                lambda m=member, d=dossier: notify(
+                    m,
+                    "committee_vote_due",
+                    f"Your vote on {d.reference}",
+                    f"The proposed decision on “{d.display_title}” waits for the votes of "
+                    f"the {committee_name(policy)}: vote, or record the decision of the "
+                    "committee's meeting.",
+                    "committee.proposal",
+                    dossier_id=d.id,
+                ),
+                "committee_vote",
+            )
 
 
 # -- the report ---------------------------------------------------------------------------

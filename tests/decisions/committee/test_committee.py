@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.cases.reminders import send_reminders
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
@@ -439,3 +440,19 @@ def test_the_proposal_table():
         "withdraw": ({"open"}, "withdrawn", ("qa_officer",)),
     }
     assert_every_pair_is_enforced(PROPOSAL_MACHINE, list(ProposalState))
+
+
+def test_members_who_have_not_voted_are_reminded_once(in_committee, pending, people, members):
+    in_committee(quorum=3)
+    proposal = propose(people.officer, pending())
+    vote_all(proposal, members[:1], ["agree"])
+    days = current_policy().reminder_days
+    on_time = proposal.proposed_at.date() + timedelta(days=days - 1)
+    assert send_reminders(on_time, commit=commit)["committee_vote"] == 0
+    due = proposal.proposed_at.date() + timedelta(days=days)
+    assert send_reminders(due, commit=commit)["committee_vote"] == 2
+    assert send_reminders(due, commit=commit)["committee_vote"] == 0  # once
+    assert not notifications(members[0], "committee_vote_due")
+    for member in members[1:]:
+        [note] = notifications(member, "committee_vote_due")
+        assert note.url == f"/committee/dossiers/{proposal.dossier_id}"
