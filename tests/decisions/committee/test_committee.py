@@ -4,10 +4,11 @@ officer's proposal, the members' votes, the quorum and majority, the committee's
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import render_template
 
 from qa_portal.accounts.models import Role
 from qa_portal.cases.reminders import send_reminders
@@ -456,3 +457,25 @@ def test_members_who_have_not_voted_are_reminded_once(in_committee, pending, peo
     for member in members[1:]:
         [note] = notifications(member, "committee_vote_due")
         assert note.url == f"/committee/dossiers/{proposal.dossier_id}"
+
+
+def test_the_report_partial_names_the_committee_and_its_votes(app):
+    body = {
+        "name": COMMITTEE_NAME,
+        "kind": "committee",
+        "meeting_date": date(2026, 12, 1),
+        "votes": {"agree": 4, "disagree": 1, "abstain": 0},
+        "members": [{"name": "Member One", "vote": "Agree"}],
+    }
+    with app.test_request_context():
+        public = render_template("reports/_deciding_body.html", deciding_body=body, internal=False)
+        internal = render_template("reports/_deciding_body.html", deciding_body=body, internal=True)
+        officer = render_template(
+            "reports/_deciding_body.html",
+            deciding_body={"name": "QA officer", "kind": "officer", "meeting_date": None},
+            internal=False,
+        )
+    assert f"taken by the {COMMITTEE_NAME} at its meeting of" in public
+    assert "4 in favour, 1 against, 0 abstention(s)" in public
+    assert "Member One" not in public and "Member One" in internal
+    assert "taken by a QA officer of the QA body" in officer
