@@ -162,6 +162,13 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
             "decided_by": None,
             "superseded": False,
         },
+        # who decided (decisions/committee.py deciding_body_summary); votes only for a committee
+        "deciding_body": {
+            "name": "QA officer",
+            "kind": "officer",
+            "meeting_date": None,
+            "votes": None,
+        },
         "conditions": [
             {
                 "position": i + 1,

@@ -41,6 +41,7 @@ from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.committee_views import bp as committee_bp
 from qa_portal.decisions.factual_views import bp as factual_bp
 from qa_portal.decisions.views import bp as decisions_bp
 from qa_portal.demo import demo_command
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(factual_bp)
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    app.register_blueprint(committee_bp)
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from qa_portal.accounts import operations as accounts
 from qa_portal.accounts import queries
-from qa_portal.accounts.models import User
+from qa_portal.accounts.models import Role, User
 from qa_portal.cases import screening, withdrawal
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core import clock
-from qa_portal.decisions import factual_accuracy
+from qa_portal.decisions import committee, factual_accuracy
 from qa_portal.decisions import operations as decisions
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
@@ -647,6 +648,85 @@ def seed_findings_and_factual_check(c: Cast, *, days: int = 14) -> None:
 
 # [end: findings and factual accuracy]
 # [slot: decision committee]
+COMMITTEE_MEMBERS = (
+    ("board.chair@emqa.eu", "Prof. Helena Lindqvist"),
+    ("board.member@emqa.eu", "Dr. Tomasz Nowak"),
+    ("board.student@emqa.eu", "Lea Fischer (student member)"),
+)
+
+
+def seed_committee(c: Cast, password: str) -> None:
+    """The decision committee: three members (role "committee", password ``password``), the
+    policy turned to the "Accreditation Committee" (quorum 3), one dossier approved by the
+    committee from its votes, and one proposal open with one vote in. Call it after the
+    scenarios in which a QA officer decides alone: the policy stays with the committee."""
+    qa_body = c.officer.organisation
+    members = [
+        queries.user_by_email(email)
+        or accounts.create_user(
+            None,
+            email=email,
+            name=name,
+            roles=[Role.COMMITTEE],
+            organisation=qa_body,
+            password=password,
+        )
+        for email, name in COMMITTEE_MEMBERS
+    ]
+    if current_policy().decision_body != "committee":
+        update_policy(
+            None,
+            {
+                "decision_body": "committee",
+                "committee_name": "Accreditation Committee",
+                "committee_quorum": 3,
+            },
+        )
+    d = _submitted(c.priya, "Responsible AI for Product Teams", c.pdfs, isced_code="0613")
+    if d:  # approved by the committee on the officer's proposal, from three votes
+        a1, a2 = _panel(c.officer, d, [c.riina, c.sam])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 4))
+        scoring.submit_review(c.sam, a2, **_scores(a2, 3))
+        proposal = committee.propose_decision(
+            c.officer,
+            d,
+            outcome="approved",
+            rationale="The panel found every criterion met; the assessment of the "
+            "fairness audit is exemplary.",
+        )
+        committee.cast_vote(members[0], proposal, "agree")
+        committee.cast_vote(members[1], proposal, "agree")
+        committee.cast_vote(members[2], proposal, "abstain", "I taught on this course.")
+        committee.record_committee_decision(members[0], proposal)
+        catalogue.publish_listing(c.officer, d)
+    d = _submitted(
+        c.dana,
+        "Supply Chain Analytics with Python",
+        c.pdfs,
+        country="NL",
+        isced_code="0413",
+        keywords=["supply chain", "data analysis"],
+    )
+    if d:  # a proposal before the committee, one vote in
+        a1, a2 = _panel(c.officer2, d, [c.riina, c.hanna])
+        scoring.submit_review(c.riina, a1, **_scores(a1, 3))
+        scoring.submit_review(c.hanna, a2, **_scores(a2, 3))
+        proposal = committee.propose_decision(
+            c.officer2,
+            d,
+            outcome="approved_with_conditions",
+            rationale="Sound design; the provider must publish how learners' work is "
+            "verified in the online assessment.",
+            conditions=[
+                {
+                    "text": "Publish the identity verification of the online assessment.",
+                    "due_date": c.today + timedelta(days=60),
+                }
+            ],
+        )
+        committee.cast_vote(members[1], proposal, "agree")
+
+
 # [end: decision committee]
 # [slot: publication and methodology]
 # [end: publication and methodology]

@@ -217,6 +217,15 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("factual.close", "POST"): officer_only(404),
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    # committee members (tests/decisions/committee/test_committee_http.py) and QA staff;
+    # the submitted dossier has no proposal (404), nor is it waiting for a decision (409)
+    ("committee.index", "GET"): (LOGIN, 403, 403, 403, 200, 200),
+    ("committee.proposal", "GET"): (LOGIN, 403, 403, 403, 404, 404),
+    ("committee.vote", "POST"): (LOGIN, 403, 403, 403, 403, 403),
+    ("committee.record", "POST"): officer_only(404),
+    ("committee.withdraw", "POST"): officer_only(404),
+    ("committee.propose", "GET"): officer_only(409),
+    ("committee.propose", "POST"): officer_only(409),
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

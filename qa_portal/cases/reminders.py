@@ -19,7 +19,7 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError
 from qa_portal.core.jobs import FlaskTask
-from qa_portal.decisions import factual_accuracy
+from qa_portal.decisions import committee, factual_accuracy
 from qa_portal.decisions.models import Condition, ConditionState, Decision
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import celery, db
@@ -263,6 +263,7 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     factual_accuracy.remind(on, policy.reminder_days, send)
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    committee.remind_voters(on, policy.reminder_days, send)
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

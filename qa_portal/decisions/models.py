@@ -40,6 +40,10 @@ class Outcome(enum.StrEnum):
         return self in (Outcome.REJECTED, Outcome.DESK_REJECTED, Outcome.REVISE_AND_RESUBMIT)
 
 
+# The deciding body recorded on a decision taken by a single QA officer.
+OFFICER_BODY = "QA officer"
+
+
 class Decision(Base):
     __tablename__ = "decision"
 
@@ -59,6 +63,13 @@ class Decision(Base):
     appeal_deadline: Mapped[date | None] = mapped_column(nullable=True)
     # A decision overturned on appeal is superseded by the next one on the same round.
     superseded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Who decided: "QA officer", or the committee's name at the time (migration 0015), the
+    # date of the committee's meeting if it met, and the proposal it decided.
+    deciding_body: Mapped[str] = mapped_column(sa.String(200), nullable=False, default=OFFICER_BODY)
+    meeting_date: Mapped[date | None] = mapped_column(nullable=True)
+    proposal_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("decision_proposal.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     dossier: Mapped[Dossier] = relationship()
     round: Mapped[ReviewRound] = relationship()
@@ -69,6 +80,11 @@ class Decision(Base):
     appeals: Mapped[list[Appeal]] = relationship(
         back_populates="decision", order_by="Appeal.lodged_at"
     )
+    proposal: Mapped[DecisionProposal | None] = relationship(back_populates="decision")
+
+    @property
+    def by_committee(self) -> bool:
+        return self.proposal_id is not None
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -295,6 +311,102 @@ class FactualPoint(Base):
 
 # [end: findings and factual accuracy]
 # [slot: decision committee]
+class ProposalState(enum.StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class VoteChoice(enum.StrEnum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    ABSTAIN = "abstain"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class DecisionProposal(Base):
+    """The officer's proposal of a decision, put to the decision committee (migration 0015).
+    ``conditions``: ``[{"text", "due_date" (ISO date)}]``, checked when proposed."""
+
+    __tablename__ = "decision_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("review_round.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome), nullable=False)
+    rationale: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    conditions: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    validity_years: Mapped[int | None] = mapped_column(nullable=True)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    proposed_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    state: Mapped[ProposalState] = mapped_column(
+        enum_column(ProposalState), nullable=False, default=ProposalState.OPEN, index=True
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    withdrawal_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    dossier: Mapped[Dossier] = relationship()
+    round: Mapped[ReviewRound] = relationship()
+    proposed_by: Mapped[User] = relationship()
+    votes: Mapped[list[CommitteeVote]] = relationship(
+        back_populates="proposal",
+        order_by="CommitteeVote.voted_at, CommitteeVote.id",
+        cascade="all, delete-orphan",
+    )
+    decision: Mapped[Decision | None] = relationship(back_populates="proposal")
+
+    __table_args__ = (
+        # one open proposal per dossier at a time
+        sa.Index(
+            "uq_decision_proposal_open",
+            "dossier_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'open'"),
+            postgresql_where=sa.text("state = 'open'"),
+        ),
+    )
+
+    def tally(self) -> dict[str, int]:
+        counts = {choice.value: 0 for choice in VoteChoice}
+        for vote in self.votes:
+            counts[vote.vote.value] += 1
+        return counts
+
+    def vote_of(self, user: User) -> CommitteeVote | None:
+        return next((v for v in self.votes if v.member_id == user.id), None)
+
+
+class CommitteeVote(Base):
+    """One committee member's vote on a proposal (one per member)."""
+
+    __tablename__ = "committee_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision_proposal.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    vote: Mapped[VoteChoice] = mapped_column(enum_column(VoteChoice), nullable=False)
+    comment: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    voted_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    proposal: Mapped[DecisionProposal] = relationship(back_populates="votes")
+    member: Mapped[User] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "member_id"),)
+
+
 # [end: decision committee]
 # [slot: publication and methodology]
 # [end: publication and methodology]

@@ -24,12 +24,14 @@ from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllow
 from qa_portal.core.models import utcnow
 from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions.models import (
+    OFFICER_BODY,
     Appeal,
     AppealState,
     Condition,
     ConditionFile,
     ConditionState,
     Decision,
+    DecisionProposal,
     Outcome,
 )
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
@@ -40,6 +42,7 @@ from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
 from qa_portal.reviews import invitations, moderation, rounds, site_visits
+from qa_portal.reviews.deciding_body import decides_in_committee
 from qa_portal.reviews.models import ReviewPolicy, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
@@ -105,6 +108,17 @@ def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers decide.")
     locks.lock_dossier(dossier)
+    result = outcome_asked(dossier, outcome)
+    if actor.id in barred_deciders(dossier):
+        raise NotPermitted(
+            "Your earlier decision on this dossier was overturned on appeal; "
+            "another QA officer must decide."
+        )
+    return result
+
+
+def outcome_asked(dossier: Dossier, outcome: str) -> Outcome:
+    """``outcome`` as an Outcome the (locked) dossier's state allows now, or the reason."""
     try:
         result = Outcome(outcome)
     except ValueError:
@@ -112,11 +126,6 @@ def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
     if result not in OUTCOME_ACTION:
         raise InvalidInput("Desk rejection is decided during screening.")
     DOSSIER_MACHINE.check(dossier, OUTCOME_ACTION[result], "qa_officer")
-    if actor.id in barred_deciders(dossier):
-        raise NotPermitted(
-            "Your earlier decision on this dossier was overturned on appeal; "
-            "another QA officer must decide."
-        )
     return result
 
 
@@ -150,11 +159,16 @@ def _validity_years(validity_years: int | None, policy: ReviewPolicy) -> int:
 
 
 def _decision_message(decision: Decision, round_: ReviewRound) -> str:
-    """What the provider is told: the outcome, the rationale, the validity, the conditions
-    and the appeal deadline."""
+    """What the provider is told: who decided, the outcome, the rationale, the validity,
+    the conditions and the appeal deadline."""
+    who, by = "The QA body", f"Deciding body: {OFFICER_BODY}."
+    if decision.deciding_body != OFFICER_BODY:
+        who, by = f"The QA body's {decision.deciding_body}", ""
+    if decision.meeting_date:
+        who += f", at its meeting of {decision.meeting_date:%d %B %Y},"
     body = [
-        f"The QA body decided on “{round_.version.snapshot.get('title')}”: "
-        f"{decision.outcome.label.lower()}.",
+        f"{who} decided on “{round_.version.snapshot.get('title')}”: "
+        f"{decision.outcome.label.lower()}. {by}".rstrip(),
         "",
         decision.rationale,
     ]
@@ -171,29 +185,24 @@ def _decision_message(decision: Decision, round_: ReviewRound) -> str:
     return "\n".join(body)
 
 
-def decide_round(
-    actor: User,
+def check_decision(
     dossier: Dossier,
+    result: Outcome,
     *,
-    outcome: str,
     rationale: str,
     validity_years: int | None = None,
     conditions: list[dict[str, Any]] | None = None,
 ) -> Decision:
-    """Record the QA body's decision on the current round and tell the provider."""
-    result = _outcome_to_decide(actor, dossier, outcome)
-    if not rationale.strip():
+    """The decision, checked and not yet stored (``record_decision`` stores it): a
+    rationale, a review in, no unmoderated divergence, an approval's validity (1 to 10
+    years), conditions only (at least one) for "approved with conditions", due later."""
+    if not (rationale or "").strip():
         raise InvalidInput("A decision needs a rationale.")
     round_ = _round_ready_for_decision(dossier)
     policy = current_policy()
     today = clock.today()
-    decision = Decision(
-        dossier_id=dossier.id,
-        round=round_,
-        outcome=result,
-        rationale=rationale.strip(),
-        decided_by=actor,
-    )
+    decision = Decision(dossier_id=dossier.id, round=round_, outcome=result)
+    decision.rationale = rationale.strip()
     if result.is_approval:
         decision.valid_from = today
         decision.valid_until = _add_years(today, _validity_years(validity_years, policy))
@@ -206,28 +215,75 @@ def decide_round(
         decision.conditions.append(Condition(position=position, text=text, due_date=due))
     if result.is_appealable:
         decision.appeal_deadline = today + timedelta(days=policy.appeal_days)
+    return decision
+
+
+def decide_round(
+    actor: User,
+    dossier: Dossier,
+    *,
+    outcome: str,
+    rationale: str,
+    validity_years: int | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+) -> Decision:
+    """Record the QA body's decision on the current round and tell the provider (where the
+    decision committee decides, the officer proposes instead: ``decisions.committee``)."""
+    if actor.has_role(Role.QA_OFFICER) and decides_in_committee(current_policy()):
+        raise TransitionNotAllowed("This QA body decides in its committee: propose the decision.")
+    result = _outcome_to_decide(actor, dossier, outcome)
+    checked = check_decision(
+        dossier, result, rationale=rationale, validity_years=validity_years, conditions=conditions
+    )
+    return record_decision(actor, dossier, checked)
+
+
+def record_decision(
+    actor: User,
+    dossier: Dossier,
+    decision: Decision,
+    *,
+    deciding_body: str = OFFICER_BODY,
+    meeting_date: date | None = None,
+    proposal: DecisionProposal | None = None,
+    role: str = "qa_officer",
+    canceller: User | None = None,
+) -> Decision:
+    """Store a checked decision of ``deciding_body`` (``actor`` records it, in ``role``); the
+    dossier's transition, the round's open reviews cancelled (by ``canceller``, an officer,
+    or the actor), the provider told, the round's reports queued."""
+    round_ = decision.round
+    decision.decided_by = actor
+    decision.deciding_body = deciding_body
+    decision.meeting_date = meeting_date
+    decision.proposal = proposal
     db.session.add(decision)
     round_.decided_at = utcnow()
     db.session.flush()
     DOSSIER_MACHINE.fire(
         dossier,
-        OUTCOME_ACTION[result],
+        OUTCOME_ACTION[decision.outcome],
         actor=actor,
-        role="qa_officer",
+        role="qa_officer",  # the dossier's table knows the QA body's one deciding role
         decision_id=decision.id,
         round=round_.number,
         rationale=decision.rationale,
         valid_until=decision.valid_until,
-        conditions=[t for t, _ in parsed],
+        conditions=[c.text for c in decision.conditions],
+        deciding_body=deciding_body,
+        recorded_as=role,
+        meeting_date=meeting_date,
     )
-    close_open_assignments(actor, round_, "The round has been decided without your review.")
+    reason = "The round has been decided without your review."
+    close_open_assignments(canceller or actor, round_, reason)
     notices.tell_providers(
         dossier,
         "decision",
-        f"Decision on {dossier.reference}: {result.label.lower()}",
+        f"Decision on {dossier.reference}: {decision.outcome.label.lower()}",
         _decision_message(decision, round_),
     )
-    signals.decision_recorded.send(decision, actor=actor)  # reports queue the round's reports
+    # reports queue the round's reports (as the system when a committee member records)
+    signals.decision_recorded.send(decision, actor=actor if actor.is_staff else None)
     return decision
 
 

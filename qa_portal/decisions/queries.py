@@ -21,6 +21,7 @@ from qa_portal.dossiers.models import Dossier, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import aliases, moderation, rounds
+from qa_portal.reviews.deciding_body import decides_in_committee
 from qa_portal.reviews.models import AssignmentState, ReviewAssignment, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
@@ -66,8 +67,11 @@ class CaseView:
 
     @property
     def can_decide(self) -> bool:
-        """The dossier waits for this officer's decision (any outcome of the table)."""
-        return bool(self.actions & set(OUTCOME_ACTION.values()))
+        """The dossier waits for this officer's decision (any outcome of the table), and a
+        QA officer decides alone (else the committee decides: ``_case_committee.html``)."""
+        return bool(self.actions & set(OUTCOME_ACTION.values())) and not (
+            self.policy is not None and decides_in_committee(self.policy)
+        )
 
     @property
     def can_build_panel(self) -> bool:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from qa_portal.accounts.models import Role
@@ -20,6 +29,7 @@ from qa_portal.dossiers.views import dossier_or_404, member_dossier_or_403
 from qa_portal.dossiers.workflow import DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import moderation
+from qa_portal.reviews.deciding_body import decides_in_committee
 from qa_portal.reviews.models import AssignmentState
 from qa_portal.reviews.policy import current_policy
 
@@ -48,7 +58,7 @@ def _form_problem(form) -> InvalidInput:
     return InvalidInput(" ".join(messages) or "The form is incomplete.")
 
 
-def _require_decision_pending(dossier: Dossier) -> None:
+def require_decision_pending(dossier: Dossier) -> None:
     if dossier.state != DossierState.DECISION_PENDING:
         raise TransitionNotAllowed(
             f"This dossier is {DOSSIER_MACHINE.describe(dossier.state)}; it can be decided "
@@ -60,7 +70,7 @@ def _require_decision_pending(dossier: Dossier) -> None:
 @roles_required(Role.QA_OFFICER)
 def decide(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
-    _require_decision_pending(dossier)  # 409: no decision form for a dossier not ready for one
+    require_decision_pending(dossier)  # 409: no decision form for a dossier not ready for one
     # the form starts from the panel's proposal (outcome, conditions), if it made one
     proposal = factual_accuracy.proposal_from_findings(dossier.current_round)
     form = forms.DecisionForm(data=proposal if request.method == "GET" else None)
@@ -98,6 +108,14 @@ def decide(dossier_id: int):
             if wants_json():
                 raise _form_problem(form)
             status = 400
+    elif decides_in_committee(current_policy()):  # the officer proposes instead
+        return redirect(url_for("committee.propose", dossier_id=dossier.id))
+    return decision_page(dossier, form, status)
+
+
+def decision_page(dossier: Dossier, form, status: int, *, proposing: bool = False, **extra):
+    """The decision form (``proposing``: the proposal to the committee, the same form;
+    ``extra``: more for the template)."""
     round_ = dossier.current_round
     stats = moderation.round_statistics(round_) if round_ else []
     return render_template(
@@ -108,7 +126,9 @@ def decide(dossier_id: int):
         policy=current_policy(),
         unmoderated=[s for s in stats if s.divergent and not s.notes],
         no_reviews=not any(a.state == AssignmentState.SUBMITTED for a in round_.assignments),
-        barred=current_user.id in operations.barred_deciders(dossier),
+        barred=not proposing and current_user.id in operations.barred_deciders(dossier),
+        proposing=proposing,
+        **extra,
     ), status
 
 

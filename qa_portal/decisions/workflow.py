@@ -1,10 +1,11 @@
-"""State machines for conditions and appeals (product spec section 3)."""
+"""State machines for conditions, appeals and decision proposals (product spec section 3)."""
 
 from __future__ import annotations
 
 from qa_portal.core.states import StateMachine, Transition
 from qa_portal.decisions.models import AppealState as P
 from qa_portal.decisions.models import ConditionState as C
+from qa_portal.decisions.models import ProposalState as R
 
 PROVIDER = "provider"
 OFFICER = "qa_officer"
@@ -33,4 +34,17 @@ APPEAL_MACHINE = StateMachine(
         Transition("uphold", (P.LODGED,), P.UPHELD, (OFFICER,), "Uphold the decision"),
         Transition("overturn", (P.LODGED,), P.OVERTURNED, (OFFICER,), "Overturn the decision"),
     ],
+)
+
+# The decision committee (migration 0015): the officer proposes, the committee decides (by
+# its members' votes or at a meeting, recorded by a member or by the officer), or the
+# officer withdraws the proposal to revise it.
+COMMITTEE = "committee"
+PROPOSAL_MACHINE = StateMachine(
+    "proposal",
+    [
+        Transition("decide", (R.OPEN,), R.DECIDED, (COMMITTEE, OFFICER), "Record the decision"),
+        Transition("withdraw", (R.OPEN,), R.WITHDRAWN, (OFFICER,), "Withdraw the proposal"),
+    ],
+    phrases={R.OPEN: "open for the committee", R.DECIDED: "decided by the committee"},
 )

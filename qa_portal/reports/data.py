@@ -14,7 +14,7 @@ import segno
 from qa_portal.accounts.queries import qa_body
 from qa_portal.core.templating import country_name, language_name
 from qa_portal.core.urls import external_url
-from qa_portal.decisions import factual_accuracy
+from qa_portal.decisions import committee, factual_accuracy
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import completeness, isced
 from qa_portal.dossiers.diff import diff_snapshots
@@ -410,6 +410,7 @@ def build(report: Report) -> dict[str, Any]:
         "factual_accuracy": factual_accuracy.report_data(round_),
         # [end: findings and factual accuracy]
         # [slot: decision committee]
+        "deciding_body": committee.deciding_body_summary(decision, internal),
         # [end: decision committee]
         # [slot: publication and methodology]
         # [end: publication and methodology]

@@ -47,6 +47,9 @@ DEFAULT_POLICY = {
     "factual_accuracy_days": 0,  # 0: no factual-accuracy check of the draft report
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    "decision_body": "officer",
+    "committee_name": "",
+    "committee_quorum": 3,
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

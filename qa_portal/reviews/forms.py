@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.forms import MultiCheckboxField, OptionalSelectField, choices, strip_filter
 from qa_portal.dossiers import isced
+from qa_portal.reviews import deciding_body
 from qa_portal.reviews.models import Recommendation
 from qa_portal.reviews.panel_enums import PanelDisclosure, SiteVisitPolicy
 from qa_portal.reviews.panel_forms import YES_NO, yes_no
@@ -287,6 +288,23 @@ class PolicyForm(FlaskForm):
     )
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    decision_body = RadioField(
+        "Who decides", choices=choices(deciding_body.DECISION_BODIES.items())
+    )
+    committee_name = StringField(
+        "Name of the decision committee",
+        validators=[Length(max=200)],
+        filters=[strip_filter],
+        description="Named on every decision and report, e.g. “Accreditation Committee”.",
+    )
+    committee_quorum = IntegerField(
+        "Committee quorum (votes needed)", validators=[NumberRange(1, 20)]
+    )
+
+    def validate_committee_name(self, field) -> None:
+        if self.decision_body.data == deciding_body.COMMITTEE and not field.data:
+            raise ValidationError("Name the committee that decides.")
+
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

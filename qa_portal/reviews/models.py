@@ -149,6 +149,17 @@ class ReviewPolicy(Base):
     )
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    # Who decides: "officer" (a QA officer alone) or "committee" (the officer proposes, the
+    # decision committee decides; its name, and the votes needed, migration 0015).
+    decision_body: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, default=DEFAULT_POLICY["decision_body"]
+    )
+    committee_name: Mapped[str] = mapped_column(
+        sa.String(200), nullable=False, default=DEFAULT_POLICY["committee_name"]
+    )
+    committee_quorum: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["committee_quorum"]
+    )
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]

@@ -13,6 +13,7 @@ from qa_portal.core import audit
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.models import utcnow
 from qa_portal.extensions import db
+from qa_portal.reviews import deciding_body
 from qa_portal.reviews.defaults import MissingDefaults
 from qa_portal.reviews.models import (
     ReviewPolicy,
@@ -34,6 +35,7 @@ POLICY_LIMITS = {
     "factual_accuracy_days": (0, 60),
     # [end: findings and factual accuracy]
     # [slot: decision committee]
+    "committee_quorum": (1, 20),
     # [end: decision committee]
     # [slot: publication and methodology]
     # [end: publication and methodology]
@@ -60,6 +62,7 @@ def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
     panel-composition and site-visit settings: ``reviews/panel_policy.py``)."""
     policy = current_policy()
     changes = {}
+    deciding_body.apply_settings(policy, values, changes)
     for name, (low, high) in POLICY_LIMITS.items():
         if name not in values or values[name] in (None, ""):
             continue
