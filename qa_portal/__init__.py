@@ -41,6 +41,7 @@ from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.follow_up_views import bp as follow_up_bp
 from qa_portal.decisions.views import bp as decisions_bp
 from qa_portal.demo import demo_command
 from qa_portal.dossiers.views import bp as dossiers_bp
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
+    app.register_blueprint(follow_up_bp)
     # [end: condition follow-up]
     app.register_blueprint(reports_bp)
     app.register_blueprint(catalogue_bp)

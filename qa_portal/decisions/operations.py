@@ -342,13 +342,19 @@ def record_condition_download(actor: User, condition: Condition, evidence: Condi
 
 
 def verify_condition(actor: User, condition: Condition, *, met: bool, note: str) -> None:
-    """The QA officer marks a condition met or not met."""
+    """The QA officer marks a condition met (on its evidence) or not met: on its evidence,
+    or without evidence once the due date is reached (ESG 2.3 follow-up; refused before)."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers verify conditions.")
-    if not met and not note.strip():
-        raise InvalidInput("Say why the condition is not met.")
     action = "mark_met" if met else "mark_not_met"
     CONDITION_MACHINE.check(condition, action, "qa_officer")
+    if not met and condition.state == ConditionState.OPEN and clock.today() < condition.due_date:
+        raise TransitionNotAllowed(
+            f"Condition {condition.position} is due on {condition.due_date:%d %B %Y}; without "
+            "evidence it can be marked not met only from that date."
+        )
+    if not met and not note.strip():
+        raise InvalidInput("Say why the condition is not met.")
     condition.verified_by = actor
     condition.verified_at = utcnow()
     condition.verification_note = note.strip()
