@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from qa_portal.accounts.models import Role
 from qa_portal.core import clock
 from qa_portal.core.db import commit
-from qa_portal.core.errors import InvalidInput
-from qa_portal.core.forms import strip_filter
+from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
+from qa_portal.core.forms import choices, strip_filter
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import follow_up
@@ -25,7 +25,7 @@ from qa_portal.decisions.models import Condition, ConditionState, FollowUpAction
 from qa_portal.decisions.operations import latest_decision
 from qa_portal.dossiers.models import Dossier
 from qa_portal.dossiers.views import dossier_or_404
-from qa_portal.dossiers.workflow import APPROVED
+from qa_portal.dossiers.workflow import APPROVED, DOSSIER_MACHINE
 from qa_portal.extensions import db
 
 bp = Blueprint("follow_up", __name__, url_prefix="/dossiers/<int:dossier_id>")
@@ -37,10 +37,12 @@ class FollowUpForm(FlaskForm):
     condition_id = IntegerField("Condition", validators=[DataRequired("Choose the condition.")])
     action = RadioField(
         "Follow-up decision",
-        choices=[
-            (FollowUpAction.EXTEND.value, "Extend the condition (new due date)"),
-            (FollowUpAction.WITHDRAW.value, "Withdraw the approval"),
-        ],
+        choices=choices(
+            [
+                (FollowUpAction.EXTEND.value, "Extend the condition (new due date)"),
+                (FollowUpAction.WITHDRAW.value, "Withdraw the approval"),
+            ]
+        ),
         validators=[DataRequired("Choose to extend the condition or withdraw the approval.")],
     )
     new_due_date = DateField("New due date (to extend)", validators=[Optional()])
@@ -64,6 +66,11 @@ def _problem(form: FlaskForm) -> InvalidInput:
 @roles_required(Role.QA_OFFICER)
 def decide(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
+    if dossier.state not in APPROVED:  # 409 with the reason, before reading the form
+        raise TransitionNotAllowed(
+            f"This dossier is {DOSSIER_MACHINE.describe(dossier.state)}; a follow-up "
+            "decision is taken on an approval with conditions."
+        )
     form = FollowUpForm()
     if not form.validate_on_submit():
         raise _problem(form)  # 400 with the message, as the dossier page's inline forms

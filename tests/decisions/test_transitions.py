@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pytest
 
 from qa_portal.cases import screening, withdrawal
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
-from qa_portal.core import clock
 from qa_portal.decisions import follow_up
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import (
