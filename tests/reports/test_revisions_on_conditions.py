@@ -44,6 +44,7 @@ def _revisions(decision) -> dict[ReportVariant, list[int]]:
     found: dict[ReportVariant, list[int]] = {v: [] for v in ReportVariant}
     for variant, revision in rows:
         found[variant].append(revision)
+    commit()  # a read snapshot must not outlive the read (SQLite: the next write follows)
     return found
 
 
@@ -61,7 +62,8 @@ def test_each_verification_and_follow_up_queues_a_new_revision(
     decisions.verify_condition(people.officer, first, met=True, note="")
     commit()
     assert _revisions(decision) == {v: [1] for v in ReportVariant}
-    monkeypatch.setattr(clock, "today", lambda: second.due_date)
+    due = second.due_date
+    monkeypatch.setattr(clock, "today", lambda: due)
     decisions.verify_condition(people.officer, second, met=False, note="No examiner.")
     commit()
     assert _revisions(decision) == {v: [1, 2] for v in ReportVariant}
@@ -112,7 +114,8 @@ def test_the_reissued_pdf_and_verify_name_the_newer_revision(
     assert "Open" in normalised(pdf_text(old_pdf))
     decisions.submit_condition_evidence(people.provider_a, first, "Online.", [])
     decisions.verify_condition(people.officer, first, met=True, note="Checked online.")
-    monkeypatch.setattr(clock, "today", lambda: second.due_date + timedelta(days=2))
+    later = second.due_date + timedelta(days=2)  # a value: the job reads it in its own session
+    monkeypatch.setattr(clock, "today", lambda: later)
     commit()
     new, new_pdf = issue(people.officer, decision)
     assert new.revision == old.revision + 1
