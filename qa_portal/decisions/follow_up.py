@@ -67,14 +67,15 @@ def withdrawal_of(decision: Decision) -> ConditionFollowUp | None:
     ).scalar()
 
 
-def condition_status(condition: Condition, today: date) -> str:
-    """A condition's state as the public reads it: overdue and "not met, follow-up
-    pending" are said as such."""
-    if condition.is_overdue(today):
-        return f"Overdue (due {condition.due_date:%d %B %Y})"
-    if condition.state == ConditionState.NOT_MET:
-        return "Not met — follow-up decision pending"
-    return condition.state.label
+def condition_badge(condition: Condition, today: date, closed: bool = False) -> tuple[str, str]:
+    """A condition's state as the public reads it, ``(css name, label)``: overdue, and "not
+    met, follow-up decision pending", are said as such (``closed``: the approval has ended,
+    nothing is pending any more)."""
+    if condition.is_overdue(today) and not closed:
+        return "overdue", "Overdue"
+    if condition.state == ConditionState.NOT_MET and not closed:
+        return "not_met", "Not met — follow-up decision pending"
+    return condition.state.value, condition.state.label
 
 
 def public_note(decision: Decision, today: date) -> str:
@@ -118,8 +119,8 @@ def report_section(decision: Decision, today: date | None = None) -> dict[str, A
                 "text": c.text,
                 "due": c.due_date,
                 "state": c.state.label,
-                "status": condition_status(c, today),
-                "overdue": c.is_overdue(today),
+                "status": condition_badge(c, today, closed=withdrawn is not None)[1],
+                "overdue": c.is_overdue(today) and withdrawn is None,
                 "verified_at": c.verified_at.date() if c.verified_at else None,
                 "note": c.verification_note,
                 "extensions": extensions.get(c.id, []),

@@ -102,6 +102,13 @@ def decide(dossier_id: int):
 
 
 @bp.app_template_global()
+def condition_badge(condition: Condition, today: date, closed: bool = False) -> tuple[str, str]:
+    """For the catalogue and dossier pages: ``(css name, label)`` of a condition's public
+    state (overdue, not met pending the follow-up decision, or its state)."""
+    return follow_up.condition_badge(condition, today, closed)
+
+
+@bp.app_template_global()
 def follow_up_of(dossier: Dossier) -> dict[str, Any] | None:
     """For the dossier page: the decision in force's conditions that need the QA body's
     attention, the follow-up decisions taken, and what the viewer may do; None when the
