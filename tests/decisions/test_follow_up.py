@@ -14,18 +14,20 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.accounts.models import Role
 from qa_portal.cases import reminders
 from qa_portal.cases.follow_up_reminders import FOLLOW_UP_AFTER_DAYS
-from qa_portal.catalogue.models import ListingState
+from qa_portal.catalogue.models import Listing, ListingState
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.decisions import follow_up
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import ConditionFollowUp, ConditionState, FollowUpAction
+from qa_portal.demo_workflow import Cast, seed_follow_up
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
-from tests.helpers import audit_actions, last_transition, notified, page_text
+from tests.helpers import audit_actions, last_transition, notified, page_text, pdf_bytes
 
 from .helpers import future, world
 
@@ -298,3 +300,45 @@ def test_the_case_officer_is_told_once_of_a_condition_long_overdue(listed, peopl
     (told,) = [n for n in notified(people.officer) if n.kind == "condition_follow_up"]
     assert "Follow-up needed: condition 1" in told.title
     assert isinstance(counts, Counter)
+
+
+# -- demo -----------------------------------------------------------------------------------
+def test_the_demo_seed_shows_each_follow_up(people, officer2, panel, make_user, client):
+    """``seed_follow_up``: an overdue condition, an extended one with another not met, and a
+    withdrawn approval, each in the catalogue as the public should read it; seeding twice
+    adds nothing."""
+    reviewers = [make_user(Role.REVIEWER, name=f"Demo reviewer {i}") for i in range(2)]
+    cast = Cast(
+        people.officer,
+        officer2,
+        people.provider_a,
+        people.provider_b,
+        panel[0],
+        reviewers[0],
+        reviewers[1],
+        panel[1],
+        (pdf_bytes("Curriculum"), pdf_bytes("Assessment")),
+        clock.today(),
+    )
+    seed_follow_up(cast)
+    commit()
+    seed_follow_up(cast)  # the demo runs on a database that may have it already
+    commit()
+    listings = {
+        listing.title: listing for listing in db.session.execute(sa.select(Listing)).scalars()
+    }
+    assert set(listings) == {
+        "Cloud Cost Management",
+        "Accessible Web Design",
+        "Blockchain Fundamentals",
+    }
+    today = clock.today()
+    assert listings["Cloud Cost Management"].follow_up_note(today).startswith("Condition overdue")
+    assert listings["Accessible Web Design"].follow_up_note(today) == follow_up.PENDING_NOTE
+    withdrawn = listings["Blockchain Fundamentals"]
+    assert withdrawn.state == ListingState.REVOKED
+    assert withdrawn.dossier.state == DossierState.WITHDRAWN
+    rows = db.session.execute(sa.select(ConditionFollowUp.action)).scalars().all()
+    assert sorted(rows) == [FollowUpAction.EXTEND, FollowUpAction.WITHDRAW]
+    for listing in listings.values():
+        assert client.get(f"/catalogue/{listing.id}").status_code == 200
