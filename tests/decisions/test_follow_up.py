@@ -133,9 +133,11 @@ def test_not_met_shows_follow_up_pending_and_the_listing_stays_valid(
     client, listed, people, on_day
 ):
     listing, decision = listed
+    updated = listing.updated_at
     _not_met(people, decision.conditions[0], on_day)
     db.session.refresh(listing)
     assert listing.state == ListingState.VALID
+    assert listing.updated_at > updated  # feed readers see the entry changed
     page = page_text(client.get(f"/catalogue/{listing.id}"))
     assert "Condition not met — follow-up decision pending" in page
     assert "Valid, conditions open" in page
