@@ -33,7 +33,8 @@ decision_recorded = _signals.signal(
 condition_verified = _signals.signal(
     "condition-verified",
     doc="""A QA officer verified the evidence for a condition, met or not met (sender: the
-    Condition; ``actor``). The catalogue refreshes the listing's conditions status.""",
+    Condition; ``actor``). The catalogue refreshes the listing's conditions status; reports
+    queue a new revision of the round's reports.""",
 )
 
 report_publication_asked = _signals.signal(

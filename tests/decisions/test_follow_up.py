@@ -273,6 +273,10 @@ def test_withdrawing_the_approval_revokes_the_listing_everywhere(
     assert "ceterms:approvedBy" not in client.get(f"/api/v1/listings/{listing.id}/ctdl").get_json()
     assert listing.title not in page_text(client.get("/catalogue"))
     # the conditions of a withdrawn approval are closed
+    login(client, people.provider_a)
+    text = page_text(client.get(f"/dossiers/{dossier.id}"))
+    assert "withdrew the approval" in text and "Still no scheme." in text
+    assert "Submit the evidence" not in text
     before = world(dossier)
     with pytest.raises(TransitionNotAllowed, match="conditions of its approval are closed"):
         decisions.submit_condition_evidence(people.provider_a, second, "Late.", [])
