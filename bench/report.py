@@ -259,6 +259,25 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
                 start=1,
             )
         ],
+        # condition follow-up (decisions/follow_up.report_section)
+        "follow_up": {
+            "as_of": date(2026, 11, 20),
+            "conditions": [
+                {
+                    "position": i + 1,
+                    "text": f"Condition {i + 1}: publish the marking rubric of component A{i + 1}.",
+                    "due": date(2027, 3, 1) + timedelta(days=30 * i),
+                    "state": "Open",
+                    "status": "Open",
+                    "overdue": False,
+                    "verified_at": None,
+                    "note": "",
+                    "extensions": [],
+                }
+                for i in range(conditions)
+            ],
+            "withdrawn": None,
+        },
     }
 
 

@@ -43,6 +43,7 @@ from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
 from qa_portal.decisions.committee_views import bp as committee_bp
 from qa_portal.decisions.factual_views import bp as factual_bp
+from qa_portal.decisions.follow_up_views import bp as follow_up_bp
 from qa_portal.decisions.views import bp as decisions_bp
 from qa_portal.demo import demo_command
 from qa_portal.dossiers.views import bp as dossiers_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
+    app.register_blueprint(follow_up_bp)
     # [end: condition follow-up]
     app.register_blueprint(reports_bp)
     app.register_blueprint(catalogue_bp)

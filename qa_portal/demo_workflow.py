@@ -11,8 +11,9 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.cases import screening, withdrawal
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core import clock
-from qa_portal.decisions import committee, factual_accuracy
+from qa_portal.decisions import committee, factual_accuracy, follow_up
 from qa_portal.decisions import operations as decisions
+from qa_portal.decisions.models import Decision
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.forms import new_key
@@ -733,4 +734,103 @@ def seed_committee(c: Cast, password: str) -> None:
 # [slot: complaints and appeals committee]
 # [end: complaints and appeals committee]
 # [slot: condition follow-up]
+def _approved_with_a_condition(
+    c: Cast, member: User, title: str, conditions: list[str], **changes
+) -> tuple[Dossier, Decision] | None:
+    """A dossier approved with ``conditions`` (due in 30 days) by the second officer, and
+    published; None if the demo already has it."""
+    d = _submitted(member, title, c.pdfs, **changes)
+    if not d:
+        return None
+    a1, a2 = _panel(c.officer2, d, [c.marco, c.hanna])
+    for a in (a1, a2):
+        scoring.submit_review(a.reviewer, a, **_scores(a, 3, recommendation="approve"))
+    decision = decisions.decide_round(
+        c.officer2,
+        d,
+        outcome="approved_with_conditions",
+        rationale="The standards are met; the conditions complete the assessment information.",
+        conditions=[
+            {"text": text, "due_date": c.today + timedelta(days=30)} for text in conditions
+        ],
+    )
+    catalogue.publish_listing(c.officer2, d)
+    return d, decision
+
+
+def _as_if_due(condition, c: Cast, days_ago: int) -> None:
+    """Demo only: the condition fell due ``days_ago`` days ago (the decision is new today,
+    but its follow-up needs a due date in the past)."""
+    condition.due_date = c.today - timedelta(days=days_ago)
+    db.session.flush()
+
+
+def seed_follow_up(c: Cast) -> None:
+    """Follow-up of conditions (ESG 2.3): one listing with a condition overdue (no evidence,
+    shown publicly as overdue); one with a condition not met and extended plus a second one
+    not met, waiting for the QA body's follow-up decision; one whose approval was withdrawn
+    after a condition was not met (the listing is revoked). Needs the demo's users (``Cast``:
+    officer2 decides, marco and hanna review, priya's and dana's organisations provide)."""
+    made = _approved_with_a_condition(
+        c,
+        c.priya,
+        "Cloud Cost Management",
+        ["Publish the assessment rubric of the cost-optimisation project."],
+        isced_code="0413",
+        keywords=["cloud computing", "FinOps"],
+    )
+    if made:
+        _as_if_due(made[1].conditions[0], c, 20)  # overdue, no evidence
+    made = _approved_with_a_condition(
+        c,
+        c.dana,
+        "Accessible Web Design",
+        [
+            "Add an accessibility audit by an external examiner to the final assessment.",
+            "Publish the WCAG 2.2 checklist used in grading.",
+        ],
+        country="NL",
+        isced_code="0613",
+        keywords=["web accessibility", "WCAG"],
+    )
+    if made:
+        d, decision = made
+        first, second = decision.conditions
+        for condition in (first, second):
+            _as_if_due(condition, c, 10)
+        decisions.verify_condition(
+            c.officer2, first, met=False, note="No external examiner has been appointed yet."
+        )
+        follow_up.extend_condition(
+            c.officer2,
+            first,
+            new_due_date=c.today + timedelta(days=60),
+            reason="The provider has shortlisted two examiners; sixty more days are enough.",
+        )
+        decisions.verify_condition(
+            c.officer2, second, met=False, note="The checklist is not on the programme page."
+        )
+    made = _approved_with_a_condition(
+        c,
+        c.priya,
+        "Blockchain Fundamentals",
+        ["Replace the unsupervised online quiz by a supervised final examination."],
+        isced_code="0612",
+        keywords=["blockchain", "distributed ledgers"],
+    )
+    if made:
+        d, decision = made
+        condition = decision.conditions[0]
+        _as_if_due(condition, c, 45)
+        decisions.verify_condition(
+            c.officer2, condition, met=False, note="The final examination is still unsupervised."
+        )
+        follow_up.withdraw_approval(
+            c.officer2,
+            condition,
+            reason="The assessment cannot verify the learning outcomes without supervision; "
+            "the provider did not change it within the period.",
+        )
+
+
 # [end: condition follow-up]

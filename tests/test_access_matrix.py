@@ -232,6 +232,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
+    # the follow-up decision on a condition not met: the submitted dossier has no approval
+    ("follow_up.decide", "POST"): officer_only(409),
     # [end: condition follow-up]
     # -- public catalogue and API (the approved dossier is published) ---------------------
     ("catalogue.index", "GET"): ANYONE_200,

@@ -156,6 +156,10 @@ def _schemas() -> dict[str, Any]:
             "text": TEXT,
             "due_date": DATE,
             "state": {"type": "string", "enum": _values(ConditionState)},
+            "overdue": {
+                "type": "boolean",
+                "description": "Open (no evidence) past its due date, as of the request.",
+            },
         }
     )
     decision = _object(
@@ -168,6 +172,13 @@ def _schemas() -> dict[str, Any]:
             "valid_from": DATE,
             "valid_until": DATE,
             "conditions": {"type": "array", "items": _ref("Condition")},
+            "follow_up": _nullable(
+                {
+                    "type": "string",
+                    "description": "A condition not met awaiting the QA body's follow-up "
+                    "decision, or overdue conditions; null when neither.",
+                }
+            ),
         },
         "The QA body's decision that the listing publishes.",
     )

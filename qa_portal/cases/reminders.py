@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from qa_portal.cases.follow_up_reminders import follow_up_due
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError
@@ -270,6 +271,7 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
+    follow_up_due(on, send)
     # [end: condition follow-up]
     return counts
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from qa_portal.accounts.models import Organisation, User
 from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.decisions import follow_up
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers.models import Dossier, DossierState
 
@@ -223,6 +224,14 @@ class Listing(Base):
         if self.conditions == ConditionsStatus.OPEN:
             return PublicStatus.CONDITIONS_OPEN
         return PublicStatus.VALID
+
+    def follow_up_note(self, today: date) -> str:
+        """While conditions are open on a valid listing: a condition not met awaiting the
+        QA body's decision, or overdue conditions (computed from the dates, never stored);
+        otherwise "". Reads the decision's conditions only for such listings."""
+        if self.state != ListingState.VALID or self.conditions != ConditionsStatus.OPEN:
+            return ""
+        return follow_up.public_note(self.decision, today)
 
     @property
     def conditions_met(self) -> bool:

@@ -176,8 +176,9 @@ def withdraw_listing(actor: User, listing: Listing, reason: str = "") -> None:
     )
 
 
-def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
-    """The QA body revokes a listing, with a public reason."""
+def revoke_listing(actor: User, listing: Listing, reason: str, *, tell: bool = True) -> None:
+    """The QA body revokes a listing, with a public reason (``tell=False``: the provider
+    is told by the caller, as when the approval is withdrawn)."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers revoke listings.")
     if not reason.strip():
@@ -191,6 +192,8 @@ def revoke_listing(actor: User, listing: Listing, reason: str) -> None:
         listing, "revoke", actor=actor, role="qa_officer", reason=listing.ended_reason
     )
 
+    if not tell:
+        return
     tell_providers(
         listing.dossier,
         "listing_revoked",

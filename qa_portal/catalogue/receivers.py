@@ -5,17 +5,44 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from qa_portal.catalogue.models import Listing
-from qa_portal.catalogue.operations import refresh_conditions
+from qa_portal.catalogue.models import Listing, ListingState
+from qa_portal.catalogue.operations import listing_of, refresh_conditions, revoke_listing
 from qa_portal.core import signals
-from qa_portal.decisions.models import Condition
+from qa_portal.core.models import utcnow
+from qa_portal.decisions.models import Condition, ConditionFollowUp, FollowUpAction
 from qa_portal.extensions import db
 
 
 @signals.condition_verified.connect
 def refresh_the_listing_conditions(condition: Condition, *, actor) -> None:
-    """A listing shows "conditions open" or "conditions met" in step with its decision."""
+    """A listing shows "conditions open" or "conditions met" in step with its decision; its
+    public record changed (met, or not met and pending), so feed readers see it updated."""
     refresh_conditions(condition.decision.dossier)
+    _touch(condition.decision)
+
+
+def _touch(decision) -> None:
+    listing = listing_of(decision.dossier)
+    if listing is not None and listing.decision_id == decision.id:
+        listing.updated_at = utcnow()
+
+
+@signals.condition_followed_up.connect
+def follow_the_follow_up(follow_up: ConditionFollowUp, *, actor) -> None:
+    """A condition extended: the listing's conditions status follows. The approval
+    withdrawn: the listing of that decision is revoked, with the QA body's reason (a listing
+    the provider withdrew already stays withdrawn)."""
+    decision = follow_up.condition.decision
+    if follow_up.action != FollowUpAction.WITHDRAW:
+        refresh_conditions(decision.dossier)
+        _touch(decision)
+        return
+    listing = listing_of(decision.dossier)
+    if listing is None or listing.decision_id != decision.id:
+        return
+    if listing.state == ListingState.VALID:
+        reason = f"Approval withdrawn: a condition was not met. {follow_up.reason}"
+        revoke_listing(actor, listing, reason[:2000], tell=False)
 
 
 @signals.report_publication_asked.connect

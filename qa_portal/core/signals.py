@@ -33,7 +33,8 @@ decision_recorded = _signals.signal(
 condition_verified = _signals.signal(
     "condition-verified",
     doc="""A QA officer verified the evidence for a condition, met or not met (sender: the
-    Condition; ``actor``). The catalogue refreshes the listing's conditions status.""",
+    Condition; ``actor``). The catalogue refreshes the listing's conditions status; reports
+    queue a new revision of the round's reports.""",
 )
 
 report_publication_asked = _signals.signal(
@@ -55,6 +56,13 @@ report_publication_asked = _signals.signal(
 # [slot: complaints and appeals committee]
 # [end: complaints and appeals committee]
 # [slot: condition follow-up]
+condition_followed_up = _signals.signal(
+    "condition-followed-up",
+    doc="""The QA body decided what follows a condition not met (sender: the
+    ConditionFollowUp; ``actor``): the condition extended (open again, new due date) or the
+    approval withdrawn. The catalogue refreshes the listing or revokes it; reports queue a
+    new revision of the round's reports.""",
+)
 # [end: condition follow-up]
 
 

@@ -413,4 +413,42 @@ class CommitteeVote(Base):
 # [slot: complaints and appeals committee]
 # [end: complaints and appeals committee]
 # [slot: condition follow-up]
+class FollowUpAction(enum.StrEnum):
+    """The QA body's answer to a condition not met (ESG 2.3, follow-up)."""
+
+    EXTEND = "extend"
+    WITHDRAW = "withdraw"
+
+    @property
+    def label(self) -> str:
+        return {"extend": "Condition extended", "withdraw": "Approval withdrawn"}[self.value]
+
+
+class ConditionFollowUp(Base):
+    """One follow-up decision of the QA body on a condition marked not met: a new due date
+    (the condition is open again) or the withdrawal of the approval. Never changed."""
+
+    __tablename__ = "condition_follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("condition.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    action: Mapped[FollowUpAction] = mapped_column(enum_column(FollowUpAction), nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    previous_due_date: Mapped[date] = mapped_column(nullable=False)
+    new_due_date: Mapped[date | None] = mapped_column(nullable=True)
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    condition: Mapped[Condition] = relationship()
+    decided_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(action = 'extend') = (new_due_date IS NOT NULL)", name="extension_has_due_date"
+        ),
+    )
+
+
 # [end: condition follow-up]

@@ -306,6 +306,7 @@ def submit_condition_evidence(
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may submit evidence.")
     CONDITION_MACHINE.check(condition, "submit_evidence", "provider")
+    _refuse_if_withdrawn(dossier)
     if not note.strip() and not files:
         raise InvalidInput("Describe how the condition is met, or attach evidence.")
     quota.check_file_count(len(files))
@@ -400,14 +401,29 @@ def record_condition_download(actor: User, condition: Condition, evidence: Condi
         )
 
 
+def _refuse_if_withdrawn(dossier: Dossier) -> None:
+    """Once the approval is withdrawn (or the dossier withdrawn), its conditions are closed."""
+    if dossier.state == DossierState.WITHDRAWN:
+        raise TransitionNotAllowed(
+            "This dossier is withdrawn; the conditions of its approval are closed."
+        )
+
+
 def verify_condition(actor: User, condition: Condition, *, met: bool, note: str) -> None:
-    """The QA officer marks a condition met or not met."""
+    """The QA officer marks a condition met (on its evidence) or not met: on its evidence,
+    or without evidence once the due date is reached (ESG 2.3 follow-up; refused before)."""
     if not actor.has_role(Role.QA_OFFICER):
         raise NotPermitted("Only QA officers verify conditions.")
-    if not met and not note.strip():
-        raise InvalidInput("Say why the condition is not met.")
     action = "mark_met" if met else "mark_not_met"
     CONDITION_MACHINE.check(condition, action, "qa_officer")
+    _refuse_if_withdrawn(condition.decision.dossier)
+    if not met and condition.state == ConditionState.OPEN and clock.today() < condition.due_date:
+        raise TransitionNotAllowed(
+            f"Condition {condition.position} is due on {condition.due_date:%d %B %Y}; without "
+            "evidence it can be marked not met only from that date."
+        )
+    if not met and not note.strip():
+        raise InvalidInput("Say why the condition is not met.")
     condition.verified_by = actor
     condition.verified_at = utcnow()
     condition.verification_note = note.strip()

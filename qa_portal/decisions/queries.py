@@ -17,7 +17,7 @@ from qa_portal.decisions.operations import OUTCOME_ACTION, barred_deciders, cond
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
 from qa_portal.dossiers import quota
 from qa_portal.dossiers.diff import diff_snapshots
-from qa_portal.dossiers.models import Dossier, ScreeningNote
+from qa_portal.dossiers.models import Dossier, DossierState, ScreeningNote
 from qa_portal.dossiers.workflow import APPEALABLE, DOSSIER_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import aliases, moderation, rounds
@@ -90,6 +90,8 @@ class CaseView:
         return rounds.officer_actions(assignment) if "qa_officer" in self.roles else set()
 
     def condition_actions(self, condition: Condition) -> set[str]:
+        if self.dossier.state == DossierState.WITHDRAWN:  # approval withdrawn: closed
+            return set()
         return {t.action for t in CONDITION_MACHINE.available(condition.state, self.roles)}
 
     def appeal_actions(self, appeal: Appeal) -> set[str]:

@@ -1,4 +1,8 @@
-"""State machines for conditions, appeals and decision proposals (product spec section 3)."""
+"""State machines for conditions, appeals and decision proposals (product spec section 3).
+
+Follow-up (ESG 2.3): an open condition may be marked not met once its due date is reached,
+without evidence; a condition not met is either extended (open again, with a new due date)
+or the approval is withdrawn (``withdraw_approval`` in the dossier table)."""
 
 from __future__ import annotations
 
@@ -17,9 +21,15 @@ CONDITION_MACHINE = StateMachine(
             "submit_evidence", (C.OPEN,), C.EVIDENCE_SUBMITTED, (PROVIDER,), "Submit evidence"
         ),
         Transition("mark_met", (C.EVIDENCE_SUBMITTED,), C.MET, (OFFICER,), "Mark as met"),
+        # From "open" too: at or after the due date, without evidence (verify_condition
+        # refuses it before the due date).
         Transition(
-            "mark_not_met", (C.EVIDENCE_SUBMITTED,), C.NOT_MET, (OFFICER,), "Mark as not met"
+            "mark_not_met", (C.EVIDENCE_SUBMITTED, C.OPEN), C.NOT_MET, (OFFICER,), "Mark as not met"
         ),
+        # The QA body's follow-up decision on a condition not met: a new due date
+        # (decisions/follow_up.py); the other answer, withdrawing the approval, is a dossier
+        # transition.
+        Transition("extend", (C.NOT_MET,), C.OPEN, (OFFICER,), "Extend the condition"),
     ],
     phrases={
         C.EVIDENCE_SUBMITTED: "waiting for the QA body to verify the evidence",

@@ -88,6 +88,17 @@ DOSSIER_MACHINE = StateMachine(
             "Uphold the decision",
         ),
         Transition("withdraw", BEFORE_DECISION, S.WITHDRAWN, (PROVIDER,), "Withdraw"),
+        # A condition not met: the QA body withdraws the approval (decisions/follow_up.py).
+        # The dossier ends "withdrawn", the final state it shares with a provider's
+        # withdrawal; the audit trail and the follow-up record say who withdrew what. (Only
+        # an approval with conditions can have a condition not met.)
+        Transition(
+            "withdraw_approval",
+            (S.APPROVED_WITH_CONDITIONS,),
+            S.WITHDRAWN,
+            (OFFICER,),
+            "Withdraw the approval",
+        ),
     ],
     phrases={
         S.IN_REVIEW: "in review",

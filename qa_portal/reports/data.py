@@ -14,7 +14,7 @@ import segno
 from qa_portal.accounts.queries import qa_body
 from qa_portal.core.templating import country_name, language_name
 from qa_portal.core.urls import external_url
-from qa_portal.decisions import committee, factual_accuracy
+from qa_portal.decisions import committee, factual_accuracy, follow_up
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.dossiers import completeness, isced
 from qa_portal.dossiers.diff import diff_snapshots
@@ -417,5 +417,6 @@ def build(report: Report) -> dict[str, Any]:
         # [slot: complaints and appeals committee]
         # [end: complaints and appeals committee]
         # [slot: condition follow-up]
+        "follow_up": follow_up.report_section(decision),
         # [end: condition follow-up]
     }

@@ -290,6 +290,32 @@ def latest_ready(decision: Decision, variant: ReportVariant) -> Report | None:
     ).scalar()
 
 
+def newer_revision(report: Report) -> Report | None:
+    """The latest rendered revision of ``report``'s decision and variant, if later than it
+    (a condition verified or followed up since, or the report regenerated)."""
+    latest = latest_ready(report.decision, report.variant)
+    return latest if latest is not None and latest.revision > report.revision else None
+
+
+def current_decision_report(report: Report) -> Report | None:
+    """When ``report``'s decision was superseded (overturned on appeal), the latest rendered
+    report, same variant, of the newest decision on the dossier; None otherwise."""
+    if report.decision.superseded_at is None:
+        return None
+    return db.session.execute(
+        sa.select(Report)
+        .join(Decision, Decision.id == Report.decision_id)
+        .where(
+            Report.dossier_id == report.dossier_id,
+            Report.variant == report.variant,
+            Report.status == ReportStatus.READY,
+            Decision.superseded_at.is_(None),
+        )
+        .order_by(Decision.decided_at.desc(), Decision.id.desc(), Report.revision.desc())
+        .limit(1)
+    ).scalar()
+
+
 def by_code(code: str) -> Report | None:
     return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
 

@@ -146,6 +146,22 @@ def verify(code: str):
             result = None
             status = 400
             return render_template(
-                "reports/verify.html", report=report, result=None, error=exc.message
+                "reports/verify.html",
+                report=report,
+                result=None,
+                error=exc.message,
+                **_newer(report),
             ), status
-    return render_template("reports/verify.html", report=report, result=result, error=None), status
+    return render_template(
+        "reports/verify.html", report=report, result=result, error=None, **_newer(report)
+    ), status
+
+
+def _newer(report: Report) -> dict:
+    """What supersedes ``report``: a later rendered revision of the same decision and
+    variant (``newer``), and, when the decision itself was superseded (overturned on
+    appeal), the report of the decision in force (``current``)."""
+    return {
+        "newer": operations.newer_revision(report),
+        "current": operations.current_decision_report(report),
+    }

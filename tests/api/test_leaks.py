@@ -97,8 +97,8 @@ OUTCOME_KEYS = {
 ASSESSMENT_KEYS = {"method", "description", "weight", "supervision", "pass_criteria", "outcomes"}
 PREREQUISITE_KEYS = {"kind", "description", "related_reference"}
 STACKABILITY_KEYS = {"qualification", "awarding_body", "credits"}
-DECISION_KEYS = {"outcome", "decided_at", "valid_from", "valid_until", "conditions"}
-CONDITION_KEYS = {"text", "due_date", "state"}
+DECISION_KEYS = {"outcome", "decided_at", "valid_from", "valid_until", "conditions", "follow_up"}
+CONDITION_KEYS = {"text", "due_date", "state", "overdue"}
 REPORT_KEYS = {"url", "verify", "sha256", "revision"}
 ORGANISATION_KEYS = {"id", "name", "country", "website", "listings", "links"}
 ORGANISATION_LINKS = {"self", "html", "listings"}
@@ -304,6 +304,7 @@ def test_nothing_unpublished_is_reachable_and_nothing_secret_leaks(world, client
             "text": "Publish the rubric.",
             "due_date": detail["decision"]["conditions"][0]["due_date"],
             "state": "open",
+            "overdue": False,
         }
     ]
     orgs = answers["organisations"].get_json()

@@ -17,10 +17,19 @@ from dataclasses import dataclass
 import pytest
 
 from qa_portal.cases import screening, withdrawal
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
+from qa_portal.decisions import follow_up
 from qa_portal.decisions import operations as decisions
-from qa_portal.decisions.models import Appeal, AppealState, ConditionState, Decision, Outcome
+from qa_portal.decisions.models import (
+    Appeal,
+    AppealState,
+    Condition,
+    ConditionState,
+    Decision,
+    Outcome,
+)
 from qa_portal.decisions.workflow import APPEAL_MACHINE, CONDITION_MACHINE
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import DossierState
@@ -79,6 +88,25 @@ def _decide_appeal(outcome: Outcome, uphold: bool) -> Callable:
     return run
 
 
+def _withdraw_approval(actor, dossier, people):
+    """Withdraw the approval on its condition not met; a dossier without one gets a crafted
+    not-met condition of a crafted decision (never stored): refused, not in force."""
+    decision = decisions.latest_decision(dossier)
+    if decision is not None and decision.conditions:
+        condition = decision.conditions[0]
+    else:
+        crafted = Decision(outcome=Outcome.APPROVED_WITH_CONDITIONS, rationale="Crafted.")
+        crafted.dossier = dossier
+        condition = Condition(decision=crafted, text="Crafted.", state=ConditionState.NOT_MET)
+    follow_up.withdraw_approval(actor, condition, reason="The condition was not met.")
+
+
+def _condition_not_met(dossier, people, panel):
+    condition = decisions.latest_decision(dossier).conditions[0]
+    decisions.submit_condition_evidence(people.provider_a, condition, "Done.", [])
+    decisions.verify_condition(people.officer, condition, met=False, note="Not enough.")
+
+
 PROVIDER, OFFICER, APPEAL_OFFICER = "provider", "qa_officer", "appeal officer"
 
 # action -> (who may fire it, the operation)
@@ -112,6 +140,7 @@ OPERATIONS: dict[str, tuple[str, Callable]] = {
         _decide_appeal(Outcome.REVISE_AND_RESUBMIT, uphold=True),
     ),
     "withdraw": (PROVIDER, lambda a, d, p: withdrawal.withdraw_dossier(a, d, "Not offered.")),
+    "withdraw_approval": (OFFICER, _withdraw_approval),
 }
 
 
@@ -170,6 +199,9 @@ SCENARIOS: dict[tuple[str, DossierState], Source] = {
     ("uphold_appeal_desk_rejected", S.APPEAL): Source(S.APPEAL, via="desk_rejected"),
     ("uphold_appeal_revise", S.APPEAL): Source(S.APPEAL, via="revise_and_resubmit"),
     **{("withdraw", s): Source(s) for s in DOSSIER_MACHINE.sources_of("withdraw")},
+    ("withdraw_approval", S.APPROVED_WITH_CONDITIONS): Source(
+        S.APPROVED_WITH_CONDITIONS, prepare=_condition_not_met
+    ),
 }
 
 
@@ -324,11 +356,17 @@ CONDITION_OPERATIONS: dict[str, tuple[str, Callable]] = {
         OFFICER,
         lambda a, c: decisions.verify_condition(a, c, met=False, note="The page is missing."),
     ),
+    "extend": (
+        OFFICER,
+        lambda a, c: follow_up.extend_condition(a, c, new_due_date=future(90), reason="Time."),
+    ),
 }
 CONDITION_SCENARIOS = {
     ("submit_evidence", C.OPEN): C.OPEN,
     ("mark_met", C.EVIDENCE_SUBMITTED): C.EVIDENCE_SUBMITTED,
     ("mark_not_met", C.EVIDENCE_SUBMITTED): C.EVIDENCE_SUBMITTED,
+    ("mark_not_met", C.OPEN): C.OPEN,  # due today, no evidence
+    ("extend", C.NOT_MET): C.NOT_MET,
 }
 
 
@@ -344,6 +382,7 @@ def conditions(workflow, people):
         decisions.submit_condition_evidence(people.provider_a, c, "Done.", [])
     decisions.verify_condition(people.officer, met, met=True, note="")
     decisions.verify_condition(people.officer, not_met, met=False, note="Not enough.")
+    open_.due_date = clock.today()  # due today: it may be marked not met without evidence
     commit()
     return dossier, {c.state: c for c in decision.conditions}
 

@@ -73,7 +73,23 @@ ROUTES: dict[str, Route] = {
     "uphold_appeal_desk_rejected": _appeal_path("uphold"),
     "uphold_appeal_revise": _appeal_path("uphold"),
     "withdraw": Route("provider", "/withdraw", lambda: {"reason": "Not offered any more."}),
+    "withdraw_approval": Route(
+        "officer",
+        "/follow-up",
+        lambda: {"condition_id": "{condition_id}", "action": "withdraw", "reason": "Not met."},
+    ),
 }
+
+
+def _data(dossier, route: Route) -> dict:
+    """The route's form, ``{condition_id}`` filled with the first condition of the decision
+    in force (0 when there is none)."""
+    decision = decisions.latest_decision(dossier)
+    condition = decision.conditions[0].id if decision and decision.conditions else 0
+    return {
+        key: value.format(condition_id=condition) if isinstance(value, str) else value
+        for key, value in route.data().items()
+    }
 
 
 def test_every_dossier_action_has_a_route():
@@ -109,7 +125,7 @@ def test_allowed_through_the_page(action, client, login, reach, people, officer2
         commit()
     route = ROUTES[action]
     login(client, _people(people, officer2)[route.who])
-    response = client.post(_url(dossier, route), data=route.data())
+    response = client.post(_url(dossier, route), data=_data(dossier, route))
     assert response.status_code == 302, page_text(response)[-1500:]
     db.session.refresh(dossier)
     target = DOSSIER_MACHINE.find(key[1], action).target
@@ -142,11 +158,12 @@ def test_refused_over_http_as_page_and_json(client, login, closed, people, offic
         seen.add(url)
         before = world(dossier)
         login(client, actors[route.who])
-        page = client.post(url, data=route.data())
+        data = _data(dossier, route)
+        page = client.post(url, data=data)
         assert page.status_code == 409, (action, page.status_code)
         text = page_text(page)
         assert 'class="error-code">409<' in text
-        answer = client.post(url, data=route.data(), headers=JSON)
+        answer = client.post(url, data=data, headers=JSON)
         assert answer.status_code == 409, (action, answer.get_data(as_text=True))
         body = answer.get_json()
         assert body["error"] == "conflict", body
@@ -156,8 +173,8 @@ def test_refused_over_http_as_page_and_json(client, login, closed, people, offic
         # someone without the role (who may see the dossier): 403, as page and as JSON
         outsider = people.officer if route.who == "provider" else people.provider_a
         login(client, outsider)
-        assert client.post(url, data=route.data()).status_code == 403
-        forbidden = client.post(url, data=route.data(), headers=JSON)
+        assert client.post(url, data=data).status_code == 403
+        forbidden = client.post(url, data=data, headers=JSON)
         assert forbidden.status_code == 403
         assert forbidden.get_json()["error"] and forbidden.get_json()["message"]
         assert world(dossier) == before, action
@@ -185,6 +202,16 @@ CONDITION_ROUTES = {
         "/conditions/{id}/verify",
         lambda: {"verdict": "not_met", "note": "The grading scheme is not on the page."},
     ),
+    "extend": (
+        "officer",
+        "/follow-up",
+        lambda: {
+            "condition_id": "{id}",
+            "action": "extend",
+            "reason": "The examiner starts next term.",
+            "new_due_date": str(future(120)),
+        },
+    ),
 }
 
 
@@ -210,16 +237,20 @@ def test_conditions_through_the_page(client, login, workflow, people, officer2):
         who_, path, data = CONDITION_ROUTES[action]
         login(client, who or actors[who_])
         url = f"/dossiers/{dossier.id}" + path.format(id=condition.id)
-        return client.post(url, data=data(), headers=headers or {})
+        form = {
+            k: v.format(id=condition.id) if isinstance(v, str) else v for k, v in data().items()
+        }
+        return client.post(url, data=form, headers=headers or {})
 
     # the officer cannot verify before the evidence is in: 409 page and JSON, no change
     before = world(dossier)
     page = post("mark_met", first)
     assert page.status_code == 409
     assert "This condition is open; “Mark as met” is not possible" in page_text(page)
-    answer = post("mark_not_met", first, JSON)
+    answer = post("mark_not_met", first, JSON)  # without evidence: not before the due date
     assert answer.status_code == 409 and answer.get_json()["error"] == "conflict"
-    assert "This condition is open" in answer.get_json()["message"]
+    assert "can be marked not met only from that date" in answer.get_json()["message"]
+    assert post("extend", first, JSON).status_code == 409  # open: nothing to extend
     # the provider cannot verify, the officer cannot submit evidence: 403
     assert post("mark_met", first, who=people.provider_a).status_code == 403
     assert post("submit_evidence", first, who=people.officer).status_code == 403
@@ -240,3 +271,10 @@ def test_conditions_through_the_page(client, login, workflow, people, officer2):
         entry = last_transition(condition, action)
         assert entry["to_state"] in ("evidence_submitted", "met")
     assert post("mark_not_met", first, JSON).status_code == 409
+    # the QA body's follow-up: the condition not met is open again, due later
+    assert post("extend", first, who=people.provider_a).status_code == 403
+    assert post("extend", second).status_code == 302
+    db.session.refresh(second)
+    assert (second.state.value, second.due_date) == ("open", future(120))
+    entry = last_transition(second, "extend")
+    assert (entry["from_state"], entry["to_state"]) == ("not_met", "open")

@@ -40,10 +40,14 @@ def atom_feed(listings: list[Listing], qa_body_name: str, today: date) -> str:
         url = external_url("catalogue.detail", listing_id=listing.id)
         decision = listing.decision
         status = listing.public_status(today)
+        conditions = ""
+        if status == PublicStatus.CONDITIONS_OPEN:
+            note = listing.follow_up_note(today)  # not met, or overdue: said in the feed too
+            conditions = f" (conditions open{'; ' + note.lower() if note else ''})"
         summary = (
             f"{listing.provider_name}: {decision.outcome.label.lower()} on "
             f"{decision.decided_at:%d %B %Y}, valid until {listing.valid_until:%d %B %Y}"
-            f"{' (conditions open)' if status == PublicStatus.CONDITIONS_OPEN else ''}. "
+            f"{conditions}. "
             f"{listing.summary}"
         ).strip()
         parts += [

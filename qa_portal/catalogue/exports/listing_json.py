@@ -139,9 +139,15 @@ def listing_detail(listing: Listing, today: date, report=None) -> dict[str, Any]
                 "valid_from": iso(decision.valid_from),
                 "valid_until": iso(decision.valid_until),
                 "conditions": [
-                    {"text": c.text, "due_date": iso(c.due_date), "state": c.state.value}
+                    {
+                        "text": c.text,
+                        "due_date": iso(c.due_date),
+                        "state": c.state.value,
+                        "overdue": c.is_overdue(today),
+                    }
                     for c in decision.conditions
                 ],
+                "follow_up": listing.follow_up_note(today) or None,
             },
             "ended_at": _timestamp(listing.ended_at),
             "ended_reason": listing.ended_reason or None,

@@ -30,6 +30,7 @@ from qa_portal.accounts import queries as accounts_queries
 from qa_portal.catalogue.exports.common import outcome_lines, web, zulu
 from qa_portal.catalogue.exports.ctdl import ctid_of
 from qa_portal.catalogue.models import Listing, ListingState
+from qa_portal.core import clock
 from qa_portal.core.urls import external_url
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reports.operations import latest_ready
@@ -122,8 +123,10 @@ def _endorsement_comment(listing: Listing, qa_name: str, report=None) -> str:
     ]
     if decision.conditions:
         lines += ["", "Conditions:", ""]
+        today = clock.today()
         lines += [
-            f"- {c.text} (due {c.due_date:%d %B %Y}): {c.state.label.lower()}"
+            f"- {c.text} (due {c.due_date:%d %B %Y}): "
+            f"{'overdue' if c.is_overdue(today) else c.state.label.lower()}"
             for c in decision.conditions
         ]
     if report is not None:
