@@ -106,6 +106,12 @@ def admin():
             "published_outcomes": sorted(methodology.published_outcomes()),
         }
     )
+    if (
+        request.method == "POST"
+        and request.form.get("publication")
+        and ("published_outcomes" not in request.form)
+    ):
+        form.published_outcomes.data = []  # every box unticked: the browser sends none
     if form.validate_on_submit():
         values = {key: form[key].data for key in methodology.TEXT_KEYS}
         methodology.update_texts(current_user, values)

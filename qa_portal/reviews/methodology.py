@@ -136,12 +136,12 @@ def update_texts(actor: User, values: dict[str, Any]) -> list[str]:
     changed = []
     for key, text in cleaned.items():
         row = rows.get(key)
-        if row is None:
-            row = MethodologyText(key=key, body=_SPEC[key].default)
-            db.session.add(row)
-        if row.body == text and row.id is not None:
+        old = row.body if row is not None else _SPEC[key].default
+        if old == text:
             continue
-        old = row.body
+        if row is None:
+            row = MethodologyText(key=key)
+            db.session.add(row)
         row.body, row.updated_at, row.updated_by = text, utcnow(), actor
         db.session.flush()
         audit.record(actor, "methodology.update", row, key=key, old=old, new=text)
