@@ -115,7 +115,9 @@ def admin():
     if form.validate_on_submit():
         values = {key: form[key].data for key in methodology.TEXT_KEYS}
         methodology.update_texts(current_user, values)
-        methodology.update_published_outcomes(current_user, form.published_outcomes.data)
+        if request.form.get("publication"):  # the part of the form with the checkboxes
+            # (every box unticked: the browser sends none of them, and the list is empty)
+            methodology.update_published_outcomes(current_user, form.published_outcomes.data)
         commit()
         flash("Methodology saved.", "success")
         return redirect(url_for("publication.admin"))

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager
 from wtforms import DateField, Form, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
