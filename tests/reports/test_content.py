@@ -147,7 +147,7 @@ def test_internal_report_names_the_panel_and_keeps_confidential_comments(sample)
         assert email in squeezed(emails)
     for alias in ("Reviewer 1", "Reviewer 2", "Reviewer 3"):
         assert SPEC.confidential.format(alias=alias) in text
-    assert f"by {SPEC.decider}" in text
+    assert f"by {SPEC.qa_body} ({SPEC.decider})" in text  # the deciding body, its officer
     # the internal file is still the QA body's document
     assert pdf_metadata(data)["/Author"] == SPEC.qa_body
 
@@ -187,7 +187,9 @@ def test_a_second_round_report_gives_the_history_and_what_changed(workflow, peop
     decision = case.decide("approved", rationale="Now meets the standards.").decision
     _, pdf = issue(people.officer, decision)
     text = normalised(pdf_text(pdf))
-    assert "9. Round history" in text and "Changes since version 1" in text
+    # the timeline is part of the procedure (section 2), as in a published agency report
+    assert "2. The procedure" in text and "Timeline" in text
+    assert "Changes since version 1" in text
     assert "Revise and resubmit" in text and "Approved" in text
     assert "1 outcome reworded" in text
     assert "“Operate a containerised application in production.”" in text
