@@ -9,9 +9,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.accounts.models import Role
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted
+from qa_portal.demo_workflow import DEMO_AGENCY_CONTACT, seed_publication
 from qa_portal.extensions import db
 from qa_portal.reviews import methodology
 from qa_portal.reviews.models import MethodologyText
@@ -142,3 +144,16 @@ def test_unticking_every_outcome_publishes_only_approvals(client, login, people)
     commit()
     assert client.post("/admin/methodology", data=data).status_code == 302
     assert methodology.published_outcomes() == {"rejected"}
+
+
+def test_the_demo_sets_the_agency_contact_once(make_user, qa_body):
+    make_user(Role.QA_ADMIN, email="admin@emqa.eu")
+    seed_publication()
+    seed_publication()  # idempotent: nothing changes the second time
+    commit()
+    texts = methodology.texts()
+    assert {k: texts[k].body for k in DEMO_AGENCY_CONTACT} == DEMO_AGENCY_CONTACT
+    audited = db.session.execute(
+        sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "methodology.update")
+    ).scalar()
+    assert audited == len(DEMO_AGENCY_CONTACT)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.catalogue import register
 from qa_portal.core import clock, storage
 from qa_portal.core.db import commit
 from qa_portal.core.models import utcnow
@@ -166,8 +167,6 @@ def test_a_bad_date_is_refused_next_to_its_field(client):
 
 
 def test_the_register_pages(client, workflow, monkeypatch):
-    from qa_portal.catalogue import register
-
     monkeypatch.setattr(register, "PER_PAGE", 1)
     for _ in range(2):
         _, decision = workflow.decided("rejected")
