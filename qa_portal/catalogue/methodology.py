@@ -62,10 +62,15 @@ def rubric_url(number: int | None) -> str | None:
 
 
 def _format(value: Any) -> str:
+    """A setting as text: yes/no, lists joined, a structured setting (a dict, a list of
+    dicts, as a JSON column holds) as "key: value" pairs."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')}: {_format(v)}" for k, v in value.items())
     if isinstance(value, list | tuple | set):
-        return ", ".join(str(v) for v in value) or "—"
+        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return sep.join(_format(v) for v in value) or "—"
     return "—" if value in (None, "") else str(value)
 
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from qa_portal.accounts.models import Role
+from qa_portal.catalogue import methodology as public_methodology
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted
@@ -157,3 +158,13 @@ def test_the_demo_sets_the_agency_contact_once(make_user, qa_body):
         sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "methodology.update")
     ).scalar()
     assert audited == len(DEMO_AGENCY_CONTACT)
+
+
+def test_structured_settings_read_as_text():
+    assert public_methodology._format(True) == "Yes"
+    assert public_methodology._format(["student", "academic"]) == "student, academic"
+    rows = [{"member_type": "student", "required": 1}, {"member_type": "chair", "required": 1}]
+    assert public_methodology._format(rows) == (
+        "member type: student, required: 1; member type: chair, required: 1"
+    )
+    assert public_methodology._format(None) == "—"
