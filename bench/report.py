@@ -131,7 +131,15 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
     return {
         "internal": False,
         "variant_label": "Public report",
-        "qa_body": {"name": body, "acronym": acronym(body), "country": "Belgium"},
+        "qa_body": {
+            "name": body,
+            "acronym": acronym(body),
+            "country": "Belgium",
+            "address": "Rue de la Loi 42\n1040 Brussels\nBelgium",
+            "email": "reports@qa.example.eu",
+            "phone": "+32 2 555 01 42",
+            "website": "https://qa.example.eu",
+        },
         "report": {
             "number": "EMQA-2026-00042-R1-D57",
             "revision": 1,
@@ -233,7 +241,6 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
         "comments": [{"alias": a, "name": None, "text": COMMENT * 3} for a in aliases],
         "confidential": [],
         "general_notes": ["The panel met online on 12 November 2026."],
-        "warnings": ["LO3 is not aligned to a framework item (for example an ESCO skill)."],
         "history": [
             {
                 "number": 1,
@@ -247,6 +254,20 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
             }
         ],
         "changes": None,
+        "publication": {"date": decided, "language": "English"},
+        "appeal": {
+            "possible": False,
+            "deadline": None,
+            "procedure": "A provider may appeal against a decision within the appeal period.",
+            "methodology_url": "https://qa.example.eu/methodology#appeals",
+        },
+        "methodology": {
+            "url": "https://qa.example.eu/methodology",
+            "rubric_version": 1,
+            "rubric_date": datetime(2026, 1, 5, 9, 0),
+            "rubric_url": "https://qa.example.eu/methodology/rubric/1",
+            "divergence": 2,
+        },
         "files": [
             {"kind": k, "name": n, "sha256": f"{i:x}" * 64, "size": 250_000 + i * 9_000}
             for i, (k, n) in enumerate(

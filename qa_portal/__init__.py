@@ -21,6 +21,7 @@ from qa_portal.cases import reminders  # noqa: F401  (the reminders job)
 from qa_portal.cases.cli import reminders_cli
 from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
+from qa_portal.catalogue.publication_views import bp as publication_bp
 from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import (
     ensure_audit_key,
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee_bp)
     # [end: decision committee]
     # [slot: publication and methodology]
+    app.register_blueprint(publication_bp)
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]

@@ -22,6 +22,7 @@ from qa_portal.extensions import db
 from qa_portal.reviews import (
     findings,
     invitations,
+    methodology,
     moderation,
     panel_rules,
     rounds,
@@ -730,6 +731,23 @@ def seed_committee(c: Cast, password: str) -> None:
 
 # [end: decision committee]
 # [slot: publication and methodology]
+DEMO_AGENCY_CONTACT = {
+    "address": "European Microcredential Quality Agency\nRue de la Loi 42\n1040 Brussels\nBelgium",
+    "email": "reviews@emqa.eu",
+    "phone": "+32 2 555 01 42",
+}
+
+
+def seed_publication() -> None:
+    """The agency's address and contact, printed in every report and on /methodology (set
+    by the QA admin, audited; nothing changes when they are already set). The reports of the
+    revise-and-resubmit and rejected rounds above are published in the register of reviews
+    by the default policy; nothing else is needed."""
+    admin = queries.user_by_email("admin@emqa.eu")
+    if admin is not None:
+        methodology.update_texts(admin, DEMO_AGENCY_CONTACT)
+
+
 # [end: publication and methodology]
 # [slot: complaints and appeals committee]
 # [end: complaints and appeals committee]

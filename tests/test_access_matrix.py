@@ -183,9 +183,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("inbox.open_notification", "POST"): (LOGIN, SHOW, 404, 404, 404, 404),
     # -- reports (the rejected dossier's public report: not in the catalogue) -------------
     ("reports.generate", "POST"): (LOGIN, 403, 403, 403, 400, 400),
-    ("reports.show", "GET"): PROVIDER_OR_STAFF,
-    ("reports.status", "GET"): PROVIDER_OR_STAFF,
-    ("reports.download", "GET"): PROVIDER_OR_STAFF,
+    # the world's report is of a rejected round: published, as every reviewed outcome is
+    # by default (ESG 2.6; reviews/methodology.py), so everyone may read it
+    ("reports.show", "GET"): ANYONE_200,
+    ("reports.status", "GET"): ANYONE_200,
+    ("reports.download", "GET"): ANYONE_200,
     ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 409, 409),  # it did not fail
     ("reports.verify_start", "GET"): ANYONE_200,
     ("reports.verify", "GET"): ANYONE_200,
@@ -228,6 +230,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("committee.propose", "POST"): officer_only(409),
     # [end: decision committee]
     # [slot: publication and methodology]
+    ("publication.methodology_page", "GET"): ANYONE_200,
+    ("publication.rubric_version", "GET"): ANYONE_200,
+    ("publication.register", "GET"): ANYONE_200,
+    ("publication.admin", "GET"): ADMIN_ONLY,
+    # a field left out keeps its value: nothing changes
+    ("publication.admin", "POST"): (LOGIN, 403, 403, 403, 403, "/admin/methodology"),
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]

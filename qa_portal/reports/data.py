@@ -1,7 +1,9 @@
 """Everything a report says, as plain data (dicts and lists) built from one decision.
 
-The public variant is anonymised ("Reviewer 1") and leaves out confidential comments and
-the names of QA staff; the internal variant adds them. Templates receive only this data.
+The public variant is anonymised ("Reviewer 1": no score or comment is attributed to a
+name) and leaves out confidential comments and the names of QA staff; the internal variant
+adds them. Neither carries the completeness check's warnings: they are the QA body's
+working notes on the dossier, not findings of the review. Templates receive only this data.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from qa_portal.core.templating import country_name, language_name
 from qa_portal.core.urls import external_url
 from qa_portal.decisions import committee, factual_accuracy, follow_up
 from qa_portal.decisions.models import Decision, Outcome
-from qa_portal.dossiers import completeness, isced
+from qa_portal.dossiers import isced
 from qa_portal.dossiers.diff import diff_snapshots
 from qa_portal.dossiers.models import ISSUANCE_STANDARDS, label_of
 from qa_portal.extensions import db
 from qa_portal.reports.charts import score_chart
 from qa_portal.reports.models import Report, ReportVariant
-from qa_portal.reviews import aliases, findings, moderation, panel_rules, site_visits
+from qa_portal.reviews import aliases, findings, methodology, moderation, panel_rules, site_visits
 from qa_portal.reviews.models import ReviewAssignment, ReviewRound
 
 
@@ -177,12 +179,52 @@ def _decisions(dossier) -> list[Decision]:
 
 
 def _qa_body_section() -> dict[str, Any]:
+    """The agency: its name, and the address and contact it publishes (ESG 2.6)."""
     body = qa_body()
     body_name = body.name if body else "QA Portal"
+    texts = methodology.texts()
     return {
         "name": body_name,
         "acronym": acronym(body_name),
         "country": _country(body.country) if body else "",
+        "address": texts["address"].body,
+        "email": texts["email"].body,
+        "phone": texts["phone"].body,
+        "website": (body.website if body else "") or "",
+    }
+
+
+REPORT_LANGUAGE = "English"
+
+
+def _publication_section(report: Report) -> dict[str, Any]:
+    """When this revision was issued (requested: it is rendered right after) and in which
+    language."""
+    return {"date": report.requested_at, "language": REPORT_LANGUAGE}
+
+
+def _appeal_section(decision: Decision) -> dict[str, Any]:
+    """How to appeal: the agency's procedure and this decision's deadline (none for a
+    decision that cannot be appealed)."""
+    return {
+        "possible": decision.appeal_deadline is not None,
+        "deadline": decision.appeal_deadline,
+        "procedure": methodology.text_of("appeals"),
+        "methodology_url": external_url("publication.methodology_page") + "#appeals",
+    }
+
+
+def _methodology_section(round_: ReviewRound) -> dict[str, Any]:
+    """The rubric version the round applied, the date it took effect and its public page."""
+    rubric = round_.rubric
+    return {
+        "url": external_url("publication.methodology_page"),
+        "rubric_version": rubric.number if rubric else None,
+        "rubric_date": rubric.created_at if rubric else None,
+        "rubric_url": (
+            external_url("publication.rubric_version", number=rubric.number) if rubric else None
+        ),
+        "divergence": moderation.DIVERGENCE,
     }
 
 
@@ -397,7 +439,6 @@ def build(report: Report) -> dict[str, Any]:
         "comments": _comments(submitted, alias, internal),
         "confidential": _confidential_comments(submitted, alias, internal),
         "general_notes": [n.text for n in round_.moderation_notes if n.criterion_id is None],
-        "warnings": [f.message for f in completeness.warnings(completeness.check(snapshot))],
         "history": _round_history(decision),
         "changes": _changes(decision),
         "files": _files(snapshot),
@@ -413,6 +454,9 @@ def build(report: Report) -> dict[str, Any]:
         "deciding_body": committee.deciding_body_summary(decision, internal),
         # [end: decision committee]
         # [slot: publication and methodology]
+        "publication": _publication_section(report),
+        "appeal": _appeal_section(decision),
+        "methodology": _methodology_section(round_),
         # [end: publication and methodology]
         # [slot: complaints and appeals committee]
         # [end: complaints and appeals committee]

@@ -33,6 +33,7 @@ from qa_portal.extensions import db
 from qa_portal.reports import data as report_data
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reports.workflow import REPORT_MACHINE
+from qa_portal.reviews import methodology
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 REVIEWED = (
@@ -322,8 +323,8 @@ def by_code(code: str) -> Report | None:
 
 def can_view(user, report: Report) -> bool:
     """Who may see a report (its page, status and file). Internal: QA staff only. Public:
-    QA staff and the provider's members, and everyone once the microcredential is published
-    in the catalogue; never the reviewers or other providers before that."""
+    QA staff and the provider's members, and everyone once it is published (``is_public``);
+    never the reviewers or other providers before that."""
     staff = bool(user and user.is_authenticated and user.is_staff)
     if staff:
         return True
@@ -338,10 +339,21 @@ def can_download(user, report: Report) -> bool:
     return report.is_ready and can_view(user, report)
 
 
+def is_published_outcome(decision: Decision, published: set[str] | None = None) -> bool:
+    """A reviewed outcome other than an approval that the policy publishes as soon as its
+    report is issued (ESG 2.6: every outcome; ``reviews.methodology``)."""
+    if published is None:
+        published = methodology.published_outcomes()
+    return not decision.outcome.is_approval and decision.outcome.value in published
+
+
 def is_public(report: Report) -> bool:
-    """Published listings make their public report public (the catalogue decides, asked
-    through ``report_publication_asked``)."""
-    return report.variant == ReportVariant.PUBLIC and signals.any_receiver_says(
+    """A public report is public when the policy publishes its outcome (revise and
+    resubmit, rejected: by default), or — approvals — once its microcredential is in the
+    catalogue (the catalogue decides, asked through ``report_publication_asked``)."""
+    if report.variant != ReportVariant.PUBLIC:
+        return False
+    return is_published_outcome(report.decision) or signals.any_receiver_says(
         signals.report_publication_asked, report
     )
 

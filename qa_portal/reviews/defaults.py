@@ -59,6 +59,10 @@ DEFAULT_POLICY = {
     # [end: condition follow-up]
 }
 
+# The reviewed outcomes (besides approvals) whose public report is published when issued:
+# all of them, as ESG 2.6 asks (the ReviewPolicy column's server default).
+PUBLISHED_OUTCOMES = "revise_and_resubmit,rejected"
+
 DEFAULT_RUBRIC_NOTE = "Default rubric"
 
 # The eight default criteria of the product spec (section 4): (title, guidance), weight 1.

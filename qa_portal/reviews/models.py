@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qa_portal.accounts.models import Organisation, User
 from qa_portal.core.models import Base, enum_column, utcnow
 from qa_portal.dossiers.models import Dossier, DossierVersion
-from qa_portal.reviews.defaults import DEFAULT_POLICY
+from qa_portal.reviews.defaults import DEFAULT_POLICY, PUBLISHED_OUTCOMES
 from qa_portal.reviews.panel_enums import (
     PanelDisclosure,
     PanelRole,
@@ -162,6 +162,16 @@ class ReviewPolicy(Base):
     )
     # [end: decision committee]
     # [slot: publication and methodology]
+    # The reviewed outcomes, besides approvals (published with their catalogue listing),
+    # whose public report is published as soon as it is issued: Outcome values, comma
+    # separated (reviews/methodology.py). A server default, not DEFAULT_POLICY: migration
+    # 0007 writes every DEFAULT_POLICY key into a table that has no such column yet.
+    published_outcomes: Mapped[str] = mapped_column(
+        sa.String(200),
+        nullable=False,
+        default=PUBLISHED_OUTCOMES,
+        server_default=PUBLISHED_OUTCOMES,
+    )
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
     # [end: complaints and appeals committee]
@@ -544,6 +554,26 @@ class CriterionFinding(Base):
 # [slot: decision committee]
 # [end: decision committee]
 # [slot: publication and methodology]
+class MethodologyText(Base):
+    """The agency's own wording of one part of its published methodology (the introduction
+    to the review policy, the appeals and the complaints procedures) or one of its contact
+    details for the reports (address, e-mail, phone): one row per key of
+    ``reviews/methodology.py`` TEXTS, inserted by migration 0016, edited by the QA admin
+    (every change audited)."""
+
+    __tablename__ = "methodology_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), nullable=False, unique=True)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=True
+    )
+
+    updated_by: Mapped[User | None] = relationship()
+
+
 # [end: publication and methodology]
 # [slot: complaints and appeals committee]
 # [end: complaints and appeals committee]

@@ -23,21 +23,27 @@ def _nav(html: str) -> list[str]:
     ]
 
 
+# the public pages every visitor has in the header: the catalogue, the register of
+# reviews and the methodology (ESG 2.2, 2.6)
+PUBLIC = ["Catalogue", "Register of reviews", "Methodology"]
+
+
 @pytest.mark.parametrize(
     ("who", "home", "links"),
     [
-        ("provider_a", "/dossiers/", ["Catalogue", "My dossiers", "Inbox", "Account"]),
-        ("reviewer", "/reviews/", ["Catalogue", "My reviews", "Inbox", "Account"]),
-        ("officer", "/dossiers/queue", ["Catalogue", "Work queue", "Inbox", "Account"]),
+        ("provider_a", "/dossiers/", [*PUBLIC, "My dossiers", "Inbox", "Account"]),
+        ("reviewer", "/reviews/", [*PUBLIC, "My reviews", "Inbox", "Account"]),
+        ("officer", "/dossiers/queue", [*PUBLIC, "Work queue", "Inbox", "Account"]),
         (
             "admin",
             "/admin/",
             [
-                "Catalogue",
+                *PUBLIC,
                 "Administration",
                 "Users",
                 "Rubric",
                 "Policy",
+                "Publication",
                 "Organisations",
                 "Registrations",
                 "Inbox",
@@ -60,11 +66,11 @@ def test_someone_with_several_roles_sees_each_roles_pages(client, login, make_us
     both = make_user(Role.PROVIDER, Role.REVIEWER, org=people.org_b, name="Lecturer")
     login(client, both)
     assert client.get("/").headers["Location"] == "/dossiers/"
-    assert _nav(client.get("/dossiers/").text)[1:3] == ["My dossiers", "My reviews"]
+    assert _nav(client.get("/dossiers/").text)[3:5] == ["My dossiers", "My reviews"]
     staff = make_user(Role.QA_OFFICER, Role.QA_ADMIN, name="Lead")
     login(client, staff)
     assert client.get("/").headers["Location"] == "/dossiers/queue"
-    assert _nav(client.get("/admin/").text)[1:3] == ["Work queue", "Administration"]
+    assert _nav(client.get("/admin/").text)[3:5] == ["Work queue", "Administration"]
 
 
 def test_the_reviewer_home_lists_invitations_and_overdue_reviews(

@@ -147,7 +147,7 @@ def test_internal_report_names_the_panel_and_keeps_confidential_comments(sample)
         assert email in squeezed(emails)
     for alias in ("Reviewer 1", "Reviewer 2", "Reviewer 3"):
         assert SPEC.confidential.format(alias=alias) in text
-    assert f"by {SPEC.decider}" in text
+    assert f"by {SPEC.qa_body} ({SPEC.decider})" in text  # the deciding body, its officer
     # the internal file is still the QA body's document
     assert pdf_metadata(data)["/Author"] == SPEC.qa_body
 
@@ -187,7 +187,9 @@ def test_a_second_round_report_gives_the_history_and_what_changed(workflow, peop
     decision = case.decide("approved", rationale="Now meets the standards.").decision
     _, pdf = issue(people.officer, decision)
     text = normalised(pdf_text(pdf))
-    assert "9. Round history" in text and "Changes since version 1" in text
+    # the timeline is part of the procedure (section 2), as in a published agency report
+    assert "2. The procedure" in text and "Timeline" in text
+    assert "Changes since version 1" in text
     assert "Revise and resubmit" in text and "Approved" in text
     assert "1 outcome reworded" in text
     assert "“Operate a containerised application in production.”" in text
@@ -197,3 +199,25 @@ def test_a_second_round_report_gives_the_history_and_what_changed(workflow, peop
     for number, page in enumerate(pages[1:], start=2):
         assert f"Page {number} of {len(pages)}" in page
         assert "Verification code" in page and "revision 1" in page
+
+
+def test_a_public_report_naming_the_panel_attributes_no_score_to_a_name(app):
+    """Under a policy that discloses the panel, the public report lists the members' names
+    with their role and member type, in the order of their roles and names, apart from the
+    scores and comments, which stay under "Reviewer n"."""
+    named = render_world(app, Spec(panel_disclosure="names_roles_types"), variants=(PUBLIC,))
+    text = pdf_text(named.pdfs[PUBLIC])
+    composition = named.content[PUBLIC]["panel_composition"]
+    assert [m["name"] for m in composition["members"]] == ["Marco Rossi", "Riina Tamm"]
+    for name, email in named.spec.reviewers:
+        assert name in text
+        assert email not in text
+    panel_lines = [line for line in text.splitlines() if "Marco Rossi" in line or "Riina" in line]
+    assert panel_lines and not any("Reviewer" in line for line in panel_lines)
+    assert all(c["comments"] for c in named.content[PUBLIC]["criteria"])
+    assert not any(
+        name in comment
+        for c in named.content[PUBLIC]["criteria"]
+        for alias, comment in c["comments"]
+        for name, _ in named.spec.reviewers
+    )

@@ -120,7 +120,7 @@ def test_the_reissued_pdf_and_verify_name_the_newer_revision(
     new, new_pdf = issue(people.officer, decision)
     assert new.revision == old.revision + 1
     text = normalised(pdf_text(new_pdf))
-    assert "Follow-up of the conditions" in text and "Checked online." in text
+    assert "Follow-up and conditions" in text and "Checked online." in text
     assert "Overdue" in text  # the second condition, past its date without evidence
     data = report_data.build(new)
     assert [c["state"] for c in data["follow_up"]["conditions"]] == ["Met", "Open"]

@@ -23,6 +23,8 @@ from qa_portal.extensions import db
 from qa_portal.reports import operations as reports
 from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews import rubric as rubrics
+from qa_portal.reviews.panel_enums import PanelDisclosure
+from qa_portal.reviews.policy import current_policy
 from tests.builders import Case, new_dossier
 from tests.harness import PASSWORD_HASH, reset_database
 from tests.helpers import pdf_bytes
@@ -61,6 +63,9 @@ class Spec:
     conditions: list[str] = field(
         default_factory=lambda: ["Publish the grading rubric of the capstone project."]
     )
+    # what the public report says of the panel (review policy): its members' names withheld
+    # by default here, so that the anonymity tests can look for every name in the text
+    panel_disclosure: str = "roles_types"
 
 
 @dataclass
@@ -106,6 +111,7 @@ def build(spec: Spec) -> World:
     admin = _user("Alex Admin", _email("admin", "agency"), Role.QA_ADMIN, body)
     member = _user(spec.member, f"member@{provider.domain}", Role.PROVIDER, provider)
     panel = [_user(name, email, Role.REVIEWER) for name, email in spec.reviewers]
+    current_policy().panel_disclosure = PanelDisclosure(spec.panel_disclosure)
     commit()
     if spec.rubric:
         rubrics.revise_rubric(

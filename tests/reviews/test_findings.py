@@ -237,5 +237,5 @@ def test_the_report_carries_the_findings(workflow, people):
     assert data["conditions"] == ["Publish the grading rubric."]
     assert build(report)["factual_accuracy"] is None
     html = render_template("reports/_findings.html", **build(report))
-    assert "Findings of the panel" in html and "Publish the grading rubric." in html
+    assert "Summary and overall judgement" in html and "Publish the grading rubric." in html
     assert "Meets" in html

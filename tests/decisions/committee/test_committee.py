@@ -476,6 +476,6 @@ def test_the_report_partial_names_the_committee_and_its_votes(app):
             internal=False,
         )
     assert f"taken by the {COMMITTEE_NAME} at its meeting of" in public
-    assert "4 in favour, 1 against, 0 abstention(s)" in public
+    assert "4 in favour, 1 against, 0 abstentions" in public
     assert "Member One" not in public and "Member One" in internal
     assert "taken by a QA officer of the QA body" in officer
