@@ -33,6 +33,9 @@ DEFAULT_POLICY = {
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    "complaint_ack_days": 5,
+    "complaint_days": 30,
+    "appeals_committee_size": 1,
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]
@@ -115,7 +118,10 @@ def insert_defaults(connection: sa.Connection) -> None:
     else: an existing policy or rubric is left as it is)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
     if connection.execute(sa.select(sa.func.count()).select_from(_policy)).scalar() == 0:
-        connection.execute(_policy.insert().values(updated_at=now, **DEFAULT_POLICY))
+        # Only the columns the table has at this revision (later migrations add settings).
+        present = {c["name"] for c in sa.inspect(connection).get_columns("review_policy")}
+        values = {k: v for k, v in DEFAULT_POLICY.items() if k in present}
+        connection.execute(_policy.insert().values(updated_at=now, **values))
     if connection.execute(sa.select(sa.func.count()).select_from(_rubric)).scalar() == 0:
         connection.execute(
             _rubric.insert().values(
