@@ -41,6 +41,9 @@ from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.appeals_views import bp as appeals_bp
+from qa_portal.decisions.appeals_views import public_bp as accountability_bp
+from qa_portal.decisions.complaint_views import bp as complaints_bp
 from qa_portal.decisions.views import bp as decisions_bp
 from qa_portal.demo import demo_command
 from qa_portal.dossiers.views import bp as dossiers_bp
@@ -132,6 +135,9 @@ def _register_blueprints(app: Flask) -> None:
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(appeals_bp)
+    app.register_blueprint(accountability_bp)
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]

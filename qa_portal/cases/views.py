@@ -41,6 +41,7 @@ HOME_BY_ROLE = (
     (Role.QA_OFFICER, "cases.queue"),
     (Role.QA_ADMIN, "cases.admin_dashboard"),
     (Role.REVIEWER, "reviews.dashboard"),
+    (Role.APPEALS_COMMITTEE, "appeals.index"),
 )
 
 

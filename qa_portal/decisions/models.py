@@ -37,7 +37,12 @@ class Outcome(enum.StrEnum):
 
     @property
     def is_appealable(self) -> bool:
-        return self in (Outcome.REJECTED, Outcome.DESK_REJECTED, Outcome.REVISE_AND_RESUBMIT)
+        return self in (
+            Outcome.REJECTED,
+            Outcome.DESK_REJECTED,
+            Outcome.REVISE_AND_RESUBMIT,
+            Outcome.APPROVED_WITH_CONDITIONS,  # against its conditions (ESG 2.7)
+        )
 
 
 class Decision(Base):
@@ -276,15 +281,11 @@ class Complaint(Base):
     dossier_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("dossier.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    subject_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id"), nullable=True
-    )
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), nullable=True)
     lodged_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     ack_due: Mapped[date] = mapped_column(nullable=False)
     resolution_due: Mapped[date] = mapped_column(nullable=False)
-    handler_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id"), nullable=True
-    )
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
     outcome: Mapped[ComplaintOutcome | None] = mapped_column(
         enum_column(ComplaintOutcome), nullable=True
