@@ -11,12 +11,14 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError, wants_json
+from qa_portal.core.forms import choices
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import appeals_committee, operations
 from qa_portal.decisions.complaint_forms import AppealHearingForm
 from qa_portal.decisions.complaints import yearly_summary
 from qa_portal.decisions.models import Appeal, AppealState, ComplaintCategory, ComplaintOutcome
+from qa_portal.decisions.workflow import APPEAL_MACHINE
 from qa_portal.extensions import db
 from qa_portal.reviews import moderation
 
@@ -47,12 +49,14 @@ def show(appeal_id: int):
     appeal = _appeal_or_404(appeal_id)
     eligible = appeals_committee.eligible_members(appeal.decision)
     form = AppealHearingForm()
-    form.members.choices = [(u.id, u.name) for u in eligible]
+    form.members.choices = choices([(u.id, u.name) for u in eligible])
     if request.method == "GET":
         form.members.data = [current_user.id]
         form.meeting_date.data = clock.today()
     status = 200
     if request.method == "POST":
+        # a decided appeal: 409 with the reason, before any form
+        APPEAL_MACHINE.check(appeal, "uphold", "appeals_committee")
         if form.validate_on_submit():
             chosen = [db.session.get(User, i) for i in form.members.data or []]
             try:

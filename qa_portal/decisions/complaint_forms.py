@@ -15,7 +15,7 @@ from qa_portal.decisions.models import ComplaintCategory, ComplaintOutcome
 class ComplaintForm(FlaskForm):
     category = RadioField(
         "What is the complaint about?",
-        choices=[(c.value, c.label) for c in ComplaintCategory],
+        choices=choices([(c.value, c.label) for c in ComplaintCategory]),
         validators=[InputRequired(message="Choose what the complaint is about.")],
     )
     dossier = OptionalSelectField("Procedure (dossier) concerned", choices=[])
@@ -43,7 +43,7 @@ class AcknowledgeForm(FlaskForm):
 class ResolveForm(FlaskForm):
     outcome = RadioField(
         "Outcome",
-        choices=[(o.value, o.label) for o in ComplaintOutcome],
+        choices=choices([(o.value, o.label) for o in ComplaintOutcome]),
         validators=[InputRequired(message="Choose the outcome.")],
     )
     response = TextAreaField(
@@ -60,10 +60,9 @@ class ResolveForm(FlaskForm):
 class AppealHearingForm(FlaskForm):
     verdict = RadioField(
         "The committee's decision",
-        choices=[
-            ("uphold", "Uphold the decision (it stands)"),
-            ("overturn", "Overturn the decision"),
-        ],
+        choices=choices(
+            [("uphold", "Uphold the decision (it stands)"), ("overturn", "Overturn the decision")]
+        ),
         validators=[InputRequired(message="Choose whether to uphold or overturn.")],
     )
     rationale = TextAreaField(
