@@ -57,6 +57,7 @@ def show(appeal_id: int):
     if request.method == "POST":
         # a decided appeal: 409 with the reason, before any form
         APPEAL_MACHINE.check(appeal, "uphold", "appeals_committee")
+        appeals_committee.check_recorder(current_user, appeal.decision)  # 403: had a part
         if form.validate_on_submit():
             chosen = [db.session.get(User, i) for i in form.members.data or []]
             try:
