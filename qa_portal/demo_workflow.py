@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from qa_portal.accounts import operations as accounts
 from qa_portal.accounts import queries
-from qa_portal.accounts.models import User
+from qa_portal.accounts.models import Role, User
 from qa_portal.cases import screening, withdrawal
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core import clock
+from qa_portal.decisions import complaints
 from qa_portal.decisions import operations as decisions
+from qa_portal.decisions.models import Complaint
 from qa_portal.demo_data import complete_dossier_data
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.models import Dossier
@@ -310,6 +313,125 @@ def seed_workflow(pdfs: tuple[bytes, bytes]) -> None:
 # [slot: publication and methodology]
 # [end: publication and methodology]
 # [slot: complaints and appeals committee]
+# The appeals committee: external members, not QA staff (they see only /appeals/).
+APPEALS_MEMBERS = [
+    ("appeals@emqa.eu", "Amelia Appel"),
+    ("appeals2@emqa.eu", "Bruno Berufung"),
+]
+
+
+def _appeals_members(password: str) -> list[User]:
+    found = []
+    for email, name in APPEALS_MEMBERS:
+        user = queries.user_by_email(email)
+        if user is None:
+            user = accounts.create_user(
+                None, email=email, name=name, roles=[Role.APPEALS_COMMITTEE], password=password
+            )
+        found.append(user)
+    return found
+
+
+def _conditions_appealed_and_upheld(members: list[User], pdfs: tuple[bytes, bytes]) -> None:
+    """Approved with conditions and published; the provider appeals the conditions; the
+    approval stands (listed) while the committee hears it; the committee upholds it."""
+    officer = queries.user_by_email("officer@emqa.eu")
+    priya = queries.user_by_email("provider@northbridge.ac.uk")
+    hanna = queries.user_by_email("reviewer3@hs-example.de")
+    sam = queries.user_by_email("reviewer4@student-reviewers.example")
+    d = _submitted(priya, "Data Protection for Practitioners", pdfs, isced_code="0421")
+    if not d:
+        return
+    a1, a2 = _panel(officer, d, [hanna, sam])
+    scoring.submit_review(hanna, a1, **_scores(a1, 3, recommendation="approve_with_conditions"))
+    scoring.submit_review(sam, a2, **_scores(a2, 3, recommendation="approve_with_conditions"))
+    decisions.decide_round(
+        officer,
+        d,
+        outcome="approved_with_conditions",
+        rationale="Sound design; the case studies must cover the GDPR's 2024 guidance.",
+        conditions=[
+            {"text": "Add two case studies on the 2024 EDPB guidance.", "due_date": None},
+        ],
+    )
+    catalogue.publish_listing(officer, d)
+    decisions.lodge_appeal(
+        priya,
+        d,
+        "The condition asks for material that the EDPB published after our submission; "
+        "we ask the committee to remove it.",
+    )
+    decisions.decide_appeal(
+        members[0],
+        decisions.latest_decision(d).appeals[0],
+        uphold=True,
+        rationale="The guidance was public before the decision; the condition is fair and "
+        "its due date leaves enough time.",
+        members=members,
+    )
+
+
+def _complaints(officer: User, admin: User, pdf: bytes) -> None:
+    """One complaint in each state (lodged, acknowledged, resolved, withdrawn)."""
+    if db.session.execute(db.select(Complaint.id).limit(1)).first():
+        return
+    priya = queries.user_by_email("provider@northbridge.ac.uk")
+    dana = queries.user_by_email("provider@dsacademy.eu")
+    riina = queries.user_by_email("reviewer1@uni-tartu.example")
+    blockchain = db.session.execute(
+        db.select(Dossier).where(Dossier.title == "Blockchain for Managers")
+    ).scalar()
+    complaints.file_complaint(
+        priya,
+        category="process",
+        text="Our dossier waited three weeks before anyone took it up, longer than the "
+        "published procedure says.",
+    )
+    acknowledged = complaints.file_complaint(
+        riina,
+        category="process",
+        text="The review platform logged me out twice while I was writing my review and "
+        "the draft was lost.",
+    )
+    complaints.acknowledge_complaint(admin, acknowledged)
+    resolved = complaints.file_complaint(
+        dana,
+        category="conduct",
+        text="The case officer's e-mail about our rejection was curt and did not explain "
+        "how to appeal.",
+        dossier=blockchain,
+        subject=officer,
+        attachment=("email.pdf", pdf),
+    )
+    complaints.acknowledge_complaint(admin, resolved)
+    complaints.resolve_complaint(
+        admin,
+        resolved,
+        outcome="partly_upheld",
+        response="The decision notice did state the appeal period, but the e-mail should "
+        "have explained the procedure; our templates now link to it.",
+    )
+    withdrawn = complaints.file_complaint(
+        priya,
+        category="other",
+        text="The invoice for the review fee was sent to the wrong department of the university.",
+    )
+    complaints.withdraw_complaint(priya, withdrawn)
+
+
+def seed_complaints_and_appeals(pdfs: tuple[bytes, bytes], password: str) -> None:
+    """Demo data of ESG 2.7 (idempotent): the appeals committee's members (APPEALS_MEMBERS,
+    signing in with ``password``), an appeal against "approved with conditions" upheld by the
+    committee, and one complaint in each state. Needs the demo's staff, provider members and
+    reviewers (``demo.seed``) and, for the resolved complaint, "Blockchain for Managers"
+    (``seed_workflow``): call it after ``seed_workflow``."""
+    members = _appeals_members(password)
+    _conditions_appealed_and_upheld(members, pdfs)
+    _complaints(
+        queries.user_by_email("officer@emqa.eu"), queries.user_by_email("admin@emqa.eu"), pdfs[0]
+    )
+
+
 # [end: complaints and appeals committee]
 # [slot: condition follow-up]
 # [end: condition follow-up]

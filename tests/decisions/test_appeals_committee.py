@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from qa_portal import demo
+from qa_portal.accounts import queries
 from qa_portal.accounts.models import Role
 from qa_portal.catalogue.models import ListingState, PublicStatus
 from qa_portal.catalogue.operations import listing_of
@@ -17,11 +20,12 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted
 from qa_portal.decisions import appeals_committee, operations
-from qa_portal.decisions.models import Appeal, AppealState, Outcome
+from qa_portal.decisions.models import Appeal, AppealState, Complaint, Outcome
+from qa_portal.demo_workflow import APPEALS_MEMBERS, seed_complaints_and_appeals
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews.policy import update_policy
-from tests.helpers import last_transition, notified, page_text
+from tests.helpers import last_transition, notified, page_text, pdf_bytes
 
 from .helpers import GROUNDS, world
 
@@ -239,3 +243,31 @@ def test_overturned_conditions_go_to_a_new_decision_by_another_officer(
     new = operations.decide_round(officer2, dossier, outcome="approved", rationale="No conditions.")
     commit()
     assert dossier.state == S.APPROVED and new.decided_by_id == officer2.id
+
+
+# -- the demo -------------------------------------------------------------------------------
+def test_the_demo_data(app, client, login, monkeypatch):
+    monkeypatch.setattr("qa_portal.demo._pdf", lambda title, body: pdf_bytes(title))
+    monkeypatch.setattr(
+        "qa_portal.accounts.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )
+    demo.seed()
+    commit()
+    pdfs = (pdf_bytes("Curriculum"), pdf_bytes("Assessment"))
+    for _ in range(2):  # idempotent
+        seed_complaints_and_appeals(pdfs, demo.DEMO_PASSWORD)
+        commit()
+    states = db.session.execute(db.select(Complaint.state)).scalars().all()
+    assert sorted(s.value for s in states) == ["acknowledged", "lodged", "resolved", "withdrawn"]
+    member = queries.user_by_email(APPEALS_MEMBERS[0][0])
+    (appeal,) = db.session.execute(
+        db.select(Appeal).where(Appeal.state == AppealState.UPHELD)
+    ).scalars()
+    assert appeal.decision.outcome == Outcome.APPROVED_WITH_CONDITIONS
+    assert len(appeal.hearing.members) == 2
+    assert listing_of(appeal.dossier).state == ListingState.VALID
+    login(client, member)
+    assert client.get(f"/appeals/{appeal.id}").status_code == 200
+    assert "Blockchain for Managers" in page_text(client.get("/appeals/"))
+    assert client.get("/appeals-and-complaints").status_code == 200
