@@ -26,9 +26,9 @@ def _nav(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "home", "links"),
     [
-        ("provider_a", "/dossiers/", ["Catalogue", "My dossiers", "Inbox", "Account"]),
-        ("reviewer", "/reviews/", ["Catalogue", "My reviews", "Inbox", "Account"]),
-        ("officer", "/dossiers/queue", ["Catalogue", "Work queue", "Inbox", "Account"]),
+        ("provider_a", "/dossiers/", ["Catalogue", "My dossiers", "Complaints", "Inbox", "Account"]),
+        ("reviewer", "/reviews/", ["Catalogue", "My reviews", "Complaints", "Inbox", "Account"]),
+        ("officer", "/dossiers/queue", ["Catalogue", "Work queue", "Complaints", "Inbox", "Account"]),
         (
             "admin",
             "/admin/",
@@ -40,6 +40,7 @@ def _nav(html: str) -> list[str]:
                 "Policy",
                 "Organisations",
                 "Registrations",
+                "Complaints",
                 "Inbox",
                 "Account",
             ],

@@ -158,6 +158,10 @@ def test_the_committee_page(client, login, reach, people, members):
     login(client, members[0])
     home = client.get("/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/appeals/")
+    html = client.get("/appeals/").get_data(as_text=True)
+    nav = html.split("</nav>", 1)[0]
+    assert 'href="/appeals/" aria-current="page">Appeals</a>' in nav
+    assert "/dossiers/queue" not in nav and "/admin/" not in nav
     listing = page_text(client.get("/appeals/"))
     assert dossier.reference in listing and f"/appeals/{appeal.id}" in listing
     page = page_text(client.get(f"/appeals/{appeal.id}"))
