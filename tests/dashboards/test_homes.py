@@ -26,9 +26,17 @@ def _nav(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "home", "links"),
     [
-        ("provider_a", "/dossiers/", ["Catalogue", "My dossiers", "Complaints", "Inbox", "Account"]),
+        (
+            "provider_a",
+            "/dossiers/",
+            ["Catalogue", "My dossiers", "Complaints", "Inbox", "Account"],
+        ),
         ("reviewer", "/reviews/", ["Catalogue", "My reviews", "Complaints", "Inbox", "Account"]),
-        ("officer", "/dossiers/queue", ["Catalogue", "Work queue", "Complaints", "Inbox", "Account"]),
+        (
+            "officer",
+            "/dossiers/queue",
+            ["Catalogue", "Work queue", "Complaints", "Inbox", "Account"],
+        ),
         (
             "admin",
             "/admin/",
