@@ -26,6 +26,7 @@ from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews.policy import update_policy
 from tests.helpers import last_transition, notified, page_text, pdf_bytes
+from tests.test_access_matrix import _ready_report
 
 from .helpers import GROUNDS, world
 
@@ -275,3 +276,18 @@ def test_the_demo_data(app, client, login, monkeypatch):
     assert client.get(f"/appeals/{appeal.id}").status_code == 200
     assert "Blockchain for Managers" in page_text(client.get("/appeals/"))
     assert client.get("/appeals-and-complaints").status_code == 200
+
+
+def test_the_committee_reads_the_reports_of_the_appealed_decision(client, login, reach, members):
+    dossier = reach(S.APPEAL, "rejected")
+    appeal = _appeal(dossier)
+    report = _ready_report(dossier, appeal.decision)  # the public report, not published
+    commit()
+    login(client, members[0])
+    page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
+    assert f"/reports/{report.id}/download" in page
+    assert client.get(f"/reports/{report.id}/download").status_code == 200
+    other = reach(S.REJECTED)  # not appealed: its report stays closed to the committee
+    closed = _ready_report(other, operations.latest_decision(other))
+    commit()
+    assert client.get(f"/reports/{closed.id}").status_code == 404
