@@ -42,7 +42,10 @@ from qa_portal.core.request_checks import register_request_checks
 from qa_portal.core.security_log import init_security_log
 from qa_portal.core.templating import init_templating
 from qa_portal.core.views import bp as core_bp
+from qa_portal.decisions.appeals_views import bp as appeals_bp
+from qa_portal.decisions.appeals_views import public_bp as accountability_bp
 from qa_portal.decisions.committee_views import bp as committee_bp
+from qa_portal.decisions.complaint_views import bp as complaints_bp
 from qa_portal.decisions.factual_views import bp as factual_bp
 from qa_portal.decisions.follow_up_views import bp as follow_up_bp
 from qa_portal.decisions.views import bp as decisions_bp
@@ -145,6 +148,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(publication_bp)
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(appeals_bp)
+    app.register_blueprint(accountability_bp)
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     app.register_blueprint(follow_up_bp)

@@ -19,6 +19,7 @@ from qa_portal.accounts import queries
 from qa_portal.accounts.models import OrgKind, Role, User
 from qa_portal.core.db import commit
 from qa_portal.demo_data import complete_dossier_data
+from qa_portal.demo_decisions import APPEALS_MEMBERS, COMMITTEE_MEMBERS, seed_procedure
 from qa_portal.demo_workflow import seed_workflow
 from qa_portal.dossiers import operations as dossiers
 from qa_portal.dossiers.forms import new_key
@@ -239,6 +240,7 @@ def seed() -> None:
     )
     _provider_dossiers(members["provider@northbridge.ie"], members["provider@dsacademy.eu"], pdfs)
     seed_workflow(pdfs)
+    seed_procedure(pdfs, DEMO_PASSWORD)
 
 
 @click.command("demo")
@@ -255,5 +257,7 @@ def demo_command(no_upgrade: bool) -> None:
     rows = [(e, n, "QA admin" if Role.QA_ADMIN in r else "QA officer") for e, n, r in STAFF]
     rows += [(e, n, f"provider member, {o}") for e, n, o in PROVIDER_MEMBERS]
     rows += [(e, n, "reviewer") for e, n, *_ in REVIEWERS]
+    rows += [(e, n, "decision committee") for e, n in COMMITTEE_MEMBERS]
+    rows += [(e, n, "appeals committee") for e, n in APPEALS_MEMBERS]
     for email, name, role in rows:
-        click.echo(f"  {email:<38} {name:<18} {role}")
+        click.echo(f"  {email:<38} {name:<30} {role}")

@@ -449,6 +449,154 @@ PROGRAMMES: dict[str, dict] = {
 }
 
 
+def _simple(summary, web, keywords, outcomes, project, exam, **fields) -> dict:
+    """A programme with three outcomes, a project (the first two) and an examination (the
+    third)."""
+    return {
+        "summary": summary,
+        "description": summary,
+        "web_page": web,
+        "keywords": keywords,
+        "outcomes": tuple(_outcome(s, d) for s, d in outcomes),
+        "assessments": (
+            _assessment("project", project, 70, "identity_checked", (0, 1)),
+            _assessment("written_exam", exam, 30, "online_proctored", (2,)),
+        ),
+        **fields,
+    }
+
+
+NB = "https://www.northbridge.ie/micro/"
+DSA = "https://dsacademy.eu/"
+PROGRAMMES.update(
+    {
+        "Site Reliability Engineering Foundations": _simple(
+            "Keep production services reliable with SLOs, error budgets and incident practice.",
+            NB + "sre",
+            ["site reliability engineering", "SLO", "incident management"],
+            [
+                ("Define service-level objectives and error budgets for a service.", "skills"),
+                ("Run a blameless post-incident review.", "responsibility_autonomy"),
+                ("Explain the trade-offs between reliability and delivery speed.", "knowledge"),
+            ],
+            "Operate a service against its SLOs for three weeks.",
+            "Examination on reliability principles.",
+            **NORTHBRIDGE,
+        ),
+        "Container Platform Operations": _simple(
+            "Run a shared container platform for several development teams.",
+            NB + "container-platforms",
+            ["containers", "platform engineering", "multi-tenancy"],
+            [
+                ("Configure multi-tenant namespaces with quotas and network policies.", "skills"),
+                ("Upgrade a production cluster without downtime.", "skills"),
+                ("Describe the responsibilities of a platform team.", "knowledge"),
+            ],
+            "Operate and upgrade a shared cluster in a lab.",
+            "Examination on platform operations.",
+            **NORTHBRIDGE,
+        ),
+        "Continuous Delivery in Practice": _simple(
+            "Release software safely many times a day.",
+            NB + "continuous-delivery",
+            ["continuous delivery", "DevOps", "release engineering"],
+            [
+                ("Build a deployment pipeline with automated quality gates.", "skills"),
+                ("Roll out a release progressively with feature flags and canaries.", "skills"),
+                ("Explain how delivery metrics relate to organisational performance.", "knowledge"),
+            ],
+            "Build and demonstrate a deployment pipeline for a sample service.",
+            "Examination on delivery practices and metrics.",
+            **NORTHBRIDGE,
+        ),
+        "Responsible AI for Product Teams": _simple(
+            "Design AI features that are fair, transparent and compliant with the AI Act.",
+            NB + "responsible-ai",
+            ["artificial intelligence", "ethics", "AI Act"],
+            [
+                ("Assess an AI feature for bias with appropriate fairness metrics.", "skills"),
+                ("Write model documentation that explains an AI feature to its users.", "skills"),
+                ("Classify an AI system under the risk levels of the EU AI Act.", "knowledge"),
+            ],
+            "Responsible-AI review of a product feature, with its documentation.",
+            "Examination on the AI Act.",
+            isced_code="0613",
+            **NORTHBRIDGE,
+        ),
+        "Data Protection for Practitioners": _simple(
+            "Apply the GDPR in everyday work with personal data.",
+            NB + "data-protection",
+            ["GDPR", "data protection", "privacy"],
+            [
+                ("Carry out a data protection impact assessment.", "skills"),
+                ("Draft a record of processing activities for a department.", "skills"),
+                ("Explain the lawful bases for processing personal data.", "knowledge"),
+            ],
+            "An impact assessment and a record of processing for a real case.",
+            "Examination on the GDPR.",
+            isced_code="0421",
+            **NORTHBRIDGE,
+        ),
+        "Cloud Cost Management": _simple(
+            "Understand, allocate and reduce the cost of cloud services.",
+            NB + "cloud-cost",
+            ["cloud computing", "FinOps", "cost management"],
+            [
+                ("Allocate a cloud bill to teams with tags and cost reports.", "skills"),
+                ("Propose savings from rightsizing and commitments, with their risks.", "skills"),
+                ("Describe the FinOps life cycle and its roles.", "knowledge"),
+            ],
+            "A cost-optimisation project on a real cloud account.",
+            "Examination on FinOps.",
+            isced_code="0413",
+            **NORTHBRIDGE,
+        ),
+        "Blockchain Fundamentals": _simple(
+            "How blockchains work, from hashing to smart contracts.",
+            NB + "blockchain",
+            ["blockchain", "distributed ledgers", "smart contracts"],
+            [
+                ("Write and test a simple smart contract.", "skills"),
+                ("Analyse the security of a consensus protocol.", "skills"),
+                ("Explain hashing, signatures and Merkle trees.", "knowledge"),
+            ],
+            "A tested smart contract with a security analysis.",
+            "Examination on the cryptographic foundations.",
+            isced_code="0612",
+            **NORTHBRIDGE,
+        ),
+        "Supply Chain Analytics with Python": _simple(
+            "Forecast demand and optimise inventory with Python.",
+            DSA + "supply-chain",
+            ["supply chain", "forecasting", "Python"],
+            [
+                ("Forecast demand from sales history with a time-series model.", "skills"),
+                ("Optimise reorder points and safety stock for a product range.", "skills"),
+                ("Explain the bullwhip effect and its causes.", "knowledge"),
+            ],
+            "Forecasting and inventory project on a retailer's data.",
+            "Examination on supply-chain concepts.",
+            isced_code="0413",
+            **ACADEMY,
+        ),
+        "Accessible Web Design": _simple(
+            "Design web sites that people with disabilities can use.",
+            DSA + "accessible-web",
+            ["web accessibility", "WCAG", "design"],
+            [
+                ("Design page layouts and components that meet WCAG 2.2 AA.", "skills"),
+                ("Test a site with a screen reader and keyboard only.", "skills"),
+                ("Describe the needs of users with different disabilities.", "knowledge"),
+            ],
+            "Design and test an accessible web site.",
+            "Examination on accessibility guidelines.",
+            isced_code="0613",
+            **ACADEMY,
+        ),
+    }
+)
+
+
 def complete_dossier_data(title: str) -> dict:
     """A complete, realistic dossier (used by the demo and by tests): a fresh copy, with new
     keys for its outcomes and assessments."""

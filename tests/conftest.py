@@ -198,3 +198,9 @@ def audit_ok():
         return report
 
     return check
+
+
+@pytest.fixture
+def appeals_member(make_user):
+    """A member of the appeals committee, outside the QA body's staff: decides appeals."""
+    return make_user(Role.APPEALS_COMMITTEE, name="Alma Appeals")

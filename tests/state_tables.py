@@ -9,7 +9,16 @@ import pytest
 from qa_portal.core.errors import NotPermitted, TransitionNotAllowed
 from qa_portal.core.states import StateMachine
 
-ROLES = ("provider", "reviewer", "qa_officer", "qa_admin", "system", "applicant")
+ROLES = (
+    "provider",
+    "reviewer",
+    "qa_officer",
+    "qa_admin",
+    "appeals_committee",
+    "complainant",
+    "system",
+    "applicant",
+)
 
 
 def table(machine: StateMachine) -> dict[str, tuple[set[str], str, tuple[str, ...]]]:

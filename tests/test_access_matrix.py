@@ -147,7 +147,6 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # on the appealed dossier: already under appeal, so no second appeal (409)
     ("decisions.appeal", "GET"): member_only(409),
     ("decisions.appeal", "POST"): member_only(409),
-    ("decisions.appeal_decide", "POST"): officer_only(400),
     # -- panel (QA officer) -----------------------------------------------------------------
     ("panel.suggestions", "GET"): officer_only(200),
     ("panel.invite", "POST"): officer_only(400),
@@ -238,6 +237,21 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("publication.admin", "POST"): (LOGIN, 403, 403, 403, 403, "/admin/methodology"),
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    # complaints: provider A filed the world's complaint (with a PDF); QA admins handle it
+    ("complaints.index", "GET"): SIGNED_IN,
+    ("complaints.new", "GET"): SIGNED_IN,
+    ("complaints.new", "POST"): SIGNED_IN_400,
+    ("complaints.show", "GET"): (LOGIN, 200, 404, 404, 404, 200),
+    ("complaints.attachment", "GET"): (LOGIN, 200, 404, 404, 404, 200),
+    ("complaints.acknowledge", "POST"): (LOGIN, 403, 403, 403, 403, "/complaints/{complaint_id}"),
+    ("complaints.resolve", "POST"): (LOGIN, 403, 403, 403, 403, 400),
+    ("complaints.withdraw", "POST"): (LOGIN, "/complaints/{complaint_id}", 404, 404, 404, 403),
+    # the appeals committee's pages: none of the six visitors is a member (QA officers no
+    # longer decide appeals); tests/decisions/test_appeals_committee.py opens them as one
+    ("appeals.index", "GET"): (LOGIN, 403, 403, 403, 403, 403),
+    ("appeals.show", "GET"): (LOGIN, 403, 403, 403, 403, 403),
+    ("appeals.show", "POST"): (LOGIN, 403, 403, 403, 403, 403),
+    ("accountability.summary", "GET"): ANYONE_200,
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # the follow-up decision on a condition not met: the submitted dossier has no approval
@@ -280,7 +294,7 @@ DECIDED = {
     "panel.reopen",
     "reviews.file",
 }
-APPEALED = {"decisions.appeal", "decisions.appeal_decide"}
+APPEALED = {"decisions.appeal", "appeals.show"}
 CONDITION_PARAM = {"decisions.condition_evidence": "open_condition"}
 
 
@@ -309,6 +323,7 @@ NEEDS_REVIEW_WORLD = (
     "reviews.",
     "inbox.open_notification",
     "reports.",
+    "appeals.",
     "catalogue.",
     "api.",
 )
@@ -352,6 +367,7 @@ def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
         "pending": pending.id,
         "token": token,
         "filename": "css/app.css",
+        "complaint_id": _complaint(people, dossier),
     }
     if with_reviews:
         decided, appealed, assignment, notification = _review_world(
@@ -371,6 +387,23 @@ def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
             }
         )
     return visitors, values
+
+
+def _complaint(people, dossier) -> int:
+    """Provider A's complaint about its dossier, with a PDF attached."""
+    from qa_portal.decisions import complaints
+
+    from .helpers import pdf_bytes
+
+    complaint = complaints.file_complaint(
+        people.provider_a,
+        category="process",
+        text="The screening took far longer than the published procedure says.",
+        dossier=dossier,
+        attachment=("timeline.pdf", pdf_bytes("Timeline")),
+    )
+    commit()
+    return complaint.id
 
 
 def _ready_report(dossier, decision):
@@ -543,6 +576,7 @@ ACCESS_LOGGED = {
     "decisions.condition_file",
     "reports.download",
     "reviews.file",
+    "complaints.attachment",
 }
 BEGIN = re.compile(r"^\s*BEGIN\b", re.IGNORECASE)  # SQLite (PostgreSQL's is not a statement)
 WRITE_LOCK = re.compile(r"^\s*BEGIN\s+IMMEDIATE\b", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """condition follow-up: the QA body's decision on a condition not met
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 18:10:00.000000
 
 ESG 2.3, follow-up with teeth: a condition not met is either extended (a new due date) or
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

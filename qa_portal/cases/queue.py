@@ -48,7 +48,7 @@ NEEDS = {
     "panel": "Panels incomplete",
     "decide": "Decisions to take",
     "evidence": "Evidence to verify",
-    "appeal": "Appeals I may decide",
+    "appeal": "Appeals before the committee",
     "overdue": "Overdue reviews and conditions",
 }
 NEED_HELP = {
@@ -57,7 +57,7 @@ NEED_HELP = {
     "panel": "Your dossiers whose panel has fewer accepted reviewers than the policy asks.",
     "decide": "Your dossiers whose round is closed, waiting for your decision.",
     "evidence": "Evidence a provider submitted for a condition on your dossiers.",
-    "appeal": "Lodged appeals against decisions you did not take.",
+    "appeal": "Lodged appeals; the appeals committee decides them.",
     "overdue": "Unanswered invitations, late reviews and overdue conditions on your dossiers.",
 }
 
@@ -151,16 +151,6 @@ def _evidence_to_verify():
     )
 
 
-def _appeal_not_mine(user_id: int):
-    """A lodged appeal against a decision this officer did not take (independence rule)."""
-    return sa.exists().where(
-        Appeal.dossier_id == Dossier.id,
-        Appeal.state == AppealState.LODGED,
-        Appeal.decision_id == Decision.id,
-        Decision.decided_by_id != user_id,
-    )
-
-
 def _barred(user_id: int):
     """This officer's earlier decision on the dossier was overturned on appeal."""
     return sa.exists().where(
@@ -173,13 +163,17 @@ def _barred(user_id: int):
 
 def _need(need: str, user_id: int, today: date):
     mine = Dossier.case_officer_id == user_id
+    # after an overturned appeal the dossier waits, unassigned, for another officer
+    mine_or_free = sa.or_(mine, Dossier.case_officer_id.is_(None))
     return {
         "take_up": Dossier.state == DossierState.SUBMITTED,
-        "screening": sa.and_(Dossier.state == DossierState.SCREENING, mine),
+        "screening": sa.and_(Dossier.state == DossierState.SCREENING, mine_or_free),
         "panel": sa.and_(_panel_incomplete(), mine),
-        "decide": sa.and_(Dossier.state == DossierState.DECISION_PENDING, mine, ~_barred(user_id)),
+        "decide": sa.and_(
+            Dossier.state == DossierState.DECISION_PENDING, mine_or_free, ~_barred(user_id)
+        ),
         "evidence": sa.and_(_evidence_to_verify(), mine),
-        "appeal": sa.and_(Dossier.state == DossierState.APPEAL, _appeal_not_mine(user_id)),
+        "appeal": Dossier.state == DossierState.APPEAL,
         "overdue": sa.and_(_overdue(today), mine),
     }[need]
 
@@ -431,17 +425,13 @@ def _flag_the_conditions(ids: list[int], by_id: dict[int, QueueRow], today: date
 
 
 def _flag_the_appeals(ids: list[int], by_id: dict[int, QueueRow], user_id: int) -> None:
-    """Flags of lodged appeals: to decide, unless this officer took the decision appealed
-    (one statement)."""
-    for dossier_id, decided_by_id in db.session.execute(
-        sa.select(Appeal.dossier_id, Decision.decided_by_id)
-        .join(Decision, Decision.id == Appeal.decision_id)
-        .where(Appeal.dossier_id.in_(ids), Appeal.state == AppealState.LODGED)
+    """Flags of lodged appeals (the appeals committee decides them; one statement)."""
+    for (dossier_id,) in db.session.execute(
+        sa.select(Appeal.dossier_id).where(
+            Appeal.dossier_id.in_(ids), Appeal.state == AppealState.LODGED
+        )
     ):
-        if decided_by_id == user_id:
-            by_id[dossier_id].flags.append(Flag("appeal: another officer decides"))
-        else:
-            by_id[dossier_id].flags.append(Flag("appeal to decide", "action"))
+        by_id[dossier_id].flags.append(Flag("appeal: before the appeals committee"))
 
 
 def queue_rows(dossiers: list[Dossier], user_id: int, today: date) -> list[QueueRow]:

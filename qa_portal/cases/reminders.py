@@ -21,6 +21,7 @@ from qa_portal.core.db import commit
 from qa_portal.core.errors import DomainError
 from qa_portal.core.jobs import FlaskTask
 from qa_portal.decisions import committee, factual_accuracy
+from qa_portal.decisions.complaints import complaint_reminders
 from qa_portal.decisions.models import Condition, ConditionState, Decision
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import celery, db
@@ -269,6 +270,7 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    complaint_reminders(on, send)
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     follow_up_due(on, send)

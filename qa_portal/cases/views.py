@@ -42,6 +42,7 @@ HOME_BY_ROLE = (
     (Role.QA_ADMIN, "cases.admin_dashboard"),
     (Role.REVIEWER, "reviews.dashboard"),
     (Role.COMMITTEE, "committee.index"),
+    (Role.APPEALS_COMMITTEE, "appeals.index"),
 )
 
 

@@ -76,15 +76,6 @@ class AppealForm(FlaskForm):
     )
 
 
-class AppealDecisionForm(FlaskForm):
-    rationale = TextAreaField(
-        "Rationale",
-        validators=[DataRequired(), Length(max=20000)],
-        filters=[strip_filter],
-        render_kw={"rows": 5},
-    )
-
-
 class NoteForm(FlaskForm):
     note = TextAreaField(
         "Note",

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from qa_portal.accounts.models import User
 from qa_portal.core.models import Base, enum_column, utcnow
@@ -37,7 +37,12 @@ class Outcome(enum.StrEnum):
 
     @property
     def is_appealable(self) -> bool:
-        return self in (Outcome.REJECTED, Outcome.DESK_REJECTED, Outcome.REVISE_AND_RESUBMIT)
+        return self in (
+            Outcome.REJECTED,
+            Outcome.DESK_REJECTED,
+            Outcome.REVISE_AND_RESUBMIT,
+            Outcome.APPROVED_WITH_CONDITIONS,  # against its conditions (ESG 2.7)
+        )
 
 
 # The deciding body recorded on a decision taken by a single QA officer.
@@ -411,6 +416,137 @@ class CommitteeVote(Base):
 # [slot: publication and methodology]
 # [end: publication and methodology]
 # [slot: complaints and appeals committee]
+# ESG 2.7: the appeals committee's hearing of an appeal, and complaints (about conduct or
+# process), a procedure separate from appeals.
+appeal_hearing_member = sa.Table(
+    "appeal_hearing_member",
+    Base.metadata,
+    sa.Column(
+        "hearing_id",
+        sa.ForeignKey("appeal_hearing.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.ForeignKey("user_account.id"), primary_key=True),
+)
+
+
+class AppealHearing(Base):
+    """Who of the appeals committee decided an appeal, and when they met (one per appeal)."""
+
+    __tablename__ = "appeal_hearing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("appeal.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    meeting_date: Mapped[date] = mapped_column(nullable=False)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    appeal: Mapped[Appeal] = relationship(
+        backref=backref("hearing", uselist=False, cascade="all, delete-orphan")
+    )
+    recorded_by: Mapped[User] = relationship()
+    members: Mapped[list[User]] = relationship(
+        secondary=appeal_hearing_member, order_by="User.name"
+    )
+
+
+class ComplaintCategory(enum.StrEnum):
+    CONDUCT = "conduct"
+    PROCESS = "process"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"conduct": "Conduct", "process": "Process", "other": "Other"}[self.value]
+
+
+class ComplaintState(enum.StrEnum):
+    LODGED = "lodged"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ComplaintOutcome(enum.StrEnum):
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    NOT_UPHELD = "not_upheld"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Complaint(Base):
+    """A complaint about conduct or process, by anyone signed in; handled by a QA admin who
+    is neither its subject nor the complainant."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[ComplaintCategory] = mapped_column(
+        enum_column(ComplaintCategory), nullable=False
+    )
+    state: Mapped[ComplaintState] = mapped_column(
+        enum_column(ComplaintState), nullable=False, default=ComplaintState.LODGED, index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    complainant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id"), nullable=False, index=True
+    )
+    dossier_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dossier.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), nullable=True)
+    lodged_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    ack_due: Mapped[date] = mapped_column(nullable=False)
+    resolution_due: Mapped[date] = mapped_column(nullable=False)
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(
+        enum_column(ComplaintOutcome), nullable=True
+    )
+    response: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    attachment_stored_name: Mapped[str | None] = mapped_column(
+        sa.String(64), nullable=True, unique=True
+    )
+    attachment_sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    attachment_size: Mapped[int | None] = mapped_column(nullable=True)
+
+    complainant: Mapped[User] = relationship(foreign_keys=[complainant_id])
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    dossier: Mapped[Dossier | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state != 'resolved' OR (outcome IS NOT NULL AND handler_id IS NOT NULL)",
+            name="resolved_has_outcome",
+        ),
+    )
+
+    @property
+    def due(self) -> date | None:
+        """The next due date: acknowledgement while lodged, resolution while acknowledged."""
+        if self.state == ComplaintState.LODGED:
+            return self.ack_due
+        if self.state == ComplaintState.ACKNOWLEDGED:
+            return self.resolution_due
+        return None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+
 # [end: complaints and appeals committee]
 # [slot: condition follow-up]
 class FollowUpAction(enum.StrEnum):

@@ -5,9 +5,10 @@ Rules enforced here: a decision needs a rationale; approvals need a validity per
 a future due date, and only that outcome has conditions; a divergent criterion blocks the
 decision until a moderation note exists; deciding a round cancels the reviews it no longer
 needs; condition evidence is checked like dossier evidence; an appeal is lodged within the
-appeal period against a negative or "revise" decision, once; the officer who made a
-decision cannot decide its appeal, and after an overturned appeal cannot make the new
-decision either. Every check runs before anything changes.
+appeal period against a negative, "revise" or "approved with conditions" decision, once;
+appeals are decided by members of the appeals committee who had no part in the decision
+(``appeals_committee``), and the officer whose decision is overturned cannot make the new
+decision. Every check runs before anything changes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
-from qa_portal.decisions import factual_accuracy
+from qa_portal.decisions import appeals_committee, factual_accuracy
 from qa_portal.decisions.models import (
     OFFICER_BODY,
     Appeal,
@@ -46,6 +47,7 @@ from qa_portal.reviews.deciding_body import decides_in_committee
 from qa_portal.reviews.models import ReviewPolicy, ReviewRound
 from qa_portal.reviews.policy import current_policy
 
+ROLE_APPEALS = "appeals_committee"
 OUTCOME_ACTION = {
     Outcome.APPROVED: "approve",
     Outcome.APPROVED_WITH_CONDITIONS: "approve_with_conditions",
@@ -56,6 +58,7 @@ UPHOLD_ACTION = {
     Outcome.REJECTED: "uphold_appeal_rejected",
     Outcome.DESK_REJECTED: "uphold_appeal_desk_rejected",
     Outcome.REVISE_AND_RESUBMIT: "uphold_appeal_revise",
+    Outcome.APPROVED_WITH_CONDITIONS: "uphold_appeal_conditions",
 }
 
 
@@ -259,6 +262,8 @@ def record_decision(
     decision.proposal = proposal
     db.session.add(decision)
     round_.decided_at = utcnow()
+    if dossier.case_officer_id is None:  # unassigned after an overturned appeal
+        dossier.case_officer = actor
     db.session.flush()
     DOSSIER_MACHINE.fire(
         dossier,
@@ -464,7 +469,8 @@ def conditions_summary(decision: Decision | None, today: date | None = None) -> 
 # -- appeals ------------------------------------------------------------------------------
 def appealable_decision(dossier: Dossier) -> Decision:
     """The decision the provider may appeal now, or the reason (409) why there is none:
-    only rejections, desk rejections and "revise and resubmit", once, within the period."""
+    rejections, desk rejections, "revise and resubmit" and "approved with conditions"
+    (against its conditions), once, within the period."""
     DOSSIER_MACHINE.check(dossier, "appeal", "provider")
     decision = latest_decision(dossier)
     if decision is None or not decision.outcome.is_appealable:
@@ -482,7 +488,8 @@ def appealable_decision(dossier: Dossier) -> Decision:
 
 
 def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
-    """The provider appeals a negative or "revise" decision within the appeal period."""
+    """The provider appeals a negative, "revise" or "approved with conditions" decision within
+    the appeal period; the appeals committee members who may hear it are told."""
     if not dossier.is_member(actor):
         raise NotPermitted("Only members of the provider organisation may appeal.")
     locks.lock_dossier(dossier)
@@ -507,32 +514,36 @@ def lodge_appeal(actor: User, dossier: Dossier, grounds: str) -> Appeal:
         grounds=appeal.grounds,
     )
     DOSSIER_MACHINE.fire(dossier, "appeal", actor=actor, role="provider", appeal_id=appeal.id)
-    handlers = [o for o in officers() if o.id != decision.decided_by_id]
     notify(
-        handlers,
+        appeals_committee.eligible_members(decision),
         "appeal",
         f"Appeal lodged on {dossier.reference}",
         f"{dossier.organisation.name} appealed the decision “{decision.outcome.label}” on "
-        f"{dossier.reference}. An officer other than {decision.decided_by.name} must "
-        "decide it.",
-        "cases.show",
-        dossier_id=dossier.id,
+        f"{dossier.reference}. The appeals committee decides it.",
+        "appeals.show",
+        appeal_id=appeal.id,
     )
     return appeal
 
 
-def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) -> None:
-    """Uphold (the decision stands) or overturn (back to decision pending, another officer;
-    an overturned desk rejection goes back to screening, to be reviewed)."""
-    if not actor.has_role(Role.QA_OFFICER):
-        raise NotPermitted("Only QA officers decide appeals.")
+def decide_appeal(
+    actor: User,
+    appeal: Appeal,
+    *,
+    uphold: bool,
+    rationale: str,
+    members: list[User] | None = None,
+    meeting_date: date | None = None,
+) -> None:
+    """The appeals committee upholds (the decision stands) or overturns (back to decision
+    pending, for another officer; an overturned desk rejection goes back to screening, to be
+    reviewed). ``actor`` records it: an appeals-committee member with no part in the
+    decision; ``members`` (the actor is one) took part, at the meeting of ``meeting_date``
+    (default today)."""
     dossier = appeal.dossier
     locks.lock_dossier(dossier)
     decision = appeal.decision
-    if actor.id == decision.decided_by_id:
-        raise NotPermitted(
-            "You made the decision under appeal; another QA officer must decide the appeal."
-        )
+    appeals_committee.check_recorder(actor, decision)
     if not rationale.strip():
         raise InvalidInput("An appeal decision needs a rationale.")
     action = "uphold" if uphold else "overturn"
@@ -543,8 +554,10 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
     else:
         dossier_action = "overturn_appeal"
     # Both tables are asked before anything changes.
-    APPEAL_MACHINE.check(appeal, action, "qa_officer")
-    DOSSIER_MACHINE.check(dossier, dossier_action, "qa_officer")
+    APPEAL_MACHINE.check(appeal, action, ROLE_APPEALS)
+    DOSSIER_MACHINE.check(dossier, dossier_action, ROLE_APPEALS)
+    hearing = appeals_committee.hearing_for(actor, appeal, members, meeting_date)
+    db.session.add(hearing)
     appeal.handled_by = actor
     appeal.decided_at = utcnow()
     appeal.rationale = rationale.strip()
@@ -552,28 +565,20 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
         appeal,
         action,
         actor=actor,
-        role="qa_officer",
+        role=ROLE_APPEALS,
         dossier_id=dossier.id,
         rationale=appeal.rationale,
+        members=[u.id for u in hearing.members],
+        meeting_date=hearing.meeting_date,
     )
     if uphold:
         DOSSIER_MACHINE.fire(
-            dossier, dossier_action, actor=actor, role="qa_officer", appeal_id=appeal.id
+            dossier, dossier_action, actor=actor, role=ROLE_APPEALS, appeal_id=appeal.id
         )
         title = f"Appeal on {dossier.reference}: the decision stands"
         next_step = ""
     else:
-        decision.superseded_at = utcnow()
-        decision.round.decided_at = None
-        dossier.case_officer = actor
-        DOSSIER_MACHINE.fire(
-            dossier,
-            dossier_action,
-            actor=actor,
-            role="qa_officer",
-            appeal_id=appeal.id,
-            superseded_decision_id=decision.id,
-        )
+        _overturn(actor, appeal, dossier_action)
         title = f"Appeal on {dossier.reference}: the decision is overturned"
         next_step = (
             "\n\nThe dossier goes back to screening and will be reviewed; a different QA "
@@ -583,6 +588,39 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, rationale: str) 
         )
     notices.tell_providers(
         dossier, "appeal_decided", title, f"{title}.\n\n{appeal.rationale}{next_step}"
+    )
+
+
+def _overturn(actor: User, appeal: Appeal, dossier_action: str) -> None:
+    """The overturned decision is superseded; the officer who took it hands the dossier over
+    (it waits, unassigned, for another officer, who is told)."""
+    dossier, decision = appeal.dossier, appeal.decision
+    decision.superseded_at = utcnow()
+    decision.round.decided_at = None
+    if dossier.case_officer_id == decision.decided_by_id:
+        dossier.case_officer = None
+    DOSSIER_MACHINE.fire(
+        dossier,
+        dossier_action,
+        actor=actor,
+        role=ROLE_APPEALS,
+        appeal_id=appeal.id,
+        superseded_decision_id=decision.id,
+    )
+    to_tell = (
+        [dossier.case_officer]
+        if dossier.case_officer
+        else [o for o in officers() if o.id != decision.decided_by_id]
+    )
+    notify(
+        to_tell,
+        "appeal_decided",
+        f"Appeal on {dossier.reference} overturned: a new decision is needed",
+        f"The appeals committee overturned the decision “{decision.outcome.label}” on "
+        f"{dossier.reference}. A QA officer other than {decision.decided_by.name} takes it "
+        "over.",
+        "cases.show",
+        dossier_id=dossier.id,
     )
 
 

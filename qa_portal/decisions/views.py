@@ -21,7 +21,7 @@ from qa_portal.core.errors import DomainError, InvalidInput, TransitionNotAllowe
 from qa_portal.core.permissions import roles_required
 from qa_portal.core.responses import done
 from qa_portal.decisions import factual_accuracy, forms, operations
-from qa_portal.decisions.models import Appeal, Condition, ConditionFile
+from qa_portal.decisions.models import Condition, ConditionFile
 from qa_portal.decisions.workflow import CONDITION_MACHINE
 from qa_portal.dossiers import quota
 from qa_portal.dossiers.models import Dossier, DossierState
@@ -252,7 +252,8 @@ def appeal(dossier_id: int):
         else:
             commit()
             return done(
-                "Your appeal is lodged. A QA officer who did not take the decision will decide it.",
+                "Your appeal is lodged. The appeals committee, whose members had no part in the "
+                "decision, will decide it.",
                 _back(dossier, "appeal"),
                 state=dossier.state.value,
             )
@@ -263,27 +264,3 @@ def appeal(dossier_id: int):
     return render_template(
         "decisions/appeal.html", dossier=dossier, form=form, decision=decision
     ), status
-
-
-@bp.post("/appeals/<int:appeal_id>/decide")
-@roles_required(Role.QA_OFFICER)
-def appeal_decide(dossier_id: int, appeal_id: int):
-    dossier = dossier_or_404(dossier_id)
-    appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None or appeal.dossier_id != dossier.id:
-        abort(404)
-    form = forms.AppealDecisionForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("An appeal decision needs a rationale.")
-    verdict = request.form.get("verdict")
-    if verdict not in ("uphold", "overturn"):
-        raise InvalidInput("Choose whether to uphold or overturn the decision.")
-    operations.decide_appeal(
-        current_user, appeal, uphold=verdict == "uphold", rationale=form.rationale.data
-    )
-    commit()
-    return done(
-        "Appeal decided; the provider has been told.",
-        _back(dossier, "appeal"),
-        state=dossier.state.value,
-    )

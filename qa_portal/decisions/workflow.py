@@ -1,18 +1,28 @@
-"""State machines for conditions, appeals and decision proposals (product spec section 3).
+"""State machines for conditions, appeals, decision proposals and complaints (product spec
+section 3).
 
 Follow-up (ESG 2.3): an open condition may be marked not met once its due date is reached,
 without evidence; a condition not met is either extended (open again, with a new due date)
-or the approval is withdrawn (``withdraw_approval`` in the dossier table)."""
+or the approval is withdrawn (``withdraw_approval`` in the dossier table).
+
+Appeals are decided by members of the appeals committee (ESG 2.7), not by QA officers.
+Complaints: lodged → acknowledged (a QA admin takes it as handler) → resolved (with an
+outcome and a response); the complainant may withdraw it before it is resolved.
+"""
 
 from __future__ import annotations
 
 from qa_portal.core.states import StateMachine, Transition
 from qa_portal.decisions.models import AppealState as P
+from qa_portal.decisions.models import ComplaintState as K
 from qa_portal.decisions.models import ConditionState as C
 from qa_portal.decisions.models import ProposalState as R
 
 PROVIDER = "provider"
 OFFICER = "qa_officer"
+APPEALS_COMMITTEE = "appeals_committee"
+ADMIN = "qa_admin"
+COMPLAINANT = "complainant"
 
 CONDITION_MACHINE = StateMachine(
     "condition",
@@ -41,8 +51,10 @@ CONDITION_MACHINE = StateMachine(
 APPEAL_MACHINE = StateMachine(
     "appeal",
     [
-        Transition("uphold", (P.LODGED,), P.UPHELD, (OFFICER,), "Uphold the decision"),
-        Transition("overturn", (P.LODGED,), P.OVERTURNED, (OFFICER,), "Overturn the decision"),
+        Transition("uphold", (P.LODGED,), P.UPHELD, (APPEALS_COMMITTEE,), "Uphold the decision"),
+        Transition(
+            "overturn", (P.LODGED,), P.OVERTURNED, (APPEALS_COMMITTEE,), "Overturn the decision"
+        ),
     ],
 )
 
@@ -57,4 +69,14 @@ PROPOSAL_MACHINE = StateMachine(
         Transition("withdraw", (R.OPEN,), R.WITHDRAWN, (OFFICER,), "Withdraw the proposal"),
     ],
     phrases={R.OPEN: "open for the committee", R.DECIDED: "decided by the committee"},
+)
+
+COMPLAINT_MACHINE = StateMachine(
+    "complaint",
+    [
+        Transition("acknowledge", (K.LODGED,), K.ACKNOWLEDGED, (ADMIN,), "Acknowledge"),
+        Transition("resolve", (K.ACKNOWLEDGED,), K.RESOLVED, (ADMIN,), "Resolve"),
+        Transition("withdraw", (K.LODGED, K.ACKNOWLEDGED), K.WITHDRAWN, (COMPLAINANT,), "Withdraw"),
+    ],
+    phrases={K.LODGED: "lodged, waiting for acknowledgement"},
 )

@@ -19,7 +19,10 @@ PROVIDER = "provider"
 OFFICER = "qa_officer"
 
 BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.RETURNED, S.IN_REVIEW, S.DECISION_PENDING)
-APPEALABLE = (S.REJECTED, S.DESK_REJECTED, S.REVISE_AND_RESUBMIT)
+# "Approved with conditions" is appealable (against its conditions); the approval stands,
+# and its listing stays published, while the appeal is heard.
+APPEALABLE = (S.REJECTED, S.DESK_REJECTED, S.REVISE_AND_RESUBMIT, S.APPROVED_WITH_CONDITIONS)
+APPEALS_COMMITTEE = "appeals_committee"
 APPROVED = (S.APPROVED, S.APPROVED_WITH_CONDITIONS)
 DECIDED = APPROVED + (S.REVISE_AND_RESUBMIT, S.REJECTED)
 
@@ -61,30 +64,45 @@ DOSSIER_MACHINE = StateMachine(
         Transition("start_renewal", APPROVED, S.DRAFT, (PROVIDER,), "Start a renewal"),
         Transition("appeal", APPEALABLE, S.APPEAL, (PROVIDER,), "Appeal"),
         Transition(
-            "overturn_appeal", (S.APPEAL,), S.DECISION_PENDING, (OFFICER,), "Overturn the decision"
+            "overturn_appeal",
+            (S.APPEAL,),
+            S.DECISION_PENDING,
+            (APPEALS_COMMITTEE,),
+            "Overturn the decision",
         ),
         Transition(
             "overturn_desk_rejection",
             (S.APPEAL,),
             S.SCREENING,
-            (OFFICER,),
+            (APPEALS_COMMITTEE,),
             "Overturn the desk rejection",
         ),
         Transition(
-            "uphold_appeal_rejected", (S.APPEAL,), S.REJECTED, (OFFICER,), "Uphold the decision"
+            "uphold_appeal_rejected",
+            (S.APPEAL,),
+            S.REJECTED,
+            (APPEALS_COMMITTEE,),
+            "Uphold the decision",
         ),
         Transition(
             "uphold_appeal_desk_rejected",
             (S.APPEAL,),
             S.DESK_REJECTED,
-            (OFFICER,),
+            (APPEALS_COMMITTEE,),
             "Uphold the decision",
         ),
         Transition(
             "uphold_appeal_revise",
             (S.APPEAL,),
             S.REVISE_AND_RESUBMIT,
-            (OFFICER,),
+            (APPEALS_COMMITTEE,),
+            "Uphold the decision",
+        ),
+        Transition(
+            "uphold_appeal_conditions",
+            (S.APPEAL,),
+            S.APPROVED_WITH_CONDITIONS,
+            (APPEALS_COMMITTEE,),
             "Uphold the decision",
         ),
         Transition("withdraw", BEFORE_DECISION, S.WITHDRAWN, (PROVIDER,), "Withdraw"),

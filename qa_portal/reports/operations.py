@@ -328,11 +328,23 @@ def can_view(user, report: Report) -> bool:
     staff = bool(user and user.is_authenticated and user.is_staff)
     if staff:
         return True
+    if _hears_the_appeal(user, report):
+        return True
     if report.variant != ReportVariant.PUBLIC:
         return False
     if user and user.is_authenticated and report.dossier.is_member(user):
         return True
     return is_public(report)
+
+
+def _hears_the_appeal(user, report: Report) -> bool:
+    """Appeals-committee members see both variants of the reports of an appealed decision."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_role(Role.APPEALS_COMMITTEE)
+        and report.decision.appeals
+    )
 
 
 def can_download(user, report: Report) -> bool:

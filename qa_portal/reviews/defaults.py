@@ -54,6 +54,9 @@ DEFAULT_POLICY = {
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    "complaint_ack_days": 5,
+    "complaint_days": 30,
+    "appeals_committee_size": 1,
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]

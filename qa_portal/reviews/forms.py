@@ -309,6 +309,16 @@ class PolicyForm(FlaskForm):
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    complaint_ack_days = IntegerField(
+        "Days to acknowledge a complaint", validators=[NumberRange(1, 60)]
+    )
+    complaint_days = IntegerField(
+        "Days to resolve a complaint (from lodging)", validators=[NumberRange(5, 365)]
+    )
+    appeals_committee_size = IntegerField(
+        "Appeals committee members deciding an appeal (at least)",
+        validators=[NumberRange(1, 9)],
+    )
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]

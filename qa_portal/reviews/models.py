@@ -174,6 +174,15 @@ class ReviewPolicy(Base):
     )
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    complaint_ack_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["complaint_ack_days"]
+    )
+    complaint_days: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["complaint_days"]
+    )
+    appeals_committee_size: Mapped[int] = mapped_column(
+        nullable=False, default=DEFAULT_POLICY["appeals_committee_size"]
+    )
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]

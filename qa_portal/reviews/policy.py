@@ -40,6 +40,9 @@ POLICY_LIMITS = {
     # [slot: publication and methodology]
     # [end: publication and methodology]
     # [slot: complaints and appeals committee]
+    "complaint_ack_days": (1, 60),
+    "complaint_days": (5, 365),
+    "appeals_committee_size": (1, 9),
     # [end: complaints and appeals committee]
     # [slot: condition follow-up]
     # [end: condition follow-up]

@@ -14,7 +14,7 @@ from qa_portal.catalogue import methodology as public_methodology
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted
-from qa_portal.demo_workflow import DEMO_AGENCY_CONTACT, seed_publication
+from qa_portal.demo_decisions import DEMO_AGENCY_CONTACT, seed_publication
 from qa_portal.extensions import db
 from qa_portal.reviews import methodology
 from qa_portal.reviews.models import MethodologyText

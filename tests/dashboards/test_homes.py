@@ -31,9 +31,9 @@ PUBLIC = ["Catalogue", "Register of reviews", "Methodology"]
 @pytest.mark.parametrize(
     ("who", "home", "links"),
     [
-        ("provider_a", "/dossiers/", [*PUBLIC, "My dossiers", "Inbox", "Account"]),
-        ("reviewer", "/reviews/", [*PUBLIC, "My reviews", "Inbox", "Account"]),
-        ("officer", "/dossiers/queue", [*PUBLIC, "Work queue", "Inbox", "Account"]),
+        ("provider_a", "/dossiers/", [*PUBLIC, "My dossiers", "Complaints", "Inbox", "Account"]),
+        ("reviewer", "/reviews/", [*PUBLIC, "My reviews", "Complaints", "Inbox", "Account"]),
+        ("officer", "/dossiers/queue", [*PUBLIC, "Work queue", "Complaints", "Inbox", "Account"]),
         (
             "admin",
             "/admin/",
@@ -46,6 +46,7 @@ PUBLIC = ["Catalogue", "Register of reviews", "Methodology"]
                 "Publication",
                 "Organisations",
                 "Registrations",
+                "Complaints",
                 "Inbox",
                 "Account",
             ],

@@ -85,8 +85,8 @@ def test_needs_my_action_counts_lead_to_exactly_the_dossiers_they_count(
             "panel": _ids(world.my_screening),
             "decide": _ids(world.to_decide),
             "evidence": _ids(world.conditions),
-            # not the appeal against the decision people.officer took (independence)
-            "appeal": _ids(world.appeal_theirs),
+            # every lodged appeal: the appeals committee decides them
+            "appeal": _ids(world.appeal_mine, world.appeal_theirs),
             "overdue": _ids(world.late_review, world.conditions),
         },
         officer2: {
@@ -95,7 +95,7 @@ def test_needs_my_action_counts_lead_to_exactly_the_dossiers_they_count(
             "panel": _ids(world.their_screening),
             "decide": set(),
             "evidence": set(),
-            "appeal": _ids(world.appeal_mine),
+            "appeal": _ids(world.appeal_mine, world.appeal_theirs),
             "overdue": set(),
         },
     }
@@ -128,8 +128,9 @@ def test_each_row_says_what_the_dossier_needs(client, login, people, world):
     assert "decision to take" in row(html, world.to_decide.id)
     conditions = row(html, world.conditions.id)
     assert "evidence to verify (1)" in conditions and "1 condition overdue" in conditions
-    assert "appeal: another officer decides" in row(html, world.appeal_mine.id)
-    assert "appeal to decide" in row(html, world.appeal_theirs.id)
+    assert "appeal: before the appeals committee" in row(html, world.appeal_mine.id)
+    assert "appeal: before the appeals committee" in row(html, world.appeal_theirs.id)
+    assert "appeal to decide" not in html
     # approved-with-conditions is active; rejected (not appealed) is not, appealed ones are
     assert world.conditions.id in listed(html) and world.appeal_mine.id in listed(html)
 

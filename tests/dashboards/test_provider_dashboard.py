@@ -79,8 +79,10 @@ def test_everything_that_needs_the_providers_action_is_listed(
     assert f"/dossiers/{with_conditions.id}#conditions" in upcoming
 
     appeals = _items(html, "appeal")
-    # rejected and revise-and-resubmit may be appealed; not once appealed, not after the deadline
-    assert len(appeals) == 2
+    # rejected, revise-and-resubmit and approved-with-conditions (against its conditions) may
+    # be appealed; not once appealed, not after the deadline
+    assert len(appeals) == 3
+    assert any(f"/dossiers/{with_conditions.id}/appeal" in a for a in appeals)
     assert any(
         f"until {rejection.appeal_deadline:%d %b %Y}" in a and f"/dossiers/{rejected.id}/" in a
         for a in appeals

@@ -53,7 +53,7 @@ def _reviewer(make_user, make_org, name, email, org_name, affiliation):
 
 
 def test_providers_never_learn_who_reviewed(
-    client, login, app, people, make_user, make_org, make_dossier, officer2
+    client, login, app, people, make_user, make_org, make_dossier, officer2, appeals_member
 ):
     ingrid = _reviewer(
         make_user,
@@ -159,7 +159,7 @@ def test_providers_never_learn_who_reviewed(
     assert answer.get_json()["state"] == "appeal"
     pages("under appeal")
     appeal = decisions.latest_decision(dossier).appeals[0]
-    decisions.decide_appeal(officer2, appeal, uphold=True, rationale="The panel was right.")
+    decisions.decide_appeal(appeals_member, appeal, uphold=True, rationale="The panel was right.")
     commit()
     pages("appeal upheld")
 

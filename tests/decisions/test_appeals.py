@@ -1,7 +1,8 @@
-"""Appeals: against rejections, desk rejections and "revise and resubmit" only, within the
-appeal period, once per decision, with grounds; decided by an officer other than the one
-who decided (operation, page and crafted POST); upheld restores the decision, overturned
-sends it back to a new officer and tells the provider."""
+"""Appeals: against rejections, desk rejections, "revise and resubmit" and "approved with
+conditions" (not a plain approval), within the appeal period, once per decision, with
+grounds; decided by the appeals committee, never by a QA officer (operation, page and
+crafted POST); upheld restores the decision, overturned sends it back to a new officer and
+tells the provider. The committee's own rules: tests/decisions/test_appeals_committee.py."""
 
 from __future__ import annotations
 
@@ -33,9 +34,8 @@ def _appeal(dossier) -> Appeal:
     ).scalar()
 
 
-@pytest.mark.parametrize("outcome", ["approved", "approved_with_conditions"])
-def test_approvals_cannot_be_appealed(client, login, reach, people, outcome):
-    dossier = reach(S(outcome))
+def test_a_plain_approval_cannot_be_appealed(client, login, reach, people):
+    dossier = reach(S.APPROVED)
     login(client, people.provider_a)
     assert "Appeal…" not in page_text(client.get(f"/dossiers/{dossier.id}"))
     response = client.get(f"/dossiers/{dossier.id}/appeal")
@@ -88,9 +88,9 @@ def test_an_appeal_needs_grounds(client, login, reach, people):
     assert world(dossier) == before
 
 
-def test_once_per_decision(reach, people, officer2):
+def test_once_per_decision(reach, people, appeals_member):
     dossier = reach(S.APPEAL, "rejected")
-    decisions.decide_appeal(officer2, _appeal(dossier), uphold=True, rationale="It stands.")
+    decisions.decide_appeal(appeals_member, _appeal(dossier), uphold=True, rationale="It stands.")
     commit()
     assert dossier.state == S.REJECTED
     before = world(dossier)
@@ -100,62 +100,66 @@ def test_once_per_decision(reach, people, officer2):
     assert world(dossier) == before
 
 
-def test_the_deciding_officer_cannot_decide_the_appeal(client, login, reach, people, officer2):
+def test_qa_officers_no_longer_decide_appeals(client, login, reach, people, officer2):
     dossier = reach(S.APPEAL, "rejected")
     appeal = _appeal(dossier)
     assert appeal.decision.decided_by_id == people.officer.id
     before = world(dossier)
-    # the operation
-    with pytest.raises(NotPermitted, match="another QA officer"):
-        decisions.decide_appeal(people.officer, appeal, uphold=False, rationale="I erred.")
-    commit()
-    # the page: a warning instead of the form
-    login(client, people.officer)
-    text = page_text(client.get(f"/dossiers/{dossier.id}"))
-    assert "You made the decision under appeal" in text
-    assert f"/appeals/{appeal.id}/decide" not in text
-    # a crafted POST
-    url = f"/dossiers/{dossier.id}/appeals/{appeal.id}/decide"
-    data = {"verdict": "overturn", "rationale": "I erred."}
-    assert client.post(url, data=data).status_code == 403
-    answer = client.post(url, data=data, headers=JSON)
-    assert answer.status_code == 403 and "another QA officer" in answer.get_json()["message"]
-    assert world(dossier) == before
-    # another officer sees the form
+    # the operation: neither the deciding officer nor another officer
+    for officer in (people.officer, officer2):
+        with pytest.raises(NotPermitted, match="appeals committee"):
+            decisions.decide_appeal(officer, appeal, uphold=False, rationale="I erred.")
+        commit()
+    # the dossier page: no decision form, the committee decides
     login(client, officer2)
-    assert f"/appeals/{appeal.id}/decide" in page_text(client.get(f"/dossiers/{dossier.id}"))
+    text = page_text(client.get(f"/dossiers/{dossier.id}"))
+    assert "The appeals committee decides this appeal" in text
+    assert f"/appeals/{appeal.id}" not in text
+    # a crafted POST to the committee's page
+    data = {"verdict": "overturn", "rationale": "I erred.", "meeting_date": "2026-01-01"}
+    assert client.post(f"/appeals/{appeal.id}", data=data).status_code == 403
+    assert world(dossier) == before
 
 
 @pytest.mark.parametrize("via", ["rejected", "desk_rejected", "revise_and_resubmit"])
-def test_upheld_the_original_decision_stands(client, login, reach, people, officer2, via):
+def test_upheld_the_original_decision_stands(client, login, reach, people, appeals_member, via):
     dossier = reach(S.APPEAL, via)
     original = decisions.latest_decision(dossier)
-    login(client, officer2)
+    login(client, appeals_member)
     response = client.post(
-        f"/dossiers/{dossier.id}/appeals/{_appeal(dossier).id}/decide",
-        data={"verdict": "uphold", "rationale": "The panel weighed the evidence correctly."},
+        f"/appeals/{_appeal(dossier).id}",
+        data={
+            "verdict": "uphold",
+            "rationale": "The panel weighed the evidence correctly.",
+            "members": [str(appeals_member.id)],
+            "meeting_date": clock.today().isoformat(),
+        },
     )
     assert response.status_code == 302
     db.session.refresh(dossier)
     assert dossier.state == S(via)
     assert decisions.latest_decision(dossier).id == original.id
     appeal = _appeal(dossier)
-    assert appeal.state == AppealState.UPHELD and appeal.handled_by_id == officer2.id
+    assert appeal.state == AppealState.UPHELD and appeal.handled_by_id == appeals_member.id
+    assert appeal.hearing.members == [appeals_member]
     (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
     assert "the decision stands" in told.title
     assert "The panel weighed the evidence correctly." in told.body
     login(client, people.provider_a)
     text = page_text(client.get(f"/dossiers/{dossier.id}"))
-    assert "Upheld" in text and officer2.name not in text and "Appeal…" not in text
+    assert "Upheld" in text and appeals_member.name not in text and "Appeal…" not in text
 
 
-def test_overturned_goes_to_a_new_officer(client, login, reach, people, officer2):
+def test_overturned_goes_to_a_new_officer(client, login, reach, people, officer2, appeals_member):
     dossier = reach(S.APPEAL, "rejected")
     original = decisions.latest_decision(dossier)
-    decisions.decide_appeal(officer2, _appeal(dossier), uphold=False, rationale="Misjudged.")
+    decisions.decide_appeal(appeals_member, _appeal(dossier), uphold=False, rationale="Misjudged.")
     commit()
     assert dossier.state == S.DECISION_PENDING
-    assert dossier.case_officer_id == officer2.id
+    # the deciding officer hands the dossier over; the other officers are told
+    assert dossier.case_officer_id is None
+    assert [n.kind for n in notified(officer2)][-1] == "appeal_decided"
+    assert not [n for n in notified(people.officer) if n.kind == "appeal_decided"]
     db.session.refresh(original)
     assert original.superseded_at is not None
     (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
@@ -183,13 +187,16 @@ def test_overturned_goes_to_a_new_officer(client, login, reach, people, officer2
     assert dossier.state == S.APPROVED
     new = decisions.latest_decision(dossier)
     assert new.decided_by_id == officer2.id and new.round_id == original.round_id
+    assert dossier.case_officer_id == officer2.id
 
 
-def test_overturned_desk_rejection_goes_back_to_screening(reach, people, officer2, panel):
+def test_overturned_desk_rejection_goes_back_to_screening(
+    reach, people, officer2, panel, appeals_member
+):
     dossier = reach(S.APPEAL, "desk_rejected")
-    decisions.decide_appeal(officer2, _appeal(dossier), uphold=False, rationale="In scope.")
+    decisions.decide_appeal(appeals_member, _appeal(dossier), uphold=False, rationale="In scope.")
     commit()
-    assert dossier.state == S.SCREENING and dossier.case_officer_id == officer2.id
+    assert dossier.state == S.SCREENING and dossier.case_officer_id is None
     (told,) = [n for n in notified(people.provider_a) if n.kind == "appeal_decided"]
     assert "back to screening" in told.body
     # the officer who desk-rejected it may not do so again

@@ -330,7 +330,8 @@ def test_the_dossier_page_shows_the_step(client, login, reviewed, people, days):
 
 def test_the_demo_seed(people, panel, make_user, qa_body):
     """``flask demo``'s dossiers of this step: sent, commented, decided after the check."""
-    from qa_portal.demo_workflow import Cast, seed_findings_and_factual_check
+    from qa_portal.demo_panel import seed_findings_and_factual_check
+    from qa_portal.demo_workflow import Cast
     from tests.helpers import pdf_bytes
 
     officer2 = make_user(Role.QA_OFFICER, org=qa_body)

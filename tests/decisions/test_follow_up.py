@@ -24,7 +24,8 @@ from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllow
 from qa_portal.decisions import follow_up
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import ConditionFollowUp, ConditionState, FollowUpAction
-from qa_portal.demo_workflow import Cast, seed_follow_up
+from qa_portal.demo_decisions import seed_follow_up
+from qa_portal.demo_workflow import Cast
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from tests.helpers import audit_actions, last_transition, notified, page_text, pdf_bytes

@@ -60,7 +60,9 @@ def _appeal_against(dossier, outcome: Outcome, people) -> Appeal:
     appeal = _latest_appeal(dossier)
     if appeal is not None and appeal.state == P.LODGED and appeal.decision.outcome == outcome:
         return appeal
-    decision = Decision(outcome=outcome, rationale="Crafted.", decided_by=people.admin)
+    decision = Decision(
+        dossier=dossier, outcome=outcome, rationale="Crafted.", decided_by=people.admin
+    )
     return Appeal(
         dossier=dossier, decision=decision, grounds=GROUNDS, state=P.LODGED, lodged_by=None
     )
@@ -107,7 +109,7 @@ def _condition_not_met(dossier, people, panel):
     decisions.verify_condition(people.officer, condition, met=False, note="Not enough.")
 
 
-PROVIDER, OFFICER, APPEAL_OFFICER = "provider", "qa_officer", "appeal officer"
+PROVIDER, OFFICER, APPEAL_OFFICER = "provider", "qa_officer", "appeals committee member"
 
 # action -> (who may fire it, the operation)
 OPERATIONS: dict[str, tuple[str, Callable]] = {
@@ -139,19 +141,23 @@ OPERATIONS: dict[str, tuple[str, Callable]] = {
         APPEAL_OFFICER,
         _decide_appeal(Outcome.REVISE_AND_RESUBMIT, uphold=True),
     ),
+    "uphold_appeal_conditions": (
+        APPEAL_OFFICER,
+        _decide_appeal(Outcome.APPROVED_WITH_CONDITIONS, uphold=True),
+    ),
     "withdraw": (PROVIDER, lambda a, d, p: withdrawal.withdraw_dossier(a, d, "Not offered.")),
     "withdraw_approval": (OFFICER, _withdraw_approval),
 }
 
 
-def allowed_actor(role: str, people, officer2):
-    # The workflow fixtures decide as people.officer: appeals go to the second officer.
-    return {PROVIDER: people.provider_a, OFFICER: people.officer, APPEAL_OFFICER: officer2}[role]
+def allowed_actor(role: str, people, member):
+    # Appeals are decided by a member of the appeals committee (``appeals_member``).
+    return {PROVIDER: people.provider_a, OFFICER: people.officer, APPEAL_OFFICER: member}[role]
 
 
 def refused_actors(role: str, people) -> list:
     """People without the role the transition needs (for appeals, also the officer who
-    made the decision under appeal)."""
+    made the decision under appeal: QA officers no longer decide appeals)."""
     if role == PROVIDER:
         return [people.officer, people.admin, people.reviewer, people.provider_b]
     others = [people.provider_a, people.provider_b, people.reviewer, people.admin]
@@ -193,11 +199,13 @@ SCENARIOS: dict[tuple[str, DossierState], Source] = {
     ("appeal", S.REJECTED): Source(S.REJECTED),
     ("appeal", S.DESK_REJECTED): Source(S.DESK_REJECTED),
     ("appeal", S.REVISE_AND_RESUBMIT): Source(S.REVISE_AND_RESUBMIT),
+    ("appeal", S.APPROVED_WITH_CONDITIONS): Source(S.APPROVED_WITH_CONDITIONS),
     ("overturn_appeal", S.APPEAL): Source(S.APPEAL, via="rejected"),
     ("overturn_desk_rejection", S.APPEAL): Source(S.APPEAL, via="desk_rejected"),
     ("uphold_appeal_rejected", S.APPEAL): Source(S.APPEAL, via="rejected"),
     ("uphold_appeal_desk_rejected", S.APPEAL): Source(S.APPEAL, via="desk_rejected"),
     ("uphold_appeal_revise", S.APPEAL): Source(S.APPEAL, via="revise_and_resubmit"),
+    ("uphold_appeal_conditions", S.APPEAL): Source(S.APPEAL, via="approved_with_conditions"),
     **{("withdraw", s): Source(s) for s in DOSSIER_MACHINE.sources_of("withdraw")},
     ("withdraw_approval", S.APPROVED_WITH_CONDITIONS): Source(
         S.APPROVED_WITH_CONDITIONS, prepare=_condition_not_met
@@ -247,7 +255,7 @@ def _refused(exc_type, run, dossier, message_part: str | None = None, before=Non
     sorted(SCENARIOS, key=lambda k: (k[0], k[1].value)),
     ids=[f"{a}-from-{s.value}" for a, s in sorted(SCENARIOS, key=lambda k: (k[0], k[1].value))],
 )
-def test_dossier_transition(action, source, reach, people, officer2, panel):
+def test_dossier_transition(action, source, reach, people, appeals_member, panel):
     scenario = SCENARIOS[(action, source)]
     dossier = reach(scenario.state, scenario.via)
     if scenario.prepare:
@@ -258,7 +266,7 @@ def test_dossier_transition(action, source, reach, people, officer2, panel):
         _refused(NotPermitted, lambda o=outsider: operation(o, dossier, people), dossier)
     assert dossier.state == source
 
-    operation(allowed_actor(role, people, officer2), dossier, people)
+    operation(allowed_actor(role, people, appeals_member), dossier, people)
     commit()
     target = DOSSIER_MACHINE.find(source, action).target
     db.session.refresh(dossier)
@@ -310,7 +318,7 @@ def _fires(state: DossierState, action: str) -> str:
 
 
 @pytest.mark.parametrize(("state", "via"), WALK_STATES, ids=[s.value for s, _ in WALK_STATES])
-def test_every_other_dossier_action_is_refused(state, via, reach, people, officer2):
+def test_every_other_dossier_action_is_refused(state, via, reach, people, appeals_member):
     dossier = reach(state, via)
     refused = sorted(a for a in DOSSIER_MACHINE.actions() if not DOSSIER_MACHINE.find(state, a))
     assert refused, state
@@ -323,7 +331,7 @@ def test_every_other_dossier_action_is_refused(state, via, reach, people, office
         if DOSSIER_MACHINE.find(state, _fires(state, action)):
             continue  # the operation would do the allowed twin (resubmit for submit)
         role, operation = OPERATIONS[action]
-        actor = allowed_actor(role, people, officer2)
+        actor = allowed_actor(role, people, appeals_member)
         run = lambda a=actor, op=operation: op(a, dossier, people)  # noqa: E731
         _refused(TransitionNotAllowed, run, dossier, before=before)
     db.session.refresh(dossier)
@@ -387,27 +395,27 @@ def conditions(workflow, people):
     return dossier, {c.state: c for c in decision.conditions}
 
 
-def test_condition_table_walk(conditions, people, officer2):
+def test_condition_table_walk(conditions, people, appeals_member):
     dossier, by_state = conditions
     assert set(by_state) == set(ConditionState)
     for state, condition in by_state.items():
         for action, (role, operation) in CONDITION_OPERATIONS.items():
             if CONDITION_MACHINE.find(state, action):
                 continue
-            actor = allowed_actor(role, people, officer2)
+            actor = allowed_actor(role, people, appeals_member)
             run = lambda a=actor, c=condition, op=operation: op(a, c)  # noqa: E731
             _refused(TransitionNotAllowed, run, dossier)
             assert condition.state == state
 
 
 @pytest.mark.parametrize(("action", "source"), sorted(CONDITION_SCENARIOS))
-def test_condition_transition(action, source, conditions, people, officer2):
+def test_condition_transition(action, source, conditions, people, appeals_member):
     dossier, by_state = conditions
     condition = by_state[source]
     role, operation = CONDITION_OPERATIONS[action]
     for outsider in refused_actors(role, people):
         _refused(NotPermitted, lambda o=outsider: operation(o, condition), dossier)
-    operation(allowed_actor(role, people, officer2), condition)
+    operation(allowed_actor(role, people, appeals_member), condition)
     commit()
     target = CONDITION_MACHINE.find(source, action).target
     db.session.refresh(condition)
@@ -421,7 +429,7 @@ APPEAL_SCENARIOS = {("uphold", P.LODGED): True, ("overturn", P.LODGED): False}
 
 
 @pytest.mark.parametrize(("action", "source"), sorted(APPEAL_SCENARIOS))
-def test_appeal_transition(action, source, reach, people, officer2):
+def test_appeal_transition(action, source, reach, people, officer2, appeals_member):
     dossier = reach(S.APPEAL, "rejected")
     appeal = _latest_appeal(dossier)
     uphold = APPEAL_SCENARIOS[(action, source)]
@@ -429,9 +437,9 @@ def test_appeal_transition(action, source, reach, people, officer2):
     def decide(actor):
         return lambda: decisions.decide_appeal(actor, appeal, uphold=uphold, rationale="Why.")
 
-    for outsider in refused_actors(APPEAL_OFFICER, people):
+    for outsider in [*refused_actors(APPEAL_OFFICER, people), officer2]:
         _refused(NotPermitted, decide(outsider), dossier)
-    decide(officer2)()
+    decide(appeals_member)()
     commit()
     db.session.refresh(appeal)
     target = APPEAL_MACHINE.find(source, action).target
@@ -442,7 +450,9 @@ def test_appeal_transition(action, source, reach, people, officer2):
     for again in (True, False):
         _refused(
             TransitionNotAllowed,
-            lambda u=again: decisions.decide_appeal(officer2, appeal, uphold=u, rationale="Again."),
+            lambda u=again: decisions.decide_appeal(
+                appeals_member, appeal, uphold=u, rationale="Again."
+            ),
             dossier,
             f"This appeal is {target.value}",
         )

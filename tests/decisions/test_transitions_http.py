@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Appeal
@@ -28,8 +29,8 @@ JSON = {"Accept": "application/json"}
 
 @dataclass(frozen=True)
 class Route:
-    who: str  # provider, officer, appeal_officer
-    path: str  # after /dossiers/<id>
+    who: str  # provider, officer, appeal_officer (a member of the appeals committee)
+    path: str  # after /dossiers/<id>; the appeals committee's page is /appeals/<id>
     data: Callable[[], dict]
 
 
@@ -40,8 +41,12 @@ def _decision(outcome: str, **extra) -> Callable[[], dict]:
 def _appeal_path(verdict: str) -> Route:
     return Route(
         "appeal_officer",
-        "/appeals/{appeal_id}/decide",
-        lambda: {"verdict": verdict, "rationale": "Considered the grounds."},
+        "/appeals/{appeal_id}",
+        lambda: {
+            "verdict": verdict,
+            "rationale": "Considered the grounds.",
+            "meeting_date": clock.today().isoformat(),
+        },
     )
 
 
@@ -72,6 +77,7 @@ ROUTES: dict[str, Route] = {
     "uphold_appeal_rejected": _appeal_path("uphold"),
     "uphold_appeal_desk_rejected": _appeal_path("uphold"),
     "uphold_appeal_revise": _appeal_path("uphold"),
+    "uphold_appeal_conditions": _appeal_path("uphold"),
     "withdraw": Route("provider", "/withdraw", lambda: {"reason": "Not offered any more."}),
     "withdraw_approval": Route(
         "officer",
@@ -96,11 +102,11 @@ def test_every_dossier_action_has_a_route():
     assert set(ROUTES) == DOSSIER_MACHINE.actions()
 
 
-def _people(people, officer2) -> dict:
+def _people(people, appeals_member) -> dict:
     return {
         "provider": people.provider_a,
         "officer": people.officer,
-        "appeal_officer": officer2,
+        "appeal_officer": appeals_member,
     }
 
 
@@ -108,7 +114,8 @@ def _url(dossier, route: Route) -> str:
     appeal = db.session.execute(
         db.select(Appeal).where(Appeal.dossier_id == dossier.id).order_by(Appeal.id.desc())
     ).scalar()
-    return f"/dossiers/{dossier.id}" + route.path.format(appeal_id=appeal.id if appeal else 0)
+    path = route.path.format(appeal_id=appeal.id if appeal else 0)
+    return path if path.startswith("/appeals/") else f"/dossiers/{dossier.id}{path}"
 
 
 def _first_source(action: str):
@@ -116,7 +123,7 @@ def _first_source(action: str):
 
 
 @pytest.mark.parametrize("action", sorted(ROUTES))
-def test_allowed_through_the_page(action, client, login, reach, people, officer2, panel):
+def test_allowed_through_the_page(action, client, login, reach, people, appeals_member, panel):
     key = _first_source(action)
     scenario = SCENARIOS[key]
     dossier = reach(scenario.state, scenario.via)
@@ -124,7 +131,7 @@ def test_allowed_through_the_page(action, client, login, reach, people, officer2
         scenario.prepare(dossier, people, panel)
         commit()
     route = ROUTES[action]
-    login(client, _people(people, officer2)[route.who])
+    login(client, _people(people, appeals_member)[route.who])
     response = client.post(_url(dossier, route), data=_data(dossier, route))
     assert response.status_code == 302, page_text(response)[-1500:]
     db.session.refresh(dossier)
@@ -135,20 +142,20 @@ def test_allowed_through_the_page(action, client, login, reach, people, officer2
 
 
 @pytest.fixture
-def closed(reach, people, officer2):
+def closed(reach, people, appeals_member):
     """A withdrawn dossier (no action is possible on it) and a dossier whose appeal was
     upheld (the appeal cannot be decided again)."""
     withdrawn = reach(S.WITHDRAWN)
     upheld = reach(S.APPEAL, "rejected")
     appeal = db.session.execute(db.select(Appeal).where(Appeal.dossier_id == upheld.id)).scalar()
-    decisions.decide_appeal(officer2, appeal, uphold=True, rationale="The decision stands.")
+    decisions.decide_appeal(appeals_member, appeal, uphold=True, rationale="The decision stands.")
     commit()
     return withdrawn, upheld
 
 
-def test_refused_over_http_as_page_and_json(client, login, closed, people, officer2):
+def test_refused_over_http_as_page_and_json(client, login, closed, people, appeals_member):
     withdrawn, upheld = closed
-    actors = _people(people, officer2)
+    actors = _people(people, appeals_member)
     seen = set()
     for action, route in sorted(ROUTES.items()):
         dossier = upheld if route.who == "appeal_officer" else withdrawn
@@ -225,13 +232,13 @@ def test_every_condition_action_has_a_route():
     assert set(CONDITION_ROUTES) == CONDITION_MACHINE.actions()
 
 
-def test_conditions_through_the_page(client, login, workflow, people, officer2):
+def test_conditions_through_the_page(client, login, workflow, people, appeals_member):
     dossier, decision = workflow.decided(
         "approved_with_conditions",
         conditions=[{"text": f"Condition {i}", "due_date": future()} for i in (1, 2)],
     )
     first, second = decision.conditions
-    actors = _people(people, officer2)
+    actors = _people(people, appeals_member)
 
     def post(action, condition, headers=None, who=None):
         who_, path, data = CONDITION_ROUTES[action]

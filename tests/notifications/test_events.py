@@ -31,6 +31,11 @@ class World:
         self.officer = people.officer
         self.officer2 = make_user(Role.QA_OFFICER, org=qa_body, name="Olga Officer")
         self.officer3 = make_user(Role.QA_OFFICER, org=qa_body, name="Oscar Officer")
+        # The appeals committee: two members, one of whom reviewed nothing and decided nothing.
+        self.appeals = [
+            make_user(Role.APPEALS_COMMITTEE, name="Alma Appeals"),
+            make_user(Role.APPEALS_COMMITTEE, name="Arne Appeals"),
+        ]
         # Provider A has two members; provider B must never hear of A's dossier.
         self.member2 = make_user(Role.PROVIDER, org=people.org_a, name="Alma Member")
         self.providers = [people.provider_a, self.member2]
@@ -134,10 +139,10 @@ def condition_verified(w: World) -> Case:
 
 def appeal(w: World) -> Case:
     dossier, _ = w.flow.decided("rejected")
-    # Every officer but the one who decided: the decider may not handle the appeal.
+    # The appeals committee decides appeals (not the QA officers).
     return (
         lambda: decisions.lodge_appeal(w.people.provider_a, dossier, GROUNDS),
-        [w.officer2, w.officer3],
+        w.appeals,
         "appeal",
     )
 
@@ -147,7 +152,7 @@ def appeal_decided(w: World) -> Case:
     lodged = decisions.lodge_appeal(w.people.provider_a, dossier, GROUNDS)
     commit()
     return (
-        lambda: decisions.decide_appeal(w.officer2, lodged, uphold=True, rationale="It stands."),
+        lambda: decisions.decide_appeal(w.appeals[0], lodged, uphold=True, rationale="It stands."),
         w.providers,
         "appeal_decided",
     )

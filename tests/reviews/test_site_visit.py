@@ -18,7 +18,8 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.states import StateMachine
-from qa_portal.demo_workflow import Cast, seed_panel_and_visit
+from qa_portal.demo_panel import seed_panel_and_visit
+from qa_portal.demo_workflow import Cast
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import panel_rules, site_visits

@@ -60,14 +60,14 @@ def test_revise_resubmit_appeal(workflow, people, panel, make_user):
     from qa_portal.cases import screening
     from qa_portal.dossiers import operations as dossiers
 
-    officer2 = make_user(Role.QA_OFFICER, name="Second Officer")
+    member = make_user(Role.APPEALS_COMMITTEE, name="Appeals Member")
     dossier, decision = workflow.decided("revise_and_resubmit")
     appeal = decisions.lodge_appeal(
         people.provider_a, dossier, "The panel ignored the evidence on assessment."
     )
     commit()
     assert dossier.state == DossierState.APPEAL
-    decisions.decide_appeal(officer2, appeal, uphold=True, rationale="The decision stands.")
+    decisions.decide_appeal(member, appeal, uphold=True, rationale="The decision stands.")
     commit()
     assert dossier.state == DossierState.REVISE_AND_RESUBMIT
     screening.start_revision(people.provider_a, dossier)

@@ -1,4 +1,4 @@
-"""The demo data of the decision committee (``demo_workflow.seed_committee``), run after
+"""The demo data of the decision committee (``demo_decisions.seed_committee``), run after
 ``flask demo``: its members sign in to a decided and an open proposal."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.decisions.models import Decision
 from qa_portal.demo import DEMO_PASSWORD
-from qa_portal.demo_workflow import COMMITTEE_MEMBERS, Cast, seed_committee
+from qa_portal.demo_decisions import COMMITTEE_MEMBERS, seed_committee
+from qa_portal.demo_workflow import Cast
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews.policy import current_policy
