@@ -168,3 +168,36 @@ def test_structured_settings_read_as_text():
         "member type: student, required: 1; member type: chair, required: 1"
     )
     assert public_methodology._format(None) == "—"
+
+
+def test_the_procedure_on_the_methodology_follows_the_live_policy(client, login, qa_body, people):
+    """Panel composition, site visit, the draft's factual check, the deciding body and the
+    complaints deadlines are described from the policy in force."""
+    login(client, None)
+    html = client.get("/methodology").get_data(as_text=True)
+    assert "there is no site visit" in html
+    assert "A QA officer decides on the panel" in html
+    assert "The provider receives the report with the decision." in html
+    assert "The panel includes at least" not in html
+    assert "/appeals-and-complaints" in html
+    update_policy(
+        people.admin,
+        {
+            "required_counts_text": "student = 1\ninternational = 2",
+            "panel_chair_required": "yes",
+            "site_visit": "required",
+            "factual_accuracy_days": 14,
+            "decision_body": "committee",
+            "committee_name": "Accreditation Board",
+            "committee_quorum": 5,
+            "complaint_days": 40,
+        },
+    )
+    commit()
+    html = client.get("/methodology").get_data(as_text=True)
+    assert "The panel includes at least 1 student member, 2 international members." in html
+    assert "One member chairs the panel" in html
+    assert "Every review includes a meeting with the provider" in html
+    assert "has 14 days to point out errors of fact" in html
+    assert "The Accreditation Board decides" in html and "at least 5" in html
+    assert "answered within 40 days" in html
