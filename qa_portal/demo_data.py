@@ -579,6 +579,23 @@ PROGRAMMES.update(
             isced_code="0413",
             **ACADEMY,
         ),
+        "Quantum Computing for Business Leaders": _simple(
+            "What quantum computing will change for businesses, and when.",
+            DSA + "quantum",
+            ["quantum computing", "innovation", "management"],
+            [
+                (
+                    "Apply a quantum algorithm to a small optimisation problem on a simulator.",
+                    "skills",
+                ),
+                ("Evaluate a vendor's claim of quantum advantage for a business case.", "skills"),
+                ("Explain qubits, superposition and entanglement to colleagues.", "knowledge"),
+            ],
+            "A business case on a quantum use case.",
+            "Online multiple-choice quiz.",
+            isced_code="0413",
+            **ACADEMY,
+        ),
         "Accessible Web Design": _simple(
             "Design web sites that people with disabilities can use.",
             DSA + "accessible-web",

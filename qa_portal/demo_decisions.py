@@ -4,13 +4,13 @@ conditions; and ``seed_procedure``, which runs every part in an order the policy
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from qa_portal.accounts import operations as accounts
 from qa_portal.accounts import queries
 from qa_portal.accounts.models import Role, User
 from qa_portal.catalogue import operations as catalogue
-from qa_portal.decisions import committee, complaints, follow_up
+from qa_portal.decisions import committee, complaints, factual_accuracy, follow_up
 from qa_portal.decisions import operations as decisions
 from qa_portal.decisions.models import Complaint, Decision
 from qa_portal.demo_panel import (
@@ -21,10 +21,7 @@ from qa_portal.demo_panel import (
 from qa_portal.demo_workflow import Cast, form_panel, make_cast, scores, submitted
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
-from qa_portal.reviews import (
-    methodology,
-    scoring,
-)
+from qa_portal.reviews import findings, methodology, scoring, site_visits
 from qa_portal.reviews.policy import current_policy, update_policy
 
 COMMITTEE_MEMBERS = (
@@ -106,6 +103,83 @@ def seed_committee(c: Cast, password: str) -> None:
             ],
         )
         committee.cast_vote(members[1], proposal, "agree")
+    _rejected_by_the_committee(c, members)
+
+
+def _rejected_by_the_committee(c: Cast, members: list[User]) -> None:
+    """A negative outcome through the whole procedure: an online interview, the panel's
+    findings, the provider's factual-accuracy statement, and the committee's rejection,
+    published in the register of reviews."""
+    d = submitted(c.dana, "Quantum Computing for Business Leaders", c.pdfs)
+    if not d:
+        return
+    a1, a2 = form_panel(c.officer, d, [c.riina, c.sam])
+    scoring.submit_review(c.riina, a1, **scores(a1, 2, {2: 1}, recommendation="reject"))
+    scoring.submit_review(c.sam, a2, **scores(a2, 2, {2: 1}, recommendation="reject"))
+    visit = site_visits.schedule_site_visit(
+        c.officer,
+        d,
+        mode="online",
+        scheduled_for=datetime.combine(c.today, time(14, 0)),
+        location="Video conference",
+        participants="The panel; the programme director; two lecturers; one learner.",
+    )
+    site_visits.record_site_visit(
+        c.officer,
+        visit,
+        minutes="The programme director confirmed that the final test is a proctored "
+        "multiple-choice quiz that tests recall only, and that learners run a quantum "
+        "algorithm on a simulator once, in a demonstration by the lecturer.",
+        summary="The interview confirmed that the assessment does not verify the outcomes "
+        "on applying quantum algorithms and on evaluating vendors' claims.",
+    )
+    round_ = d.current_round
+    findings.save_findings(
+        c.officer,
+        round_,
+        summary="The programme informs managers well about quantum computing, but its "
+        "assessment cannot show that learners achieve the stated outcomes. The panel "
+        "proposes to reject it.",
+        strengths="Clear, up-to-date teaching materials; engaged lecturers.",
+        recommendations=[
+            "Restate the outcomes at the level of understanding the course actually teaches.",
+            "Add a supervised assessment of every outcome.",
+        ],
+        conditions=[],
+        proposed_outcome="reject",
+        criteria={
+            criterion.id: {
+                "judgement": 1 if criterion.position == 2 else 2,
+                "text": "The multiple-choice quiz tests recall only: the applied outcomes "
+                "are not assessed."
+                if criterion.position == 2
+                else "Partly met; see the summary.",
+            }
+            for criterion in round_.rubric.criteria
+        },
+    )
+    check = factual_accuracy.send_draft(c.officer, d)
+    factual_accuracy.submit_comments(
+        c.dana,
+        check,
+        points=[{"location": "Site visit", "text": "Two learners, not one, took part."}],
+        statement="We regret the proposal and will redesign the assessment before applying again.",
+    )
+    factual_accuracy.answer_point(
+        c.officer, check.points[0], accepted=True, answer="Corrected in the minutes."
+    )
+    factual_accuracy.close_check(c.officer, check)
+    proposal = committee.propose_decision(
+        c.officer,
+        d,
+        outcome="rejected",
+        rationale="The assessment does not verify the learning outcomes (criterion 2), which "
+        "the interview confirmed; the panel's findings are adopted.",
+    )
+    committee.cast_vote(members[0], proposal, "agree")
+    committee.cast_vote(members[1], proposal, "agree")
+    committee.cast_vote(members[2], proposal, "agree")
+    committee.record_committee_decision(members[0], proposal)
 
 
 DEMO_AGENCY_CONTACT = {

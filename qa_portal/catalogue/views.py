@@ -25,6 +25,7 @@ from qa_portal.dossiers import isced, queries
 from qa_portal.extensions import db
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reports.operations import latest_ready
+from qa_portal.reviews.models import ReviewRound
 
 bp = Blueprint("catalogue", __name__)
 
@@ -101,7 +102,11 @@ def detail(listing_id: int):
     listing = db.session.execute(
         sa.select(Listing)
         .where(Listing.id == listing_id)
-        .options(joinedload(Listing.decision).selectinload(Decision.conditions))
+        .options(
+            joinedload(Listing.decision).selectinload(Decision.conditions),
+            # the rubric version the decision applied: the page links its methodology
+            joinedload(Listing.decision).joinedload(Decision.round).joinedload(ReviewRound.rubric),
+        )
     ).scalar()
     if listing is None:
         abort(404)
