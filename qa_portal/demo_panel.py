@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from qa_portal.accounts.models import User
 from qa_portal.cases import screening
+from qa_portal.catalogue import operations as catalogue
 from qa_portal.decisions import factual_accuracy
 from qa_portal.decisions import operations as decisions
 from qa_portal.demo_workflow import Cast, form_panel, scores, submitted
@@ -244,6 +245,7 @@ def _decided_after_a_site_visit(c: Cast) -> None:
         rationale="The panel found every criterion met; the site visit confirmed the "
         "authenticity of the assessment.",
     )
+    catalogue.publish_listing(c.officer, d)
 
 
 def _demo_findings(c: Cast, d: Dossier, *, outcome: str = "approve", conditions=()) -> None:
@@ -366,3 +368,4 @@ def seed_findings_and_factual_check(c: Cast, *, days: int = 14) -> None:
             "check of the draft report.",
             conditions=[{"text": condition, "due_date": c.today + timedelta(days=90)}],
         )
+        catalogue.publish_listing(c.officer, d)

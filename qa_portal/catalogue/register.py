@@ -21,7 +21,7 @@ from wtforms import DateField, Form, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from qa_portal.accounts.models import Organisation
-from qa_portal.catalogue.models import Listing
+from qa_portal.catalogue.models import Listing, ListingState
 from qa_portal.core.forms import choices, strip_filter
 from qa_portal.core.pagination import paginate
 from qa_portal.decisions.models import Decision, Outcome
@@ -61,6 +61,7 @@ class Entry:
     title: str
     provider: str
     listing_id: int | None
+    listing_state: ListingState | None = None  # revoked: the approval no longer stands
 
 
 def _latest_public_revisions():
@@ -120,23 +121,31 @@ def search(form: RegisterSearchForm, page: int | None = None) -> Pagination:
         query = query.where(Decision.decided_at < end)
     result = paginate(query, PER_PAGE, page)
     listings = _listings({report.dossier_id for report in result.items})
+    none = (None, None)
     result.items = [
         Entry(
             report,
             report.decision,
             report.dossier.title,
             report.dossier.organisation.name,
-            listings.get(report.dossier_id) if report.decision.outcome.is_approval else None,
+            *(
+                listings.get(report.dossier_id, none)
+                if report.decision.outcome.is_approval
+                else none
+            ),
         )
         for report in result.items
     ]
     return result
 
 
-def _listings(dossier_ids: set[int]) -> dict[int, int]:
+def _listings(dossier_ids: set[int]) -> dict[int, tuple[int, ListingState]]:
+    """Each dossier's listing: its id and state."""
     if not dossier_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Listing.dossier_id, Listing.id).where(Listing.dossier_id.in_(dossier_ids))
+        sa.select(Listing.dossier_id, Listing.id, Listing.state).where(
+            Listing.dossier_id.in_(dossier_ids)
+        )
     )
-    return dict(rows.all())
+    return {dossier_id: (listing_id, state) for dossier_id, listing_id, state in rows}

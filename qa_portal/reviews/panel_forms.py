@@ -79,13 +79,13 @@ class ScheduleVisitForm(FlaskForm):
 
 class RecordVisitForm(FlaskForm):
     minutes = TextAreaField(
-        "Minutes",
+        "Written minutes",
         validators=[Length(max=50000)],
         filters=[strip_filter],
         description="Write the minutes here, upload them as a PDF, or both.",
         render_kw={"rows": 8},
     )
-    minutes_file = FileField("Minutes (PDF)")
+    minutes_file = FileField("Minutes as a PDF file")
     summary = TextAreaField(
         "Summary for the report",
         validators=[

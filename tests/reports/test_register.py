@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from qa_portal.catalogue import operations as catalogue
 from qa_portal.catalogue import register
 from qa_portal.core import clock, storage
 from qa_portal.core.db import commit
@@ -88,6 +89,18 @@ def test_an_approval_is_published_with_its_listing(client, workflow):
     assert reports.is_public(report)
     html = client.get("/reports").get_data(as_text=True)
     assert report.code in html and f"/catalogue/{listing.id}" in html
+    assert "no longer in the catalogue" not in html
+
+
+def test_a_revoked_approval_stays_in_the_register_and_says_so(client, workflow, people):
+    dossier, decision = workflow.decided("approved")
+    report = ready_report(decision)
+    listing = workflow.case(dossier).publish().listing
+    catalogue.revoke_listing(people.officer, listing, "The provider closed the programme.")
+    commit()
+    html = client.get("/reports").get_data(as_text=True)
+    assert report.code in html
+    assert "(approval withdrawn or revoked: no longer in the catalogue)" in html
 
 
 def test_the_register_lists_every_outcome_newest_first_with_the_latest_revision(
