@@ -133,28 +133,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(decisions_bp)
     app.register_blueprint(inbox_bp)
-    # [slot: panel composition and site visit]
     app.register_blueprint(panel_rules_bp)
     app.register_blueprint(site_visits_bp)
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     app.register_blueprint(findings_bp)
     app.register_blueprint(factual_bp)
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     app.register_blueprint(committee_bp)
-    # [end: decision committee]
-    # [slot: publication and methodology]
     app.register_blueprint(publication_bp)
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     app.register_blueprint(complaints_bp)
     app.register_blueprint(appeals_bp)
     app.register_blueprint(accountability_bp)
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
     app.register_blueprint(follow_up_bp)
-    # [end: condition follow-up]
     app.register_blueprint(reports_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(api_bp)

@@ -191,7 +191,6 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.verify_start", "GET"): ANYONE_200,
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent
-    # [slot: panel composition and site visit]
     ("panel_rules.set_role", "POST"): officer_only(400),  # which member, which role
     # the exception needs a justification: the panel page comes back with the error
     ("panel_rules.record_exception", "POST"): officer_only(400),
@@ -203,8 +202,6 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("site_visits.cancel", "POST"): officer_only(404),
     # no visit, hence no minutes: nobody learns more than that
     ("site_visits.minutes", "GET"): (LOGIN, 404, 404, 404, 404, 404),
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     # the panel's findings: the officer (or the panel's chair); the submitted dossier's
     # review has not opened, so no findings yet (409); whoever may see the dossier 403
     ("findings.edit", "GET"): (LOGIN, 403, 404, 404, 409, 403),
@@ -216,8 +213,6 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("factual.answers", "GET"): officer_only(404),  # no check
     ("factual.answers", "POST"): officer_only(404),
     ("factual.close", "POST"): officer_only(404),
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     # committee members (tests/decisions/committee/test_committee_http.py) and QA staff;
     # the submitted dossier has no proposal (404), nor is it waiting for a decision (409)
     ("committee.index", "GET"): (LOGIN, 403, 403, 403, 200, 200),
@@ -227,16 +222,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("committee.withdraw", "POST"): officer_only(404),
     ("committee.propose", "GET"): officer_only(409),
     ("committee.propose", "POST"): officer_only(409),
-    # [end: decision committee]
-    # [slot: publication and methodology]
     ("publication.methodology_page", "GET"): ANYONE_200,
     ("publication.rubric_version", "GET"): ANYONE_200,
     ("publication.register", "GET"): ANYONE_200,
     ("publication.admin", "GET"): ADMIN_ONLY,
     # a field left out keeps its value: nothing changes
     ("publication.admin", "POST"): (LOGIN, 403, 403, 403, 403, "/admin/methodology"),
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     # complaints: provider A filed the world's complaint (with a PDF); QA admins handle it
     ("complaints.index", "GET"): SIGNED_IN,
     ("complaints.new", "GET"): SIGNED_IN,
@@ -252,11 +243,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("appeals.show", "GET"): (LOGIN, 403, 403, 403, 403, 403),
     ("appeals.show", "POST"): (LOGIN, 403, 403, 403, 403, 403),
     ("accountability.summary", "GET"): ANYONE_200,
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
     # the follow-up decision on a condition not met: the submitted dossier has no approval
     ("follow_up.decide", "POST"): officer_only(409),
-    # [end: condition follow-up]
     # -- public catalogue and API (the approved dossier is published) ---------------------
     ("catalogue.index", "GET"): ANYONE_200,
     ("catalogue.detail", "GET"): ANYONE_200,

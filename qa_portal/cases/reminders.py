@@ -259,22 +259,10 @@ def send_reminders(on: date | None = None, *, commit: Callable[[], None]) -> Cou
     _reviews(on, policy.reminder_days, send)
     _conditions(on, send)
     _renewals(on, policy.renewal_notice_days, send)
-    # [slot: panel composition and site visit]
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     factual_accuracy.remind(on, policy.reminder_days, send)
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     committee.remind_voters(on, policy.reminder_days, send)
-    # [end: decision committee]
-    # [slot: publication and methodology]
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     complaint_reminders(on, send)
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
     follow_up_due(on, send)
-    # [end: condition follow-up]
     return counts
 
 

@@ -61,7 +61,12 @@ class Entry:
     title: str
     provider: str
     listing_id: int | None
-    listing_state: ListingState | None = None  # revoked: the approval no longer stands
+    listing_state: ListingState | None = None
+
+    @property
+    def revoked(self) -> bool:
+        """The approval no longer stands: its listing was revoked (or the approval withdrawn)."""
+        return self.listing_state == ListingState.REVOKED
 
 
 def _latest_public_revisions():

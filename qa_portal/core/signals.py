@@ -45,17 +45,6 @@ report_publication_asked = _signals.signal(
 )
 
 
-# [slot: panel composition and site visit]
-# [end: panel composition and site visit]
-# [slot: findings and factual accuracy]
-# [end: findings and factual accuracy]
-# [slot: decision committee]
-# [end: decision committee]
-# [slot: publication and methodology]
-# [end: publication and methodology]
-# [slot: complaints and appeals committee]
-# [end: complaints and appeals committee]
-# [slot: condition follow-up]
 condition_followed_up = _signals.signal(
     "condition-followed-up",
     doc="""The QA body decided what follows a condition not met (sender: the
@@ -63,7 +52,6 @@ condition_followed_up = _signals.signal(
     approval withdrawn. The catalogue refreshes the listing or revokes it; reports queue a
     new revision of the round's reports.""",
 )
-# [end: condition follow-up]
 
 
 def any_receiver_says(signal, sender, **kwargs) -> bool:

@@ -201,9 +201,6 @@ class Appeal(Base):
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
 
 
-# [slot: panel composition and site visit]
-# [end: panel composition and site visit]
-# [slot: findings and factual accuracy]
 class FactualCheckState(enum.StrEnum):
     SENT = "sent"
     COMMENTED = "commented"
@@ -314,8 +311,6 @@ class FactualPoint(Base):
     )
 
 
-# [end: findings and factual accuracy]
-# [slot: decision committee]
 class ProposalState(enum.StrEnum):
     OPEN = "open"
     DECIDED = "decided"
@@ -412,10 +407,6 @@ class CommitteeVote(Base):
     __table_args__ = (sa.UniqueConstraint("proposal_id", "member_id"),)
 
 
-# [end: decision committee]
-# [slot: publication and methodology]
-# [end: publication and methodology]
-# [slot: complaints and appeals committee]
 # ESG 2.7: the appeals committee's hearing of an appeal, and complaints (about conduct or
 # process), a procedure separate from appeals.
 appeal_hearing_member = sa.Table(
@@ -547,8 +538,6 @@ class Complaint(Base):
         return self.due is not None and self.due < today
 
 
-# [end: complaints and appeals committee]
-# [slot: condition follow-up]
 class FollowUpAction(enum.StrEnum):
     """The QA body's answer to a condition not met (ESG 2.3, follow-up)."""
 
@@ -585,6 +574,3 @@ class ConditionFollowUp(Base):
             "(action = 'extend') = (new_due_date IS NOT NULL)", name="extension_has_due_date"
         ),
     )
-
-
-# [end: condition follow-up]

@@ -23,7 +23,7 @@ from qa_portal.accounts.models import Role, User
 from qa_portal.core import audit, clock, signals, storage
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
-from qa_portal.decisions import appeals_committee, factual_accuracy
+from qa_portal.decisions import appeals_committee, factual_accuracy, rules
 from qa_portal.decisions.models import (
     OFFICER_BODY,
     Appeal,
@@ -44,7 +44,7 @@ from qa_portal.extensions import db
 from qa_portal.notifications.operations import notify, officers
 from qa_portal.reviews import invitations, moderation, rounds, site_visits
 from qa_portal.reviews.deciding_body import decides_in_committee
-from qa_portal.reviews.models import ReviewPolicy, ReviewRound
+from qa_portal.reviews.models import ReviewRound
 from qa_portal.reviews.policy import current_policy
 
 ROLE_APPEALS = "appeals_committee"
@@ -90,22 +90,6 @@ def close_open_assignments(actor: User, round_, reason: str) -> None:
             invitations.cancel_assignment(actor, assignment, reason)
 
 
-def _parse_conditions(rows: list[dict[str, Any]], default_due: date) -> list[tuple[str, date]]:
-    parsed = []
-    for row in rows:
-        text = (row.get("text") or "").strip()
-        due = row.get("due_date") or None
-        if not text and not due:
-            continue
-        if not text:
-            raise InvalidInput("Every condition needs a text.")
-        due = due or default_due
-        if due <= clock.today():
-            raise InvalidInput(f"The due date of “{text[:40]}” must be in the future.")
-        parsed.append((text, due))
-    return parsed
-
-
 def _outcome_to_decide(actor: User, dossier: Dossier, outcome: str) -> Outcome:
     """The outcome asked for, once the actor may decide it on the (locked) dossier now."""
     if not actor.has_role(Role.QA_OFFICER):
@@ -149,45 +133,6 @@ def _round_ready_for_decision(dossier: Dossier) -> ReviewRound:
     return round_
 
 
-def _validity_years(validity_years: int | None, policy: ReviewPolicy) -> int:
-    """The approval's validity period: the one asked for (1 to 10 years) or the policy's."""
-    years = policy.validity_years if validity_years in (None, "") else validity_years
-    try:
-        years = int(years)
-    except (TypeError, ValueError):
-        raise InvalidInput("The validity period is a whole number of years.") from None
-    if not 1 <= years <= 10:
-        raise InvalidInput("The validity period goes from 1 to 10 years.")
-    return years
-
-
-def _decision_message(decision: Decision, round_: ReviewRound) -> str:
-    """What the provider is told: who decided, the outcome, the rationale, the validity,
-    the conditions and the appeal deadline."""
-    who, by = "The QA body", f"Deciding body: {OFFICER_BODY}."
-    if decision.deciding_body != OFFICER_BODY:
-        who, by = f"The QA body's {decision.deciding_body}", ""
-    if decision.meeting_date:
-        who += f", at its meeting of {decision.meeting_date:%d %B %Y},"
-    body = [
-        f"{who} decided on “{round_.version.snapshot.get('title')}”: "
-        f"{decision.outcome.label.lower()}. {by}".rstrip(),
-        "",
-        decision.rationale,
-    ]
-    if decision.valid_until:
-        body.append(f"\nThe approval is valid until {decision.valid_until:%d %B %Y}.")
-    for condition in decision.conditions:
-        body.append(
-            f"\nCondition {condition.position} (due {condition.due_date:%d %B %Y}): "
-            f"{condition.text}"
-        )
-    if decision.appeal_deadline:
-        body.append(f"\nYou may appeal until {decision.appeal_deadline:%d %B %Y}.")
-    body.append("\nThe reviews (anonymised) are now visible on the dossier page.")
-    return "\n".join(body)
-
-
 def check_decision(
     dossier: Dossier,
     result: Outcome,
@@ -208,8 +153,10 @@ def check_decision(
     decision.rationale = rationale.strip()
     if result.is_approval:
         decision.valid_from = today
-        decision.valid_until = _add_years(today, _validity_years(validity_years, policy))
-    parsed = _parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
+        decision.valid_until = rules.add_years(
+            today, rules.validity_years_of(validity_years, policy)
+        )
+    parsed = rules.parse_conditions(conditions or [], today + timedelta(days=policy.condition_days))
     if result == Outcome.APPROVED_WITH_CONDITIONS and not parsed:
         raise InvalidInput("“Approved with conditions” needs at least one condition.")
     if result != Outcome.APPROVED_WITH_CONDITIONS and parsed:
@@ -285,18 +232,11 @@ def record_decision(
         dossier,
         "decision",
         f"Decision on {dossier.reference}: {decision.outcome.label.lower()}",
-        _decision_message(decision, round_),
+        rules.decision_message(decision, round_),
     )
     # reports queue the round's reports (as the system when a committee member records)
     signals.decision_recorded.send(decision, actor=actor if actor.is_staff else None)
     return decision
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # -- conditions ---------------------------------------------------------------------------

@@ -442,25 +442,13 @@ def build(report: Report) -> dict[str, Any]:
         "history": _round_history(decision),
         "changes": _changes(decision),
         "files": _files(snapshot),
-        # [slot: panel composition and site visit]
         "panel_composition": panel_rules.report_panel(round_, internal),
         "site_visit": site_visits.report_site_visit(round_),
-        # [end: panel composition and site visit]
-        # [slot: findings and factual accuracy]
         "findings": findings.findings_data(round_),
         "factual_accuracy": factual_accuracy.report_data(round_),
-        # [end: findings and factual accuracy]
-        # [slot: decision committee]
         "deciding_body": committee.deciding_body_summary(decision, internal),
-        # [end: decision committee]
-        # [slot: publication and methodology]
         "publication": _publication_section(report),
         "appeal": _appeal_section(decision),
         "methodology": _methodology_section(round_),
-        # [end: publication and methodology]
-        # [slot: complaints and appeals committee]
-        # [end: complaints and appeals committee]
-        # [slot: condition follow-up]
         "follow_up": follow_up.report_section(decision),
-        # [end: condition follow-up]
     }

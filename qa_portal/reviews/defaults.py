@@ -25,7 +25,6 @@ DEFAULT_POLICY = {
     "condition_days": 90,
     "appeal_days": 30,
     "renewal_notice_days": 120,
-    # [slot: panel composition and site visit]
     # member types (JSON text: [{key, label}]), required members per type (JSON text:
     # {key: count}, none by default), chair, secretary, what the public report discloses of
     # the panel, and whether a round has a site visit
@@ -42,24 +41,13 @@ DEFAULT_POLICY = {
     "panel_secretary_used": False,
     "panel_disclosure": "names_roles_types",
     "site_visit": "none",
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     "factual_accuracy_days": 0,  # 0: no factual-accuracy check of the draft report
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     "decision_body": "officer",
     "committee_name": "",
     "committee_quorum": 3,
-    # [end: decision committee]
-    # [slot: publication and methodology]
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     "complaint_ack_days": 5,
     "complaint_days": 30,
     "appeals_committee_size": 1,
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
-    # [end: condition follow-up]
 }
 
 # The reviewed outcomes (besides approvals) whose public report is published when issued:

@@ -234,7 +234,6 @@ class PolicyForm(FlaskForm):
     renewal_notice_days = IntegerField(
         "Renewal reminder before expiry (days)", validators=[NumberRange(7, 730)]
     )
-    # [slot: panel composition and site visit]
     member_types_text = TextAreaField(
         "Panel member types",
         description="One per line: key = label (e.g. “student = Student”). Keys use "
@@ -279,15 +278,11 @@ class PolicyForm(FlaskForm):
         except InvalidInput as exc:
             raise ValidationError(exc.message) from None
 
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     factual_accuracy_days = IntegerField(
         "Days for the provider to check the draft report for errors of fact",
         validators=[NumberRange(0, 60)],
         description="0: no factual-accuracy check; the decision follows the findings.",
     )
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     decision_body = RadioField(
         "Who decides", choices=choices(deciding_body.DECISION_BODIES.items())
     )
@@ -305,10 +300,6 @@ class PolicyForm(FlaskForm):
         if self.decision_body.data == deciding_body.COMMITTEE and not field.data:
             raise ValidationError("Name the committee that decides.")
 
-    # [end: decision committee]
-    # [slot: publication and methodology]
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     complaint_ack_days = IntegerField(
         "Days to acknowledge a complaint", validators=[NumberRange(1, 60)]
     )
@@ -319,6 +310,3 @@ class PolicyForm(FlaskForm):
         "Appeals committee members deciding an appeal (at least)",
         validators=[NumberRange(1, 9)],
     )
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
-    # [end: condition follow-up]

@@ -93,7 +93,6 @@ class ReviewPolicy(Base):
     renewal_notice_days: Mapped[int] = mapped_column(
         nullable=False, default=DEFAULT_POLICY["renewal_notice_days"]
     )
-    # [slot: panel composition and site visit]
     # JSON text (``reviews/panel_policy.py`` reads and writes it): [{key, label}], {key: n}
     panel_member_types: Mapped[str] = mapped_column(
         sa.Text, nullable=False, default=DEFAULT_POLICY["panel_member_types"]
@@ -129,6 +128,20 @@ class ReviewPolicy(Base):
         return json.loads(self.panel_required_counts or "{}")
 
     @property
+    def discloses_panel_names(self) -> bool:
+        """Does the public report name the panel's members?"""
+        return self.panel_disclosure == PanelDisclosure.NAMES_ROLES_TYPES
+
+    @property
+    def requires_site_visit(self) -> bool:
+        return self.site_visit == SiteVisitPolicy.REQUIRED
+
+    @property
+    def offers_site_visit(self) -> bool:
+        """A site visit may be held (optional or required)."""
+        return self.site_visit != SiteVisitPolicy.NONE
+
+    @property
     def member_types_text(self) -> str:
         """The member types as the policy form shows them: "key = label", one per line."""
         return "\n".join(f"{t['key']} = {t['label']}" for t in self.member_types)
@@ -139,16 +152,12 @@ class ReviewPolicy(Base):
         counts = self.required_counts
         return "\n".join(f"{t['key']} = {counts.get(t['key'], 0)}" for t in self.member_types)
 
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     # Days the provider has to point out errors of fact in the draft report (0: no step).
     factual_accuracy_days: Mapped[int] = mapped_column(
         nullable=False,
         default=DEFAULT_POLICY["factual_accuracy_days"],
         server_default=sa.text("0"),
     )
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     # Who decides: "officer" (a QA officer alone) or "committee" (the officer proposes, the
     # decision committee decides; its name, and the votes needed, migration 0015).
     decision_body: Mapped[str] = mapped_column(
@@ -160,8 +169,6 @@ class ReviewPolicy(Base):
     committee_quorum: Mapped[int] = mapped_column(
         nullable=False, default=DEFAULT_POLICY["committee_quorum"]
     )
-    # [end: decision committee]
-    # [slot: publication and methodology]
     # The reviewed outcomes, besides approvals (published with their catalogue listing),
     # whose public report is published as soon as it is issued: Outcome values, comma
     # separated (reviews/methodology.py). A server default, not DEFAULT_POLICY: migration
@@ -172,8 +179,6 @@ class ReviewPolicy(Base):
         default=PUBLISHED_OUTCOMES,
         server_default=PUBLISHED_OUTCOMES,
     )
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     complaint_ack_days: Mapped[int] = mapped_column(
         nullable=False, default=DEFAULT_POLICY["complaint_ack_days"]
     )
@@ -183,9 +188,6 @@ class ReviewPolicy(Base):
     appeals_committee_size: Mapped[int] = mapped_column(
         nullable=False, default=DEFAULT_POLICY["appeals_committee_size"]
     )
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
-    # [end: condition follow-up]
     updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
 
@@ -424,7 +426,6 @@ class ModerationNote(Base):
     author: Mapped[User] = relationship()
 
 
-# [slot: panel composition and site visit]
 class PanelException(Base):
     """The officer's justified exception to the panel-composition rules of a round: with
     one, the review opens although a requirement is unmet (the internal report shows it)."""
@@ -499,8 +500,6 @@ class SiteVisit(Base):
         return self.mode == SiteVisitMode.ON_SITE
 
 
-# [end: panel composition and site visit]
-# [slot: findings and factual accuracy]
 class PanelFindings(Base):
     """The panel's findings on one round: per criterion a judgement and findings, overall
     strengths, advisory recommendations, proposed binding conditions and outcome (written
@@ -559,10 +558,6 @@ class CriterionFinding(Base):
     )
 
 
-# [end: findings and factual accuracy]
-# [slot: decision committee]
-# [end: decision committee]
-# [slot: publication and methodology]
 class MethodologyText(Base):
     """The agency's own wording of one part of its published methodology (the introduction
     to the review policy, the appeals and the complaints procedures) or one of its contact
@@ -581,10 +576,3 @@ class MethodologyText(Base):
     )
 
     updated_by: Mapped[User | None] = relationship()
-
-
-# [end: publication and methodology]
-# [slot: complaints and appeals committee]
-# [end: complaints and appeals committee]
-# [slot: condition follow-up]
-# [end: condition follow-up]

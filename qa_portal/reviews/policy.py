@@ -29,23 +29,11 @@ POLICY_LIMITS = {
     "condition_days": (7, 730),
     "appeal_days": (1, 120),
     "renewal_notice_days": (7, 730),
-    # [slot: panel composition and site visit]
-    # [end: panel composition and site visit]
-    # [slot: findings and factual accuracy]
     "factual_accuracy_days": (0, 60),
-    # [end: findings and factual accuracy]
-    # [slot: decision committee]
     "committee_quorum": (1, 20),
-    # [end: decision committee]
-    # [slot: publication and methodology]
-    # [end: publication and methodology]
-    # [slot: complaints and appeals committee]
     "complaint_ack_days": (1, 60),
     "complaint_days": (5, 365),
     "appeals_committee_size": (1, 9),
-    # [end: complaints and appeals committee]
-    # [slot: condition follow-up]
-    # [end: condition follow-up]
 }
 
 
@@ -82,9 +70,7 @@ def update_policy(actor: User, values: dict[str, Any]) -> ReviewPolicy:
         if getattr(policy, name) != value:
             changes[name] = [getattr(policy, name), value]
             setattr(policy, name, value)
-    # [slot: panel composition and site visit]
     changes.update(apply_panel_policy(policy, values))
-    # [end: panel composition and site visit]
     if changes:
         policy.updated_at = utcnow()
         audit.record(actor, "policy.update", policy, changes=changes)

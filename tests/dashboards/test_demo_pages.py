@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from qa_portal.accounts.models import User
 from qa_portal.demo import DEMO_PASSWORD, PROVIDER_MEMBERS, REVIEWERS, STAFF
+from qa_portal.demo_decisions import APPEALS_MEMBERS, COMMITTEE_MEMBERS
 from qa_portal.dossiers.models import Dossier
 from qa_portal.extensions import db
 from qa_portal.reviews.models import ReviewAssignment
@@ -27,6 +28,8 @@ EMAILS = (
     [e for e, *_ in STAFF]
     + [e for e, *_ in PROVIDER_MEMBERS if not e.startswith("colleague@")]
     + [e for e, *_ in REVIEWERS]
+    + [e for e, _ in COMMITTEE_MEMBERS]
+    + [e for e, _ in APPEALS_MEMBERS]
 )
 MAX_PAGES = 600  # per person: far more than the demo has; stops a runaway crawl
 HREF = re.compile(r'href="([^"]+)"')
@@ -115,7 +118,7 @@ def crawl(client) -> tuple[dict[str, int], list[str]]:
 
 def test_every_demo_account_clicks_through_its_pages(app, demo):
     dossiers = list(db.session.execute(sa.select(Dossier).order_by(Dossier.id)).scalars())
-    assert len(dossiers) == 13
+    assert len(dossiers) == 25
     assignments = db.session.execute(
         sa.select(ReviewAssignment.reviewer_id, ReviewAssignment.id)
     ).all()

@@ -12,7 +12,7 @@ from qa_portal.core import clock
 from qa_portal.core.db import commit
 from qa_portal.core.errors import InvalidInput, TransitionNotAllowed
 from qa_portal.decisions import operations as decisions
-from qa_portal.decisions.operations import _add_years
+from qa_portal.decisions.rules import add_years as _add_years
 from qa_portal.dossiers.models import DossierState
 from qa_portal.extensions import db
 from qa_portal.reviews import invitations, moderation, rounds, scoring

@@ -9,7 +9,7 @@ from qa_portal.accounts.models import Role
 from qa_portal.core.db import commit
 from qa_portal.reviews.policy import current_policy
 
-COMMITTEE_NAME = "Accreditation Committee"
+from .names import COMMITTEE_NAME
 
 
 @pytest.fixture

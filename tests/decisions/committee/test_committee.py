@@ -36,7 +36,7 @@ from tests.reports.helpers import hold_jobs
 from tests.state_tables import assert_every_pair_is_enforced, table
 
 from ..helpers import future, world
-from .conftest import COMMITTEE_NAME
+from .names import COMMITTEE_NAME
 
 RATIONALE = "The panel found every criterion met; the committee is asked to approve."
 

@@ -16,7 +16,7 @@ from qa_portal.extensions import db
 from qa_portal.reviews.policy import current_policy
 from tests.reviews.helpers import field_errors, text
 
-from .conftest import COMMITTEE_NAME
+from .names import COMMITTEE_NAME
 
 RATIONALE = "Every criterion is met; the committee is asked to approve."
 

@@ -1,0 +1,3 @@
+"""Names the committee tests share."""
+
+COMMITTEE_NAME = "Accreditation Committee"
