@@ -246,6 +246,9 @@ class ReviewRound(Base):
     opened_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # the composition requirements when the review opened, as the report states them
+    # ([{label, required, present, met}]; migration 0019)
+    composition_rules: Mapped[list | None] = mapped_column(sa.JSON, nullable=True)
 
     dossier: Mapped[Dossier] = relationship(back_populates="rounds")
     version: Mapped[DossierVersion] = relationship()

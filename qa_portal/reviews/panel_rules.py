@@ -269,6 +269,15 @@ def save_member_types(actor: User, reviewer: User, keys: list[str]) -> list[str]
     return chosen
 
 
+def rules_as_opened(round_: ReviewRound) -> list[dict[str, Any]]:
+    """The requirements and how the panel meets them, as the round's report will state
+    them (kept on the round when its review opens)."""
+    return [
+        {k: r[k] for k in ("label", "required", "present", "met")}
+        for r in panel_requirements(round_)
+    ]
+
+
 def report_panel(round_: ReviewRound, internal: bool) -> dict[str, Any]:
     """The panel as the report shows it: each member's name (None in the public report when
     the policy withholds names), role and member types; the requirements; and, in the
@@ -287,10 +296,8 @@ def report_panel(round_: ReviewRound, internal: bool) -> dict[str, Any]:
     return {
         "members": members,
         "names_withheld": not named,
-        "requirements": [
-            {k: r[k] for k in ("label", "required", "present", "met")}
-            for r in panel_requirements(round_)
-        ],
+        # the rules the round opened under (none recorded for rounds opened before 0019)
+        "requirements": round_.composition_rules or [],
         "exception": {
             "justification": exception.justification,
             "recorded_at": exception.recorded_at,

@@ -21,7 +21,7 @@ from qa_portal.reviews.models import (
     ReviewAssignment,
     ReviewRound,
 )
-from qa_portal.reviews.panel_rules import check_composition
+from qa_portal.reviews.panel_rules import check_composition, rules_as_opened
 from qa_portal.reviews.policy import current_policy
 from qa_portal.reviews.rubric import current_rubric
 from qa_portal.reviews.workflow import ASSIGNMENT_MACHINE, OFFICER
@@ -110,6 +110,7 @@ def open_review(actor: User, dossier: Dossier) -> ReviewRound:
                 f"{assignment.alias} now has a conflict of interest: " + " ".join(reasons)
             )
     check_composition(round_)  # the policy's member types and chair, or a justified exception
+    round_.composition_rules = rules_as_opened(round_)
     round_.rubric = current_rubric()
     round_.opened_at = utcnow()
     DOSSIER_MACHINE.fire(

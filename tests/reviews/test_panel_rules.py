@@ -283,3 +283,24 @@ def test_the_report_lists_the_panel_without_names_when_the_policy_withholds_them
     assert panel_rules.report_panel(case.round, internal=False)["members"][0]["name"] == (
         panel[1].name
     )
+
+
+def test_the_report_states_the_rules_the_round_opened_under(people, panel):
+    """The requirements are kept on the round when its review opens: rules set afterwards do
+    not appear in its report, and rules changed afterwards do not change it."""
+    earlier = accepted_case(people, panel)
+    earlier.open()
+    set_policy(people.admin, required_counts_text="student = 1", panel_chair_required="yes")
+    with_types(panel, ["student"], ["academic"])
+    later = accepted_case(people, panel)
+    panel_rules.set_panel_role(people.officer, later.assignments[1], "chair")
+    later.open()
+    commit()
+    assert panel_rules.report_panel(earlier.round, internal=False)["requirements"] == []
+    rules = [
+        {"label": "Student members", "required": 1, "present": 1, "met": True},
+        {"label": "Chair", "required": 1, "present": 1, "met": True},
+    ]
+    assert panel_rules.report_panel(later.round, internal=False)["requirements"] == rules
+    set_policy(people.admin, required_counts_text="student = 2", panel_chair_required="no")
+    assert panel_rules.report_panel(later.round, internal=False)["requirements"] == rules
