@@ -61,9 +61,9 @@ def test_the_provider_reads_reviewer_1_and_2(client, login, people, first_declin
 
 def test_the_public_report_numbers_them_the_same_way(people, first_declined):
     case, *_ = first_declined
-    _, pdf = issue(people.officer, case.decision, ReportVariant.PUBLIC)
-    seen = normalised(pdf_text(pdf))
-    assert "Reviewer 3" not in seen and "R3" not in seen
+    report, pdf = issue(people.officer, case.decision, ReportVariant.PUBLIC)
+    seen = normalised(pdf_text(pdf)).replace(report.code, "")  # a code may hold "R3"
+    assert "Reviewer 3" not in seen and not re.search(r"\bR3\b", seen)
     assert "Reviewer 1 Approve" in seen and "Reviewer 2 Approve" in seen
     assert "Reviewer 1 Plan of THIRD." in seen
     assert "Reviewer 2 Plan of SECOND." in seen
