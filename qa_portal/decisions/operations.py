@@ -210,7 +210,8 @@ def record_decision(
     db.session.add(decision)
     round_.decided_at = utcnow()
     if dossier.case_officer_id is None:  # unassigned after an overturned appeal
-        dossier.case_officer = actor
+        # the officer deciding, or the one who proposed a committee member's decision
+        dossier.case_officer = actor if actor.has_role(Role.QA_OFFICER) else canceller
     db.session.flush()
     DOSSIER_MACHINE.fire(
         dossier,
