@@ -101,6 +101,15 @@ def build(instance: Path):
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         seed()
+        # the demo ends with the whole procedure switched on (composition rules, factual
+        # check, committee); the benchmark times a QA officer's decision on a plain round
+        from qa_portal.reviews.policy import current_policy
+
+        policy = current_policy()
+        policy.panel_required_counts = "{}"
+        policy.panel_chair_required = False
+        policy.factual_accuracy_days = 0
+        policy.decision_body = "officer"
         commit()
     return app
 
