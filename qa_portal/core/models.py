@@ -16,6 +16,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class LabelledEnum(enum.StrEnum):
+    """A state or choice whose label is its value in words ("not_met" → "Not met")."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
     """A portable enum column stored as its value string, checked by a named constraint."""
     return sa.Enum(

@@ -24,7 +24,12 @@ from qa_portal.decisions.committee_forms import (
     WithdrawProposalForm,
 )
 from qa_portal.decisions.models import DecisionProposal, ProposalState
-from qa_portal.decisions.views import _form_problem, decision_page, require_decision_pending
+from qa_portal.decisions.views import (
+    _form_problem,
+    decision_page,
+    post_decision_form,
+    require_decision_pending,
+)
 from qa_portal.dossiers.models import Dossier, DossierState
 from qa_portal.dossiers.views import dossier_or_404
 from qa_portal.extensions import db
@@ -230,36 +235,19 @@ def propose(dossier_id: int):
     form = forms.DecisionForm()
     status = 200
     if request.method == "POST":
-        if request.form.get("row_action") == "add-condition":
-            form.conditions.append_entry()
-        elif form.validate_on_submit():
-            try:
-                committee.propose_decision(
-                    current_user,
-                    dossier,
-                    outcome=form.outcome.data,
-                    rationale=form.rationale.data,
-                    validity_years=form.validity_years.data,
-                    conditions=[e.form.data for e in form.conditions.entries],
-                )
-            except DomainError as exc:
-                if wants_json():
-                    raise
-                db.session.rollback()
-                dossier = dossier_or_404(dossier_id)
-                form.form_errors.append(exc.message)
-                status = exc.status_code
-            else:
-                commit()
-                return done(
-                    "Proposal sent to the committee; its members have been told.",
-                    _page(dossier),
-                    state=dossier.state.value,
-                )
-        else:
-            if wants_json():
-                raise _form_problem(form)
-            status = 400
+
+        def propose_now(values):
+            committee.propose_decision(current_user, dossier, **values)
+            commit()
+            return done(
+                "Proposal sent to the committee; its members have been told.",
+                _page(dossier),
+                state=dossier.state.value,
+            )
+
+        answer, dossier, status = post_decision_form(dossier, form, propose_now)
+        if answer is not None:
+            return answer
     return decision_page(
         dossier, form, status, proposing=True, committee_name=committee.committee_name()
     )

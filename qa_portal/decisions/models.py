@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from qa_portal.accounts.models import User
-from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.core.models import Base, LabelledEnum, enum_column, utcnow
 from qa_portal.dossiers.models import Dossier
 from qa_portal.reviews.models import ReviewRound
 
@@ -100,15 +100,11 @@ class Decision(Base):
     )
 
 
-class ConditionState(enum.StrEnum):
+class ConditionState(LabelledEnum):
     OPEN = "open"
     EVIDENCE_SUBMITTED = "evidence_submitted"
     MET = "met"
     NOT_MET = "not_met"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class Condition(Base):
@@ -163,14 +159,10 @@ class ConditionFile(Base):
     condition: Mapped[Condition] = relationship(back_populates="files")
 
 
-class AppealState(enum.StrEnum):
+class AppealState(LabelledEnum):
     LODGED = "lodged"
     UPHELD = "upheld"
     OVERTURNED = "overturned"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class Appeal(Base):
@@ -311,24 +303,16 @@ class FactualPoint(Base):
     )
 
 
-class ProposalState(enum.StrEnum):
+class ProposalState(LabelledEnum):
     OPEN = "open"
     DECIDED = "decided"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class VoteChoice(enum.StrEnum):
+class VoteChoice(LabelledEnum):
     AGREE = "agree"
     DISAGREE = "disagree"
     ABSTAIN = "abstain"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class DecisionProposal(Base):
@@ -453,25 +437,17 @@ class ComplaintCategory(enum.StrEnum):
         return {"conduct": "Conduct", "process": "Process", "other": "Other"}[self.value]
 
 
-class ComplaintState(enum.StrEnum):
+class ComplaintState(LabelledEnum):
     LODGED = "lodged"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class ComplaintOutcome(enum.StrEnum):
+class ComplaintOutcome(LabelledEnum):
     UPHELD = "upheld"
     PARTLY_UPHELD = "partly_upheld"
     NOT_UPHELD = "not_upheld"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class Complaint(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -76,41 +78,51 @@ def decide(dossier_id: int):
     form = forms.DecisionForm(data=proposal if request.method == "GET" else None)
     status = 200
     if request.method == "POST":
-        if request.form.get("row_action") == "add-condition":
-            form.conditions.append_entry()
-        elif form.validate_on_submit():
-            try:
-                decision = operations.decide_round(
-                    current_user,
-                    dossier,
-                    outcome=form.outcome.data,
-                    rationale=form.rationale.data,
-                    validity_years=form.validity_years.data,
-                    conditions=[e.form.data for e in form.conditions.entries],
-                )
-            except DomainError as exc:
-                if wants_json():
-                    raise
-                db.session.rollback()
-                dossier = dossier_or_404(dossier_id)
-                form.form_errors.append(exc.message)
-                status = exc.status_code
-            else:
-                commit()
-                return done(
-                    f"Decision recorded: {decision.outcome.label.lower()}. The "
-                    "provider has been told.",
-                    _back(dossier, "decision"),
-                    decision_id=decision.id,
-                    state=dossier.state.value,
-                )
-        else:
-            if wants_json():
-                raise _form_problem(form)
-            status = 400
+
+        def decide_now(values):
+            decision = operations.decide_round(current_user, dossier, **values)
+            commit()
+            return done(
+                f"Decision recorded: {decision.outcome.label.lower()}. The provider has been told.",
+                _back(dossier, "decision"),
+                decision_id=decision.id,
+                state=dossier.state.value,
+            )
+
+        answer, dossier, status = post_decision_form(dossier, form, decide_now)
+        if answer is not None:
+            return answer
     elif decides_in_committee(current_policy()):  # the officer proposes instead
         return redirect(url_for("committee.propose", dossier_id=dossier.id))
     return decision_page(dossier, form, status)
+
+
+def post_decision_form(dossier: Dossier, form, act) -> tuple[Any, Dossier, int]:
+    """A POST of the decision form (the officer's decision, or the proposal to the
+    committee): a condition row added, or the form checked and ``act(values)`` called (it
+    commits and returns the response). Otherwise ``(None, dossier, status)`` for the page:
+    the dossier loaded again after a refusal, whose message the form shows."""
+    if request.form.get("row_action") == "add-condition":
+        form.conditions.append_entry()
+        return None, dossier, 200
+    if not form.validate_on_submit():
+        if wants_json():
+            raise _form_problem(form)
+        return None, dossier, 400
+    values = {
+        "outcome": form.outcome.data,
+        "rationale": form.rationale.data,
+        "validity_years": form.validity_years.data,
+        "conditions": [e.form.data for e in form.conditions.entries],
+    }
+    try:
+        return act(values), dossier, 200
+    except DomainError as exc:
+        if wants_json():
+            raise
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return None, dossier_or_404(dossier.id), exc.status_code
 
 
 def decision_page(dossier: Dossier, form, status: int, *, proposing: bool = False, **extra):

@@ -12,10 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_portal.accounts.models import Organisation, User
-from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.core.models import Base, LabelledEnum, enum_column, utcnow
 
 
-class DossierState(enum.StrEnum):
+class DossierState(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SCREENING = "screening"
@@ -29,10 +29,6 @@ class DossierState(enum.StrEnum):
     REJECTED = "rejected"
     APPEAL = "appeal"
     WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 EDITABLE_STATES = {DossierState.DRAFT, DossierState.RETURNED}

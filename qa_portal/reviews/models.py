@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_portal.accounts.models import Organisation, User
-from qa_portal.core.models import Base, enum_column, utcnow
+from qa_portal.core.models import Base, LabelledEnum, enum_column, utcnow
 from qa_portal.dossiers.models import Dossier, DossierVersion
 from qa_portal.reviews.defaults import DEFAULT_POLICY, PUBLISHED_OUTCOMES
 from qa_portal.reviews.panel_enums import (
@@ -265,17 +265,13 @@ class ReviewRound(Base):
     __table_args__ = (sa.UniqueConstraint("dossier_id", "number"),)
 
 
-class AssignmentState(enum.StrEnum):
+class AssignmentState(LabelledEnum):
     INVITED = "invited"
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     SUBMITTED = "submitted"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class ReviewAssignment(Base):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 
+from qa_portal.core.models import LabelledEnum
 
-class PanelRole(enum.StrEnum):
+
+class PanelRole(LabelledEnum):
     """A reviewer's role on the panel of a round. The secretary (when the policy uses one)
     keeps the minutes and may review like any member; the secretary is not counted towards
     the required member types (``reviews/panel_rules.py``)."""
@@ -16,10 +18,6 @@ class PanelRole(enum.StrEnum):
     CHAIR = "chair"
     MEMBER = "member"
     SECRETARY = "secretary"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class PanelDisclosure(enum.StrEnum):
@@ -62,11 +60,7 @@ class SiteVisitMode(enum.StrEnum):
         return {"on_site": "On site", "online": "Online interview"}[self.value]
 
 
-class SiteVisitState(enum.StrEnum):
+class SiteVisitState(LabelledEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
     CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
