@@ -5,9 +5,10 @@ request) and rendered by the job after the commit — in a process of its own, w
 and a memory limit (``core.job_runner``): started after the response without a broker, by a
 Celery worker with one. A job whose runner died or whose dispatch was lost is run again by
 the sweep; a report left waiting (``is_stuck``) can also be tried again by the QA body. A
-rendered report is stored with its SHA-256 and never changes; regenerating creates a new
+rendered report is signed by the QA body (in the job: a PAdES signature, then the SHA-256
+of the signed file), stored with that SHA-256 and never changes; regenerating creates a new
 revision and keeps the old one. Anyone can check a PDF against the verification code on
-its cover.
+its cover: only the signed file as issued is genuine.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from qa_portal.core.states import SYSTEM
 from qa_portal.decisions.models import Decision, Outcome
 from qa_portal.extensions import db
 from qa_portal.reports import data as report_data
+from qa_portal.reports import record, signing
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 from qa_portal.reports.workflow import REPORT_MACHINE
 from qa_portal.reviews import methodology
@@ -194,12 +196,7 @@ def render(report_id: int, *, resume: bool = False) -> Report:
         return report
     db.session.commit()
     try:
-        # Reading and laying out hold no write lock (SQLite): other jobs and requests write
-        # meanwhile; the read-only transaction ends before the results are stored.
-        with reads_first():
-            content = report_data.build(report)
-            pdf = render_pdf("reports/report.html", **content)
-            db.session.commit()
+        pdf = render_signed(report)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         stored = storage.stage_bytes(pdf, kind="reports", extension="pdf")  # kept on commit
     except Exception as exc:
@@ -232,6 +229,22 @@ def render(report_id: int, *, resume: bool = False) -> Report:
     audit.record(None, "report.render", report, sha256=stored.sha256, size=stored.size, pages=pages)
     db.session.commit()
     return report
+
+
+def render_signed(report: Report) -> bytes:
+    """The report as issued: tagged PDF/A-3a with the decision's record attached
+    (``reports.record``), signed by the QA body (``reports.signing``). The SHA-256 stored
+    and checked by the verification page is that of these bytes, signature included.
+
+    Reading and laying out hold no write lock (SQLite): other jobs and requests write
+    meanwhile; the read-only transaction ends before the results are stored."""
+    with reads_first():
+        content = report_data.build(report)
+        pdf = render_pdf(
+            "reports/report.html", attachments=[record.attachment(report, content)], **content
+        )
+        db.session.commit()
+    return signing.sign_report(pdf, content)
 
 
 def record_failure(report_id: int, reason: str) -> None:

@@ -1,0 +1,190 @@
+"""PAdES signatures on PDF documents (pyHanko), and what a signed PDF says about its signer.
+
+``sign_pdf`` adds one invisible signature (PAdES baseline B-B: a CAdES detached signature
+with the signing certificate among its signed attributes, SHA-256, the ``ETSI.CAdES.detached``
+sub-filter) as an incremental update: the bytes WeasyPrint wrote are kept as they are, so the
+tagging (structure tree, ``/MarkInfo``), the PDF/A identification in the XMP packet, the
+output intent and the attachments all survive; the signature covers the whole file.
+
+``describe_signature`` reads a PDF given to the portal (an upload on the verification page)
+and says who signed it, when, and whether the signature is intact, valid, trusted (its
+certificate leads to one of the given roots: the QA body's CA) and covers the entire file —
+a file signed again, or changed after signing in any way, is not covered entirely.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
+
+# cryptography 51 deprecates DSA, and pyHanko imports its DSA key type (to tell the key types
+# apart) when it is imported: one CryptographyDeprecationWarning per process that has nothing
+# to do with us (no DSA key is used anywhere). Exactly that notice is ignored, and only while
+# pyHanko's modules are imported; the lock keeps cryptography < 51 anyway.
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning
+    )
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+FIELD_NAME = "QA-body-signature"
+PADES_SUBFILTER = "/ETSI.CAdES.detached"
+
+Signer = signers.Signer
+
+
+def sign_pdf(
+    pdf: bytes,
+    signer: Signer,
+    *,
+    reason: str,
+    location: str,
+    contact: str,
+    name: str | None = None,
+    field_name: str = FIELD_NAME,
+) -> bytes:
+    """``pdf`` with a PAdES B-B signature by ``signer`` appended (an incremental update).
+
+    The signature dictionary carries ``reason``, ``location``, ``contact`` (how to reach the
+    signer) and ``name`` (the signer's name as printed; by default the certificate's)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _keep_archival_metadata_consistent(writer)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+        contact_info=contact,
+        name=name,
+    )
+    out = signers.PdfSigner(metadata, signer).sign_pdf(writer)
+    return out.getvalue()
+
+
+def _keep_archival_metadata_consistent(writer: IncrementalPdfFileWriter) -> None:
+    """Two things PDF/A asks of the revision the signature adds.
+
+    pyHanko writes itself as the producer: ``pdf:Producer`` in the XMP packet, and appended
+    to ``/Producer`` in the information dictionary ("WeasyPrint 70; pyHanko 0.38"). PDF/A
+    wants the two to say the same, so the dictionary's entry is set to what the packet will
+    say. WeasyPrint 70 lists each PDF/A-3 attachment twice in the catalogue's ``/AF``; the
+    duplicate is dropped."""
+    try:
+        info_ref = writer.trailer.raw_get("/Info")
+    except KeyError:
+        info_ref = None
+    if isinstance(info_ref, generic.IndirectObject):
+        info_ref.get_object()["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.mark_update(info_ref)
+    root = writer.root
+    if "/AF" in root:
+        unique: list = []
+        for ref in root["/AF"]:
+            if ref not in unique:
+                unique.append(ref)
+        if len(unique) != len(root["/AF"]):
+            root["/AF"] = generic.ArrayObject(unique)
+            writer.update_root()
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """What the first signature of a PDF says, and what checking it found."""
+
+    signer_name: str  # the common name of the signing certificate's subject
+    signer_organisation: str | None
+    signed_at: datetime | None  # as the signer reported it (the signature's /M)
+    field_name: str
+    subfilter: str
+    intact: bool  # the signed bytes hash to the digest in the signature
+    valid: bool  # the signature over that digest checks out with the certificate
+    trusted: bool  # the certificate leads to one of the trust roots given
+    coverage: str  # "entire file", "entire revision" (something was added after it), …
+    signatures: int  # how many signatures the file carries
+
+    @property
+    def covers_entire_file(self) -> bool:
+        return self.coverage == SignatureCoverageLevel.ENTIRE_FILE.name
+
+    @property
+    def is_sound(self) -> bool:
+        """Intact, valid, trusted, the only signature, and nothing after it."""
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and self.covers_entire_file
+            and self.signatures == 1
+        )
+
+
+def describe_signature(
+    pdf: bytes, trust_roots: Iterable[x509.Certificate | asn1_x509.Certificate] = ()
+) -> SignatureInfo | None:
+    """The first signature of ``pdf`` checked against ``trust_roots`` (none given: it cannot
+    be trusted, but intact, valid and coverage are still checked); None for a file that is
+    not a PDF or carries no signature. Nothing is fetched from the network."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError):
+        return None
+    if not embedded:
+        return None
+    first = embedded[0]
+    context = ValidationContext(
+        trust_roots=[_as_asn1(c) for c in trust_roots], allow_fetching=False
+    )
+    cert = first.signer_cert
+    try:
+        status = validate_pdf_signature(first, context)
+    except (SignatureValidationError, PdfError, ValueError):
+        intact = valid = trusted = False
+        signed_at, coverage = first.self_reported_timestamp, "UNCLEAR"
+    else:
+        intact, valid, trusted = status.intact, status.valid, status.trusted
+        signed_at = status.signer_reported_dt
+        coverage = status.coverage.name if status.coverage else "UNCLEAR"
+    return SignatureInfo(
+        signer_name=_subject_field(cert, "common_name") or "",
+        signer_organisation=_subject_field(cert, "organization_name"),
+        signed_at=signed_at,
+        field_name=first.field_name,
+        subfilter=str(first.sig_object.get("/SubFilter", "")),
+        intact=intact,
+        valid=valid,
+        trusted=trusted,
+        coverage=coverage,
+        signatures=len(embedded),
+    )
+
+
+def _as_asn1(cert: x509.Certificate | asn1_x509.Certificate) -> asn1_x509.Certificate:
+    if isinstance(cert, asn1_x509.Certificate):
+        return cert
+    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def _subject_field(cert: asn1_x509.Certificate, name: str) -> str | None:
+    value = cert.subject.native.get(name)
+    if isinstance(value, list):  # a name may carry the attribute more than once
+        value = value[0] if value else None
+    return value

@@ -1,0 +1,93 @@
+"""The decision's machine-readable record, embedded in every report as ``decision-record.json``.
+
+Built from the report's own content (``reports.data.build``), so it says nothing the printed
+report does not: in the public variant no reviewer, officer or committee member is named;
+the internal variant adds only the name of the officer who decided. Dates are ISO 8601;
+the outcome is given as its code (``approved_with_conditions``) and as its label.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from qa_portal.core.pdf import PdfAttachment
+from qa_portal.reports.models import Report
+
+NAME = "decision-record.json"
+DESCRIPTION = "The review decision as data: outcome, validity, conditions and their states"
+SCHEMA = "qa-portal/decision-record/1"
+
+
+def build(report: Report, content: dict[str, Any]) -> dict[str, Any]:
+    """The record of ``report`` (plain data) from its ``content``."""
+    printed, dossier, decision = content["report"], content["dossier"], content["decision"]
+    follow_up = content.get("follow_up") or {}
+    body = content.get("deciding_body") or {}
+    return {
+        "schema": SCHEMA,
+        "report": {
+            "number": printed["number"],
+            "code": printed["code"],
+            "uuid": str(report.uuid) if getattr(report, "uuid", None) else None,
+            "variant": report.variant.value,
+            "revision": printed["revision"],
+            "issued": content["publication"]["date"],
+            "language": content["publication"]["language"],
+            "verify_url": printed["verify_url"],
+        },
+        "qa_body": {k: content["qa_body"][k] for k in ("name", "country", "website")},
+        "dossier": {
+            "reference": dossier["reference"],
+            "title": dossier["title"],
+            "provider": dossier["provider"],
+            "round": dossier["round"],
+            "version": dossier["version"],
+            "version_sha256": dossier["version_sha256"],
+        },
+        "decision": {
+            "outcome": decision["outcome_code"],
+            "outcome_label": decision["outcome"],
+            "approved": decision["approved"],
+            "date": decision["date"],
+            "valid_from": decision["valid_from"],
+            "valid_until": decision["valid_until"],
+            "appeal_deadline": decision["appeal_deadline"],
+            "superseded": decision["superseded"],
+            "withdrawn": follow_up.get("withdrawn"),
+            "decided_by": decision["decided_by"],  # None in the public variant
+        },
+        "deciding_body": {k: body.get(k) for k in ("name", "kind", "meeting_date")},
+        "conditions": [
+            {
+                "position": c["position"],
+                "text": c["text"],
+                "due": c["due"],
+                "state": c["state"],
+                "verified": c.get("verified_at"),
+            }
+            for c in follow_up.get("conditions", content["conditions"])
+        ],
+        "conditions_as_of": follow_up.get("as_of"),
+    }
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def attachment(report: Report, content: dict[str, Any]) -> PdfAttachment:
+    """The record as the PDF attachment (UTF-8 JSON, keys sorted)."""
+    data = json.dumps(
+        build(report, content), default=_json_value, ensure_ascii=False, indent=2, sort_keys=True
+    )
+    return PdfAttachment(
+        name=NAME,
+        data=data.encode("utf-8"),
+        description=DESCRIPTION,
+        relationship="Data",
+        modified=report.requested_at,
+    )
