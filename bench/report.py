@@ -7,7 +7,9 @@ Renders a report of about ten pages from plain data (no database: the data has t
   ``SafeFetcher`` (only the app's static files and ``data:`` URLs);
 * **bare** — the same HTML given to ``weasyprint.HTML(string=…).write_pdf()`` with
   WeasyPrint's default fetcher, the stylesheet and fonts addressed as ``file:`` URLs of the
-  very same files, so both runs lay out identical documents.
+  very same files, so both runs lay out identical documents; both written as the portal
+  writes them, tagged PDF/A-3a (``core.pdf.PDF_VARIANT``). Signing is timed by
+  ``bench/report_signing.py``.
 
 Prints the median and spread of N runs of each (wall-clock and CPU time: on a busy machine
 the wall clock also counts the time other processes had the CPU), the ratio portal / bare,
@@ -395,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     from weasyprint import HTML
 
     from qa_portal import create_app
-    from qa_portal.core.pdf import html_to_pdf, render_html
+    from qa_portal.core.pdf import PDF_VARIANT, html_to_pdf, render_html
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
@@ -416,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             plain = bare_html(html, app.static_folder)
 
             def bare() -> bytes:
-                return HTML(string=plain).write_pdf()
+                return HTML(string=plain).write_pdf(pdf_variant=PDF_VARIANT)
 
             # warm up both (font loading, imports) before measuring
             first = portal()

@@ -46,6 +46,7 @@ with warnings.catch_warnings():
 
 FIELD_NAME = "QA-body-signature"
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
+SIGNATURE_MARGIN = 4096  # bytes: signature value (RSA-4096: 512), signed attributes, slack
 
 Signer = signers.Signer
 
@@ -75,8 +76,20 @@ def sign_pdf(
         contact_info=contact,
         name=name,
     )
-    out = signers.PdfSigner(metadata, signer).sign_pdf(writer)
+    out = signers.PdfSigner(metadata, signer).sign_pdf(
+        writer, bytes_reserved=_space_for_signature(signer)
+    )
     return out.getvalue()
+
+
+def _space_for_signature(signer: Signer) -> int | None:
+    """Room for the CMS signature (hexadecimal digits): its certificates, the signature value
+    and signed attributes, with a wide margin. Without it pyHanko makes a trial signature
+    first to measure it: a second private-key operation (and RSA key load) per report."""
+    if signer.signing_cert is None:
+        return None  # pyHanko measures
+    certificates = [signer.signing_cert, *(signer.cert_registry or ())]
+    return 2 * (sum(len(cert.dump()) for cert in certificates) + SIGNATURE_MARGIN)
 
 
 def _keep_archival_metadata_consistent(writer: IncrementalPdfFileWriter) -> None:

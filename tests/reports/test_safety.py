@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 from pypdf.generic import StreamObject
 
 from qa_portal.core.pdf import RefusedURL, SafeFetcher, html_to_pdf
+from qa_portal.reports import record
 from qa_portal.reports.models import ReportVariant
 
 from .helpers import normalised, outside_the_page, overlapping_text, pdf_text
@@ -207,11 +209,14 @@ def embedded_files(data: bytes) -> list[str]:
     return names
 
 
-def assert_no_local_content(data: bytes) -> None:
+def assert_no_local_content(data: bytes, attachments: tuple[str, ...] = ()) -> None:
+    """No local file, host name or served content in ``data``; no embedded file but the
+    ``attachments`` expected (a report carries its decision record)."""
     text = pdf_text(data)
     raw = streams(data)
-    assert not embedded_files(data)
-    assert b"/EmbeddedFile" not in raw and b"/EmbeddedFiles" not in data
+    assert embedded_files(data) == list(attachments)
+    if not attachments:
+        assert b"/EmbeddedFile" not in raw and b"/EmbeddedFiles" not in data
     for line in PASSWD:
         assert line not in text, line
         assert line.encode() not in raw, line
@@ -228,7 +233,9 @@ def hostile(app, server):
 @pytest.mark.parametrize("variant", list(ReportVariant), ids=lambda v: v.value)
 def test_hostile_text_reaches_the_report_as_text_and_fetches_nothing(hostile, server, variant):
     data = hostile.pdfs[variant]
-    assert_no_local_content(data)
+    assert_no_local_content(data, attachments=(record.NAME,))  # only the decision's record
+    (attached,) = PdfReader(io.BytesIO(data)).attachments[record.NAME]
+    assert json.loads(attached)["report"]["code"] == hostile.reports[variant]["code"]
     assert server.requests == []
     # the payloads are printed, harmlessly, as the characters the person typed
     text = normalised(pdf_text(data))
