@@ -17,7 +17,6 @@ from werkzeug.security import generate_password_hash
 
 from qa_portal.extensions import db
 from qa_portal.reviews.defaults import insert_defaults
-from tests.pdf_keys import test_pdf_keys
 
 PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD)
@@ -46,8 +45,6 @@ def test_config(database_url: str, tmp: Path) -> dict:
         "REPORTS_ON_DECISION": False,
         "SERVER_NAME": "qa.test",
         "PUBLIC_BASE_URL": "http://qa.test",
-        # the QA body's PDF signer (a test CA's certificate), until core/keys.py provides it
-        "REPORT_SIGNER": test_pdf_keys().signer,
     }
 
 

@@ -1,10 +1,9 @@
-"""A test QA body's PDF signing keys: a CA and a signing certificate it issued (RSA-2048,
-SHA-256), the kind ``flask keys create`` makes for development. Built once per process
-(an RSA key takes about a tenth of a second)."""
+"""Somebody else's PDF signing keys, for the tests that sign a report again or check it
+against the wrong authority: a CA and a signing certificate it issued (ECDSA P-256, SHA-256,
+like the development certificate ``core.keys`` makes), held in memory."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -22,14 +21,12 @@ from cryptography.x509.oid import NameOID
 
 from qa_portal.core.pdf_signing import signers
 
-QA_BODY = "European Microcredential Quality Agency"
-
 
 @dataclass(frozen=True)
 class PdfKeys:
     ca: x509.Certificate
     certificate: x509.Certificate
-    key: rsa.RSAPrivateKey
+    key: ec.EllipticCurvePrivateKey
 
     @property
     def signer(self) -> signers.SimpleSigner:
@@ -59,11 +56,11 @@ def _usage(*, sign: bool, certify: bool) -> x509.KeyUsage:
     )
 
 
-def make_pdf_keys(organisation: str = QA_BODY) -> PdfKeys:
+def make_pdf_keys(organisation: str) -> PdfKeys:
     """A CA (``BasicConstraints(ca=True)``, keyCertSign) and a signing certificate issued by
-    it (digitalSignature + nonRepudiation), both RSA-2048 signed with SHA-256."""
+    it (digitalSignature + nonRepudiation), ECDSA P-256 keys, signed with SHA-256."""
     now = datetime.now(UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"{organisation} CA", organisation)
     ca = (
         x509.CertificateBuilder()
@@ -78,7 +75,7 @@ def make_pdf_keys(organisation: str = QA_BODY) -> PdfKeys:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = ec.generate_private_key(ec.SECP256R1())
     certificate = (
         x509.CertificateBuilder()
         .subject_name(_name(f"{organisation} report signing", organisation))
@@ -110,12 +107,3 @@ def as_signer(keys: PdfKeys) -> signers.SimpleSigner:
             [asn1_x509.Certificate.load(keys.ca.public_bytes(Encoding.DER))]
         ),
     )
-
-
-@functools.cache
-def test_pdf_keys() -> PdfKeys:
-    """The test session's QA body keys (one set per process)."""
-    return make_pdf_keys()
-
-
-test_pdf_keys.__test__ = False  # a helper, not a test

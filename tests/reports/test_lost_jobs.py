@@ -35,6 +35,7 @@ SHARED = (
     "MAIL_OUTBOX_DIR",
     "PUBLIC_BASE_URL",
     "SERVER_NAME",
+    "SIGNING_KEYS_DIR",  # the reports are signed with the portal's certificate
 )
 
 
@@ -47,8 +48,6 @@ def runner_instance(app, tmp_path):
     shared = {k: v for k, v in app.config.items() if k in SHARED or k.startswith("AUDIT")}
     lines = [f"{key} = {value!r}" for key, value in sorted(shared.items())]
     lines += ["JOB_LEASE_SECONDS = 1", "CELERY_BROKER_URL = None", "RATELIMIT_ENABLED = False"]
-    # the QA body's PDF signer, until core/keys.py reads it from the instance folder
-    lines += ["from tests.pdf_keys import test_pdf_keys", "REPORT_SIGNER = test_pdf_keys().signer"]
     (folder / "config.py").write_text("\n".join(lines) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env.update(QA_PORTAL_INSTANCE=str(folder), PYTHONUNBUFFERED="1")

@@ -19,12 +19,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from pypdf import PdfReader
 
-from qa_portal.core import pdf_signing
+from qa_portal.core import keys, pdf_signing
 from qa_portal.core.pdf_signing import describe_signature, sign_pdf
 from qa_portal.reports import operations as reports
 from qa_portal.reports import record
 from qa_portal.reports.models import ReportVariant
-from tests.pdf_keys import make_pdf_keys, test_pdf_keys
+from tests.pdf_keys import make_pdf_keys
 
 from .helpers import issue
 from .world import Spec, render_world
@@ -64,6 +64,18 @@ def sample(app):
     return render_world(app, SPEC)
 
 
+def signing_certificate_names() -> tuple[str, str | None]:
+    """(common name, organisation) of the QA body's signing certificate (``core.keys``)."""
+    from cryptography.x509.oid import NameOID
+
+    subject = keys.pdf_certificates()[0].subject
+    organisation = subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return (
+        subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value,
+        organisation[0].value if organisation else None,
+    )
+
+
 def resigned(pdf: bytes) -> bytes:
     """``pdf`` with a second signature, by another key, appended (an incremental update)."""
     other = make_pdf_keys("Somebody Else")
@@ -88,15 +100,14 @@ def tampered(pdf: bytes) -> bytes:
 # -- signed: pyHanko --------------------------------------------------------------------------
 @pytest.mark.parametrize("variant", [PUBLIC, INTERNAL])
 def test_each_variant_is_signed_by_the_qa_body_over_the_whole_file(sample, variant):
-    info = describe_signature(sample.pdfs[variant], [test_pdf_keys().ca])
+    info = describe_signature(sample.pdfs[variant], keys.pdf_trust_roots())
     assert info is not None
     assert info.is_sound, info
     assert info.intact and info.valid and info.trusted
     assert info.coverage == "ENTIRE_FILE" and info.signatures == 1
     assert info.field_name == pdf_signing.FIELD_NAME
     assert info.subfilter == "/ETSI.CAdES.detached"  # PAdES
-    assert info.signer_organisation == SPEC.qa_body == "European Microcredential Quality Agency"
-    assert info.signer_name == f"{SPEC.qa_body} report signing"
+    assert (info.signer_name, info.signer_organisation) == signing_certificate_names()
     assert info.signed_at is not None
 
 
@@ -126,7 +137,7 @@ def test_without_the_qa_bodys_ca_the_signature_is_sound_but_not_trusted(sample):
 
 
 def test_a_file_signed_again_or_changed_is_not_sound(sample):
-    roots = [test_pdf_keys().ca]
+    roots = keys.pdf_trust_roots()
     again = describe_signature(resigned(sample.pdfs[PUBLIC]), roots)
     assert again.signatures == 2
     assert again.intact and again.valid and again.trusted  # the first signature itself holds
@@ -141,7 +152,7 @@ def test_pdfsig_finds_a_valid_signature_over_the_whole_document(sample, tmp_path
     out = run("pdfsig", pdf=sample.pdfs[PUBLIC], tmp_path=tmp_path)
     assert "Signature #1:" in out and "Signature #2" not in out
     assert "Signature Field Name: QA-body-signature" in out
-    assert f"Signer Certificate Common Name: {SPEC.qa_body} report signing" in out
+    assert f"Signer Certificate Common Name: {signing_certificate_names()[0]}" in out
     assert "Signing Hash Algorithm: SHA-256" in out
     assert "Signature Type: ETSI.CAdES.detached" in out
     assert "Total document signed" in out
@@ -253,7 +264,7 @@ def test_the_stored_sha256_is_that_of_the_signed_file_and_only_it_is_genuine(
     report, pdf = issue(people.officer, decision)
     assert hashlib.sha256(pdf).hexdigest() == report.sha256 and report.size == len(pdf)
     assert report.pages == len(PdfReader(io.BytesIO(pdf)).pages)
-    assert describe_signature(pdf, [test_pdf_keys().ca]).is_sound
+    assert describe_signature(pdf, keys.pdf_trust_roots()).is_sound
     assert reports.verify_bytes(report, pdf)
     assert "Genuine." in upload(client, report.code, pdf)
     for other in (tampered(pdf), resigned(pdf)):
@@ -262,9 +273,14 @@ def test_the_stored_sha256_is_that_of_the_signed_file_and_only_it_is_genuine(
         assert "Not the genuine report." in text and "Genuine." not in text
 
 
-def test_without_signing_keys_the_report_fails_with_the_reason(app, decided, people, monkeypatch):
+def test_without_signing_keys_the_report_fails_with_the_reason(
+    app, decided, people, monkeypatch, tmp_path
+):
+    """Production, no certificate configured nor created: the report is not issued
+    unsigned; it fails, saying what to do, and can be tried again."""
     _, decision = decided
-    monkeypatch.setitem(app.config, "REPORT_SIGNER", None)
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "no-keys"))
+    monkeypatch.setattr(keys, "_production", lambda: True)
     report = reports.request_report(people.officer, decision, PUBLIC)
     from qa_portal.core.db import commit
     from qa_portal.extensions import db
@@ -272,4 +288,5 @@ def test_without_signing_keys_the_report_fails_with_the_reason(app, decided, peo
     commit()
     db.session.refresh(report)
     assert not report.is_ready
-    assert "no certificate to sign reports with" in report.error
+    assert report.error.startswith("SigningKeysMissing: ")
+    assert "flask keys create" in report.error
