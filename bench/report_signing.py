@@ -2,7 +2,7 @@
 
 Renders the ten-page report of ``bench/report.py`` (the same plain data, no database) as the
 portal issues it — tagged PDF/A-3a with the decision's record attached, ``core.pdf`` — and
-times, in the same process and run, with the runs interleaved so that both see the same load:
+times, in the same process and run, with the runs interleaved so that all see the same load:
 
 * **rendered** — the rendering alone (the baseline);
 * **rendered + signed** — the rendering, then ``core.pdf_signing.sign_pdf`` with the signer
@@ -18,7 +18,8 @@ Prints the medians (wall clock and CPU), the overhead ratio signed / rendered (t
 the wall clock also counts the time other processes had the CPU (both are printed), and the
 ratio tagged / untagged. Exits
 with status 1 when the target is missed, unless ``--report-only``. ``--smoke`` (CI): two runs
-of each, report only.
+of each, report only (a signature that does not validate still fails). ``--pdf FILE``
+writes the signed report (to try ``pdfsig`` and ``pdfinfo`` on it).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each (7)")
     parser.add_argument("--smoke", action="store_true", help="CI: 2 runs, report only")
+    parser.add_argument("--pdf", type=Path, help="write the signed report here")
     parser.add_argument(
         "--report-only", action="store_true", help="exit 0 even when the target is missed"
     )
@@ -122,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             roots = keys.pdf_trust_roots()
 
     pdf = results["rendered + signed"][2]
+    if args.pdf:
+        args.pdf.write_bytes(pdf)
     info = describe_signature(pdf, roots)
     medians = {name: statistics.median(wall) for name, (wall, _, _) in results.items()}
     cpu = {name: statistics.median(c) for name, (_, c, _) in results.items()}

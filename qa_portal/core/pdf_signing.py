@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,7 +121,12 @@ def _keep_archival_metadata_consistent(writer: IncrementalPdfFileWriter) -> None
 
 @dataclass(frozen=True)
 class SignatureInfo:
-    """What the first signature of a PDF says, and what checking it found."""
+    """What the first signature of a PDF says, and what checking it found.
+
+    Whether an uploaded file is the report as issued is the SHA-256 comparison
+    (``reports.operations.verify_bytes``): the room left after the signature value is, as in
+    every PDF signature, outside what it covers. The signature says who issued the file,
+    when, and that nothing was added after it."""
 
     signer_name: str  # the common name of the signing certificate's subject
     signer_organisation: str | None
@@ -149,44 +155,74 @@ class SignatureInfo:
         )
 
 
+# What a damaged or hostile upload makes pyHanko raise while it reads or checks a signature
+# (found by changing bytes of signed reports at random: its xref parser asserts, zlib fails
+# on a broken stream, a mangled certificate fails the signing-certificate check…).
+UNREADABLE = (
+    PdfError,
+    SignatureValidationError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    ArithmeticError,
+    NotImplementedError,
+    RecursionError,
+    zlib.error,
+)
+
+
 def describe_signature(
     pdf: bytes, trust_roots: Iterable[x509.Certificate | asn1_x509.Certificate] = ()
 ) -> SignatureInfo | None:
     """The first signature of ``pdf`` checked against ``trust_roots`` (none given: it cannot
     be trusted, but intact, valid and coverage are still checked); None for a file that is
-    not a PDF or carries no signature. Nothing is fetched from the network."""
+    not a readable PDF or carries no signature. A signature that cannot be read or checked
+    at all is described as neither intact nor valid. Nothing is fetched from the network."""
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        embedded = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError):
+        embedded = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    except UNREADABLE:
         return None
     if not embedded:
         return None
-    first = embedded[0]
     context = ValidationContext(
         trust_roots=[_as_asn1(c) for c in trust_roots], allow_fetching=False
     )
-    cert = first.signer_cert
+    first = embedded[0]
     try:
+        cert = first.signer_cert
         status = validate_pdf_signature(first, context)
-    except (SignatureValidationError, PdfError, ValueError):
-        intact = valid = trusted = False
-        signed_at, coverage = first.self_reported_timestamp, "UNCLEAR"
-    else:
-        intact, valid, trusted = status.intact, status.valid, status.trusted
-        signed_at = status.signer_reported_dt
-        coverage = status.coverage.name if status.coverage else "UNCLEAR"
+    except UNREADABLE:
+        return _unusable(first, len(embedded))
     return SignatureInfo(
         signer_name=_subject_field(cert, "common_name") or "",
         signer_organisation=_subject_field(cert, "organization_name"),
-        signed_at=signed_at,
+        signed_at=status.signer_reported_dt,
         field_name=first.field_name,
         subfilter=str(first.sig_object.get("/SubFilter", "")),
-        intact=intact,
-        valid=valid,
-        trusted=trusted,
-        coverage=coverage,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        coverage=status.coverage.name if status.coverage else "UNCLEAR",
         signatures=len(embedded),
+    )
+
+
+def _unusable(signature, count: int) -> SignatureInfo:
+    """A signature whose certificate or value cannot be read: nothing holds."""
+    return SignatureInfo(
+        signer_name="",
+        signer_organisation=None,
+        signed_at=None,
+        field_name=str(signature.field_name or ""),
+        subfilter=str(signature.sig_object.get("/SubFilter", "")),
+        intact=False,
+        valid=False,
+        trusted=False,
+        coverage="UNCLEAR",
+        signatures=count,
     )
 
 

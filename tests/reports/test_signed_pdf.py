@@ -147,6 +147,33 @@ def test_a_file_signed_again_or_changed_is_not_sound(sample):
     assert describe_signature(b"not a pdf at all", roots) is None
 
 
+def test_damaged_uploads_are_described_without_an_error(sample):
+    """The verification page describes whatever is uploaded: a report cut short, or with
+    bits changed anywhere (its cross-reference stream, a compressed stream, the signature),
+    is no signed PDF (None) or a signature that does not hold — never an exception. (Only
+    the unused room after the signature value is outside what the signature covers; the
+    SHA-256 comparison catches a change there.)"""
+    import random
+
+    pdf = sample.pdfs[PUBLIC]
+    gap = re.search(rb"/ByteRange \[\s*0\s+(\d+)\s+(\d+)", pdf)
+    unsigned = range(int(gap.group(1)), int(gap.group(2)))  # the /Contents hex string
+    rng = random.Random(16)
+    cases = [(pdf[:n], set()) for n in range(len(pdf) // 12, len(pdf), len(pdf) // 12)]
+    for _ in range(24):
+        changed, positions = bytearray(pdf), set()
+        for _ in range(rng.choice((1, 5))):
+            position = rng.randrange(len(changed))
+            positions.add(position)
+            changed[position] ^= 1 << rng.randrange(8)
+        cases.append((bytes(changed), positions))
+    roots = keys.pdf_trust_roots()
+    for data, positions in cases:
+        info = describe_signature(data, roots)
+        if info is not None and info.is_sound:
+            assert positions and all(p in unsigned for p in positions)
+
+
 # -- signed: poppler --------------------------------------------------------------------------
 def test_pdfsig_finds_a_valid_signature_over_the_whole_document(sample, tmp_path):
     out = run("pdfsig", pdf=sample.pdfs[PUBLIC], tmp_path=tmp_path)
