@@ -7,8 +7,8 @@ times, in the same process and run, with the runs interleaved so that all see th
 * **rendered** — the rendering alone (the baseline);
 * **rendered + signed** — the rendering, then ``core.pdf_signing.sign_pdf`` with the signer
   of ``core.keys.pdf_signer`` (PAdES B-B; the development certificate ``flask keys create``
-  makes, ECDSA P-256 issued by a self-signed authority, read from its files each time as
-  the rendering job does);
+  makes, issued by a self-signed authority, read from its files each time as the rendering
+  job does);
 * **signing only** — ``sign_pdf`` on an already rendered report;
 * **untagged** — the same document as a plain PDF (no variant, no attachment), for reference:
   what tagging and PDF/A cost.
@@ -16,10 +16,11 @@ times, in the same process and run, with the runs interleaved so that all see th
 Prints the medians (wall clock and CPU), the overhead ratio signed / rendered (target
 ≤ 1.15: signing adds at most 15 % to the rendering), checked on CPU time: on a shared machine
 the wall clock also counts the time other processes had the CPU (both are printed), and the
-ratio tagged / untagged. Exits
-with status 1 when the target is missed, unless ``--report-only``. ``--smoke`` (CI): two runs
-of each, report only (a signature that does not validate still fails). ``--pdf FILE``
-writes the signed report (to try ``pdfsig`` and ``pdfinfo`` on it).
+ratio tagged / untagged. Exits with status 1 when the target is missed, unless
+``--report-only``. ``--smoke`` (CI): two runs of each, report only (a signature that does
+not validate still fails). ``--rsa`` signs with a configured RSA-2048 certificate instead of
+the development one. ``--pdf FILE`` writes the signed report (to try ``pdfsig`` and
+``pdfinfo`` on it).
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="CI: 2 runs, report only")
     parser.add_argument("--pdf", type=Path, help="write the signed report here")
     parser.add_argument(
+        "--rsa",
+        action="store_true",
+        help="sign with a configured RSA-2048 certificate (PDF_SIGNING_CERT/KEY) instead",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="exit 0 even when the target is missed"
     )
     args = parser.parse_args(argv)
@@ -73,8 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     from qa_portal.core.pdf_signing import describe_signature, sign_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
+        configured = {}
+        if args.rsa:
+            from tests.pdf_keys import make_pdf_keys, write_pem
+
+            rsa_keys = make_pdf_keys("QA Portal", "rsa")
+            configured = write_pem(rsa_keys, f"{tmp}/rsa")
+            configured["PDF_SIGNING_TRUST_ROOTS"] = configured["PDF_SIGNING_CHAIN"]
         app = create_app(
             {
+                **configured,
                 "TESTING": True,
                 "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/unused.sqlite",

@@ -1,6 +1,7 @@
-"""Somebody else's PDF signing keys, for the tests that sign a report again or check it
-against the wrong authority: a CA and a signing certificate it issued (ECDSA P-256, SHA-256,
-like the development certificate ``core.keys`` makes), held in memory."""
+"""PDF signing keys held in memory — somebody else's, for the tests that sign a report again
+or check it against the wrong authority: a CA and a signing certificate it issued (ECDSA
+P-256 or RSA-2048, SHA-256). ``write_pem`` writes them as the PEM files the
+``PDF_SIGNING_CERT``/``PDF_SIGNING_KEY``/``PDF_SIGNING_CHAIN`` settings name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -26,7 +27,7 @@ from qa_portal.core.pdf_signing import signers
 class PdfKeys:
     ca: x509.Certificate
     certificate: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
     @property
     def signer(self) -> signers.SimpleSigner:
@@ -56,11 +57,18 @@ def _usage(*, sign: bool, certify: bool) -> x509.KeyUsage:
     )
 
 
-def make_pdf_keys(organisation: str) -> PdfKeys:
+def _new_key(algorithm: str):
+    if algorithm == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def make_pdf_keys(organisation: str, algorithm: str = "ec") -> PdfKeys:
     """A CA (``BasicConstraints(ca=True)``, keyCertSign) and a signing certificate issued by
-    it (digitalSignature + nonRepudiation), ECDSA P-256 keys, signed with SHA-256."""
+    it (digitalSignature + nonRepudiation), with ECDSA P-256 keys (``algorithm="ec"``) or
+    RSA-2048 ones (``"rsa"``), signed with SHA-256."""
     now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_key = _new_key(algorithm)
     ca_name = _name(f"{organisation} CA", organisation)
     ca = (
         x509.CertificateBuilder()
@@ -75,7 +83,7 @@ def make_pdf_keys(organisation: str) -> PdfKeys:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = _new_key(algorithm)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(_name(f"{organisation} report signing", organisation))
@@ -107,3 +115,24 @@ def as_signer(keys: PdfKeys) -> signers.SimpleSigner:
             [asn1_x509.Certificate.load(keys.ca.public_bytes(Encoding.DER))]
         ),
     )
+
+
+def write_pem(keys: PdfKeys, directory) -> dict[str, str]:
+    """The keys as PEM files in ``directory``: the settings that make the portal use them."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "PDF_SIGNING_CERT": ("signing.crt.pem", keys.certificate.public_bytes(Encoding.PEM)),
+        "PDF_SIGNING_KEY": (
+            "signing.key.pem",
+            keys.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()),
+        ),
+        "PDF_SIGNING_CHAIN": ("ca.crt.pem", keys.ca.public_bytes(Encoding.PEM)),
+    }
+    settings = {}
+    for setting, (name, data) in files.items():
+        (directory / name).write_bytes(data)
+        settings[setting] = str(directory / name)
+    return settings
