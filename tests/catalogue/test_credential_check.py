@@ -236,9 +236,11 @@ def test_a_file_too_large_or_not_json_is_refused_by_the_file_field(client):
     assert answer.status_code == 400 and "not valid JSON" in answer.get_data(as_text=True)
 
 
-def test_nothing_sent_is_stored(app, client, published, tmp_path):
+def test_nothing_sent_is_stored(app, client, published):
     listing = published()
-    instance = Path(app.instance_path)
+    roots = {Path(app.instance_path)} | {
+        Path(app.config[key]).parent for key in ("UPLOAD_DIR", "REPORT_DIR", "MAIL_OUTBOX_DIR")
+    }
 
     def snapshot():
         counts = {
@@ -246,19 +248,18 @@ def test_nothing_sent_is_stored(app, client, published, tmp_path):
             for t in db.metadata.sorted_tables
         }
         files = sorted(
-            (str(p.relative_to(instance)), p.stat().st_size)
-            for p in instance.rglob("*")
-            if p.is_file()
+            (str(p), p.stat().st_size) for root in roots for p in root.rglob("*") if p.is_file()
         )
         return counts, files
 
     db.session.commit()
     before = snapshot()
     doc = ob3_credential(listing, today())
-    for text in (json.dumps(doc), "{not json"):
-        post(client, text)
-    post(client, file=json.dumps(edc_credential(ctid_of(listing), today())).encode())
-    post(client, file=b"x" * (credential_check.CREDENTIAL_MAX_BYTES + 10))
+    assert post(client, json.dumps(doc)).status_code == 200
+    assert post(client, "{not json").status_code == 400
+    edc = json.dumps(edc_credential(ctid_of(listing), today())).encode()
+    assert post(client, file=edc).status_code == 200
+    assert post(client, file=b"x" * (credential_check.CREDENTIAL_MAX_BYTES + 10)).status_code == 400
     db.session.rollback()
     assert snapshot() == before
 
