@@ -194,6 +194,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # the public credential checker: nothing pasted is a 400 with the message by the field
     ("credentials.check", "GET"): ANYONE_200,
     ("credentials.check", "POST"): (400,) * SIX,
+    ("api.check_credential", "POST"): (400,) * SIX,  # no credential sent
     ("panel_rules.set_role", "POST"): officer_only(400),  # which member, which role
     # the exception needs a justification: the panel page comes back with the error
     ("panel_rules.record_exception", "POST"): officer_only(400),

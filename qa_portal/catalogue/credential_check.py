@@ -347,8 +347,10 @@ def check_raw(raw: bytes | str, today: date) -> dict[str, Any]:
 
 
 def as_json(result: dict[str, Any]) -> dict[str, Any]:
-    """The API's answer: the result with dates as ISO strings and the status as its value."""
+    """The API's answer, always the same keys (null where there is no listing): dates as
+    ISO strings, the status as its value."""
     claim: Claim = result["claim"]
+    listing, hint = result["listing"], result["same_title"]
     out: dict[str, Any] = {
         "credential": {
             "kind": claim.kind,
@@ -357,15 +359,18 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
             "issued": claim.issued.isoformat(),
             "issued_field": claim.issued_field,
         },
-        "match": result["listing"] is not None,
-        "matched_by": result["matched_by"] or None,
         "checked_on": result["today"].isoformat(),
         "signature_checked": False,
+        "match": listing is not None,
+        "matched_by": result["matched_by"] or None,
+        "same_title_listing": (
+            external_url("catalogue.detail", listing_id=hint["id"]) if hint else None
+        ),
+        "listing": None,
+        "approved_at_issuance": None,
+        "valid_today": None,
+        "conditions": None,
     }
-    listing = result["listing"]
-    hint = result["same_title"]
-    if hint is not None:
-        out["same_title_listing"] = external_url("catalogue.detail", listing_id=hint["id"])
     if listing is None:
         return out
     out["listing"] = {

@@ -284,3 +284,28 @@ def test_a_vc_jwt_is_read_from_its_payload(published):
 
     token = f"{part({'alg': 'EdDSA'})}.{part({'vc': doc, 'iss': 'x'})}.c2ln"
     assert credential_check.check_raw(token, today())["listing"]["id"] == listing.id
+
+
+# -- the JSON API ------------------------------------------------------------------------------
+def test_the_api_answers_the_same_check_as_json(client, published):
+    listing = published()
+    answer = client.post("/api/v1/credential-check", json=ob3_credential(listing, today()))
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-store"
+    body = answer.get_json()
+    assert body["match"] is True and body["approved_at_issuance"] is True
+    assert body["valid_today"] is True and body["signature_checked"] is False
+    assert body["listing"]["url"] == f"http://qa.test/catalogue/{listing.id}"
+    assert body["listing"]["status"] == "valid"
+    assert body["conditions"]["state"] == "none"
+    assert body["credential"]["issued_field"] == "validFrom"
+
+
+def test_the_api_refuses_bad_input_with_a_json_400(client):
+    for body in (b"{not json", b"[]", b'{"type": "OpenBadgeCredential"}', b""):
+        answer = client.post("/api/v1/credential-check", data=body, content_type="application/json")
+        assert answer.status_code == 400, body
+        assert answer.get_json()["message"], body
+    too_big = b'{"x": "' + b"a" * credential_check.CREDENTIAL_MAX_BYTES + b'"}'
+    answer = client.post("/api/v1/credential-check", data=too_big, content_type="application/json")
+    assert answer.status_code == 400 and "too large" in answer.get_json()["message"]
