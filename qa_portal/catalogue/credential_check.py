@@ -37,7 +37,7 @@ from qa_portal.catalogue.models import Listing, PublicStatus
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.urls import external_url, site_path
 from qa_portal.decisions.follow_up import condition_badge
-from qa_portal.decisions.models import ConditionState
+from qa_portal.decisions.models import ConditionState, Decision
 from qa_portal.extensions import db
 
 # Below Werkzeug's limit on a form field held in memory (Flask's MAX_FORM_MEMORY_SIZE,
@@ -261,13 +261,23 @@ def same_title(name: str) -> Listing | None:
 
 # -- the answer ------------------------------------------------------------------------------
 def approved_on(listing: Listing, day: date) -> bool:
-    """Was the listing's approval in force on ``day``: from its start to its end date (or
-    past it while a renewal awaits its decision), and not withdrawn or revoked before."""
-    if day < listing.valid_from:
-        return False
+    """Was the listing's approval in force on ``day``: within its approval period (or past
+    its end while a renewal awaits its decision) — the current one, or that of an earlier
+    approval of the same dossier (renewed since) — and not withdrawn or revoked before."""
     if listing.ended_at is not None and listing.ended_at.date() < day:
         return False
-    return day <= listing.valid_until or listing.renewal_pending
+    if listing.valid_from <= day and (day <= listing.valid_until or listing.renewal_pending):
+        return True
+    earlier = db.session.execute(
+        sa.select(Decision).where(
+            Decision.dossier_id == listing.dossier_id,
+            Decision.id != listing.decision_id,
+            Decision.superseded_at.is_(None),  # not overturned on appeal
+            Decision.valid_from <= day,
+            Decision.valid_until >= day,
+        )
+    ).scalars()
+    return any(d.outcome.is_approval for d in earlier)
 
 
 def conditions_of(listing: Listing, status: PublicStatus, today: date) -> dict[str, Any]:

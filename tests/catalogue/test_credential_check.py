@@ -309,3 +309,27 @@ def test_the_api_refuses_bad_input_with_a_json_400(client):
     too_big = b'{"x": "' + b"a" * credential_check.CREDENTIAL_MAX_BYTES + b'"}'
     answer = client.post("/api/v1/credential-check", data=too_big, content_type="application/json")
     assert answer.status_code == 400 and "too large" in answer.get_json()["message"]
+
+
+def test_a_credential_of_an_earlier_approval_stays_approved_after_a_renewal(
+    client, login, workflow, people, monkeypatch
+):
+    listing = workflow.published("approved", validity_years=1)
+    first = listing.decision
+    issued, last_day = first.valid_from, first.valid_until
+    doc = ob3_credential(listing, issued)
+    monkeypatch.setattr(clock, "today", lambda: last_day)
+    login(client, people.provider_a)
+    answer = client.post(
+        f"/dossiers/{listing.dossier_id}/start-renewal", headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 200
+    case = workflow.case(listing.dossier).take_up()
+    renewed = case.decide("approved", validity_years=5).decision
+    case.publish()
+    db.session.refresh(listing)
+    assert listing.decision_id == renewed.id and listing.valid_from > issued
+    result = credential_check.check(doc, last_day)
+    assert result["approved_at_issuance"] and result["valid_today"]
+    before = credential_check.check(ob3_credential(listing, issued - timedelta(days=1)), last_day)
+    assert not before["approved_at_issuance"]
