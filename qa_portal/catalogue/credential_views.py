@@ -14,7 +14,7 @@ from qa_portal.extensions import limiter
 
 bp = Blueprint("credentials", __name__)
 
-JSON_SUFFIXES = (".json", ".jsonld", ".json-ld", ".jwt", ".txt")
+JSON_SUFFIXES = (".json", ".jsonld", ".json-ld")
 
 
 def _sent() -> tuple[str, bytes | str]:
