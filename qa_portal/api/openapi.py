@@ -14,6 +14,7 @@ from typing import Any
 import pycountry
 from flask import url_for
 
+from qa_portal.api.openapi_credentials import extended
 from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.models import PublicStatus
 from qa_portal.decisions.models import ConditionState, Outcome
@@ -592,7 +593,7 @@ def _static_document() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The document, with the server address of this deployment (any path prefix kept)."""
-    doc = copy.deepcopy(_static_document())
+    doc = extended(copy.deepcopy(_static_document()))
     base = url_for("api.openapi_document").rsplit("/openapi.json", 1)[0]
     doc["servers"] = [{"url": base, "description": "This catalogue."}]
     return doc
