@@ -75,6 +75,7 @@ def _qa_body() -> dict:
     return {
         "name": body.name if body else "QA Portal",
         "url": (body.website if body and body.website else external_url("cases.index")),
+        "ctid": body.ctid if body else None,
     }
 
 
