@@ -163,6 +163,7 @@ def ctdl(listing_id: int):
 def _organisation_json(org: Organisation, count: int) -> dict:
     return {
         "id": org.id,
+        "ctid": org.ctid,
         "name": org.name,
         "country": (org.country or "").upper() or None,
         "website": org.website or None,

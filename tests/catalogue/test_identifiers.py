@@ -60,9 +60,13 @@ def identifiers(client, listing) -> dict:
     """The listing's identifiers as its exports state them."""
     ctdl = client.get(f"/api/v1/listings/{listing.id}/ctdl").get_json()
     achievement = client.get(f"/api/v1/listings/{listing.id}/achievement").get_json()
+    detail = client.get(f"/api/v1/listings/{listing.id}").get_json()
+    organisation = client.get(f"/api/v1/organisations/{listing.organisation_id}").get_json()
     feed_id, entries = atom_ids(client.get("/catalogue/feed.atom").data)
     return {
         "ctid": ctdl["ceterms:ctid"],
+        "api_ctid": detail["ctid"],
+        "api_provider_ctid": organisation["ctid"],
         "provider_ctid": ctdl["ceterms:ownedBy"][0]["ceterms:ctid"],
         "qa_ctid": ctdl["ceterms:approvedBy"][0]["ceterms:ctid"],
         "ob3_ctid": next(
@@ -101,8 +105,8 @@ def test_the_identifiers_are_stored_once_and_kept_by_a_renewal(
     assert isinstance(stored, uuid.UUID) and listing.ctid == f"ce-{stored}"
     assert listing.organisation.ctid == f"ce-{listing.organisation.uuid}"
     before = identifiers(client, listing)
-    assert before["ctid"] == before["ob3_ctid"] == listing.ctid
-    assert before["provider_ctid"] == listing.organisation.ctid
+    assert before["ctid"] == before["ob3_ctid"] == before["api_ctid"] == listing.ctid
+    assert before["provider_ctid"] == before["api_provider_ctid"] == listing.organisation.ctid
     assert before["qa_ctid"] == qa_body().ctid
     assert URN_UUID.match(before["feed_id"]) and URN_UUID.match(before["entries"][0])
 
@@ -117,7 +121,7 @@ def test_the_identifiers_are_stored_once_and_kept_by_a_renewal(
     commit()
     assert renewed.id == listing.id and renewed.uuid == stored
     after = identifiers(client, renewed)
-    assert after["ctid"] == after["ob3_ctid"] == before["ctid"]
+    assert after["ctid"] == after["ob3_ctid"] == after["api_ctid"] == before["ctid"]
     assert after["provider_ctid"] == before["provider_ctid"]
     assert after["feed_id"] == before["feed_id"]
     # The renewal is a new approval: a new entry, its id also made from stored values only.
@@ -129,7 +133,7 @@ def test_a_new_public_address_changes_the_links_but_no_identifier(
     client, app, monkeypatch, make_listing
 ):
     listing = make_listing("Cloud-Native Operations")
-    ready_report(listing)
+    report_uuid = str(ready_report(listing).uuid)
     before = identifiers(client, listing)
     ctdl_before = client.get(f"/api/v1/listings/{listing.id}/ctdl").get_json()
     assert ctdl_before["@id"] == f"http://qa.test/api/v1/listings/{listing.id}/ctdl"
@@ -142,6 +146,7 @@ def test_a_new_public_address_changes_the_links_but_no_identifier(
     detail = client.get(f"/api/v1/listings/{listing.id}").get_json()
     assert detail["links"]["html"] == f"https://register.example.eu/qa/catalogue/{listing.id}"
     assert detail["report"]["verify"].startswith("https://register.example.eu/qa/verify/")
+    assert detail["report"]["uuid"] == report_uuid
     feed = client.get("/catalogue/feed.atom").get_data(as_text=True)
     assert f'href="https://register.example.eu/qa/catalogue/{listing.id}"' in feed
     assert "qa.test" not in feed
