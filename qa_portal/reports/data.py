@@ -229,14 +229,12 @@ def _methodology_section(round_: ReviewRound) -> dict[str, Any]:
 
 
 def _report_section(report: Report) -> dict[str, Any]:
-    """The report's number, revision, permanent identifier and verification code, with the
-    QR code to check it (its address from ``PUBLIC_BASE_URL``)."""
+    """The report's number, revision and verification code, with the QR code to check it."""
     verify_url = external_url("reports.verify", code=report.code)
     qr = segno.make(verify_url, error="m")
     return {
         "number": report.number,
         "revision": report.revision,
-        "uuid": str(report.uuid),  # the revision's permanent identifier (never an address)
         "code": report.code,
         "verify_url": verify_url,
         "requested_at": report.requested_at,

@@ -15,7 +15,6 @@ from qa_portal.accounts.queries import qa_body
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 from qa_portal.extensions import db
-from qa_portal.reports import data as report_data
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
 from .test_lifecycle import renew
@@ -177,7 +176,7 @@ def test_every_export_is_the_same_under_every_host_header(app, client, people, m
     assert ctdl.get_json()["@id"].startswith("http://qa.test/")  # links: PUBLIC_BASE_URL
 
 
-def test_the_report_data_carries_the_report_uuid(make_listing):
+def test_each_report_revision_has_its_own_uuid(client, make_listing):
     listing = make_listing("Cloud-Native Operations")
     report = ready_report(listing)
     other = Report(
@@ -191,6 +190,5 @@ def test_the_report_data_carries_the_report_uuid(make_listing):
     db.session.add(other)
     commit()
     assert isinstance(report.uuid, uuid.UUID) and report.uuid != other.uuid
-    section = report_data._report_section(report)
-    assert section["uuid"] == str(report.uuid)
-    assert section["verify_url"] == f"http://qa.test/verify/{report.code}"
+    detail = client.get(f"/api/v1/listings/{listing.id}").get_json()
+    assert detail["report"]["uuid"] == str(report.uuid)  # the ready revision's
