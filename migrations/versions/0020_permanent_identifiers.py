@@ -61,9 +61,18 @@ def _fill(connection, name: str) -> None:
     table = sa.table(name, sa.column("id", sa.Integer()), sa.column("uuid", sa.Uuid()))
     ids = connection.execute(sa.select(table.c.id).order_by(table.c.id)).scalars().all()
     base = _base_url()
-    for row_id in ids:
-        value = _listing_uuid(base, row_id) if name == "listing" else uuid.uuid4()
-        connection.execute(sa.update(table).where(table.c.id == row_id).values(uuid=value))
+    listing = name == "listing"
+    values = [
+        {"row_id": row_id, "new_uuid": _listing_uuid(base, row_id) if listing else uuid.uuid4()}
+        for row_id in ids
+    ]
+    update = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(uuid=sa.bindparam("new_uuid", type_=sa.Uuid()))
+    )
+    for start in range(0, len(values), 1000):
+        connection.execute(update, values[start : start + 1000])
 
 
 def _drop_sqlite_default(connection, name: str) -> None:
@@ -73,7 +82,7 @@ def _drop_sqlite_default(connection, name: str) -> None:
         sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
         {"name": name},
     ).scalar_one()
-    column = re.compile(r"(\buuid CHAR\(32\))( DEFAULT '')( NOT NULL)")
+    column = re.compile(rf"(\buuid CHAR\(32\))( DEFAULT {re.escape(PLACEHOLDER)})( NOT NULL)")
     if len(column.findall(sql)) != 1:
         raise RuntimeError(f"migration 0020: unexpected definition of {name}.uuid: {sql}")
     version = connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
