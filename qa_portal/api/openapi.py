@@ -14,6 +14,7 @@ from typing import Any
 import pycountry
 from flask import url_for
 
+from qa_portal.api.openapi_credentials import extended
 from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.models import PublicStatus
 from qa_portal.decisions.models import ConditionState, Outcome
@@ -76,6 +77,7 @@ TEXT = {"type": "string"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2."}
 LANGUAGE = {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1."}
+CTID = {"type": "string", "pattern": "^ce-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"}
 
 
 def _codes() -> dict[str, list[str]]:
@@ -92,6 +94,7 @@ def _schemas() -> dict[str, Any]:
     provider = _object({"id": ID, "name": TEXT}, "The awarding body (a provider organisation).")
     summary_properties = {
         "id": {**ID, "description": "The listing's id in this catalogue."},
+        "ctid": {**CTID, "description": "Its permanent identifier (CTID), kept on renewal."},
         "reference": {
             "type": "string",
             "description": "The public reference of the microcredential, e.g. MC-00012.",
@@ -164,10 +167,7 @@ def _schemas() -> dict[str, Any]:
     )
     decision = _object(
         {
-            "outcome": {
-                "type": "string",
-                "enum": [o.value for o in Outcome if o.is_approval],
-            },
+            "outcome": {"type": "string", "enum": [o.value for o in Outcome if o.is_approval]},
             "decided_at": TIMESTAMP,
             "valid_from": DATE,
             "valid_until": DATE,
@@ -188,6 +188,7 @@ def _schemas() -> dict[str, Any]:
             "verify": URL,
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "revision": {"type": "integer", "minimum": 1},
+            "uuid": {"type": "string", "format": "uuid"},
         },
         "The public review report (PDF) and where to verify it.",
     )
@@ -262,6 +263,7 @@ def _schemas() -> dict[str, Any]:
         "Organisation": _object(
             {
                 "id": ID,
+                "ctid": CTID,
                 "name": TEXT,
                 "country": _nullable(COUNTRY),
                 "website": _nullable(TEXT),
@@ -342,7 +344,7 @@ def _schemas() -> dict[str, Any]:
                 "@context": {"type": "string"},
                 "@id": URL,
                 "@type": {"const": "ceterms:MicroCredential"},
-                "ceterms:ctid": {"type": "string", "pattern": "^ce-"},
+                "ceterms:ctid": CTID,
             },
             "required": ["@context", "@id", "@type", "ceterms:ctid"],
             "additionalProperties": True,
@@ -592,7 +594,7 @@ def _static_document() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The document, with the server address of this deployment (any path prefix kept)."""
-    doc = copy.deepcopy(_static_document())
+    doc = extended(copy.deepcopy(_static_document()))
     base = url_for("api.openapi_document").rsplit("/openapi.json", 1)[0]
     doc["servers"] = [{"url": base, "description": "This catalogue."}]
     return doc
