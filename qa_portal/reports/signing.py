@@ -10,7 +10,7 @@ once the certificate is in place. A report is never issued unsigned.
 from __future__ import annotations
 
 from qa_portal.core import keys
-from qa_portal.core.pdf_signing import sign_pdf
+from qa_portal.core.pdf_signing import SignatureInfo, describe_signature, sign_pdf
 
 
 def sign_report(pdf: bytes, content: dict) -> bytes:
@@ -26,3 +26,9 @@ def sign_report(pdf: bytes, content: dict) -> bytes:
         contact=body.get("email") or body.get("website") or "",
         name=body["name"],
     )
+
+
+def signature_of(pdf: bytes) -> SignatureInfo | None:
+    """The first signature on ``pdf`` (a stored report), checked against the QA body's trust
+    roots (``keys.pdf_trust_roots``); None when it carries none."""
+    return describe_signature(pdf, keys.pdf_trust_roots())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -23,7 +24,7 @@ from qa_portal.core.responses import done
 from qa_portal.decisions.models import Decision
 from qa_portal.dossiers import queries
 from qa_portal.extensions import db, limiter
-from qa_portal.reports import operations
+from qa_portal.reports import operations, signing
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
 bp = Blueprint("reports", __name__)
@@ -176,10 +177,21 @@ def verify(code: str):
 
 def _signature_of(report: Report) -> dict | None:
     """The report's digital signature as the page shows it — a dict with ``signer``,
-    ``organisation``, ``signed_at`` and ``valid`` — or None (the page then says nothing of
-    a signature). To be wired to ``core.pdf_signing.describe_signature(operations.read(report))``
-    once reports are signed (issue 16, item 5)."""
-    return None
+    ``organisation``, ``signed_at`` and ``valid`` (intact, trusted, the only signature and
+    covering the whole file) — or None (the page then says nothing of a signature)."""
+    try:
+        info = signing.signature_of(operations.read(report))
+    except OSError:  # the stored file is unreadable: the page still gives the SHA-256
+        current_app.logger.exception("report %s: its stored file cannot be read", report.id)
+        return None
+    if info is None:
+        return None
+    return {
+        "signer": info.signer_name,
+        "organisation": info.signer_organisation,
+        "signed_at": info.signed_at,
+        "valid": info.is_sound,
+    }
 
 
 def _newer(report: Report) -> dict:

@@ -315,6 +315,17 @@ def test_the_stored_sha256_is_that_of_the_signed_file_and_only_it_is_genuine(
         assert "Not the genuine report." in text and "Genuine." not in text
 
 
+def test_the_verify_page_names_the_signer_and_says_the_signature_holds(client, decided, people):
+    _, decision = decided
+    report, _ = issue(people.officer, decision)
+    page = client.get(f"/verify/{report.code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    signed_by = html.split('id="signature">', 1)[1].split("</dd>", 1)[0]
+    assert signing_certificate_names()[0] in signed_by
+    assert "Signature valid" in signed_by and "not valid" not in signed_by
+
+
 def test_without_signing_keys_the_report_fails_with_the_reason(
     app, decided, people, monkeypatch, tmp_path
 ):
