@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from qa_portal.accounts.models import Role, User
 from qa_portal.accounts.queries import qa_body
-from qa_portal.core import audit, job_queue, job_runner, signals, storage
+from qa_portal.core import audit, clock, job_queue, job_runner, signals, storage
 from qa_portal.core.db import after_commit, reads_first
 from qa_portal.core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from qa_portal.core.models import utcnow
@@ -258,8 +258,11 @@ def render_signed(report: Report) -> bytes:
     meanwhile; the read-only transaction ends before the results are stored."""
     with reads_first():
         content = report_data.build(report)
+        listing = listing_record(report, clock.today())
         pdf = render_pdf(
-            "reports/report.html", attachments=[record.attachment(report, content)], **content
+            "reports/report.html",
+            attachments=[record.attachment(report, content, listing)],
+            **content,
         )
         db.session.commit()
     return signing.sign_report(pdf, content)

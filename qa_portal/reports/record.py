@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urljoin
+
+from flask import current_app
 
 from qa_portal.core.pdf import PdfAttachment
+from qa_portal.core.urls import DEV_BASE_URL
 from qa_portal.reports.models import Report
 
 NAME = "decision-record.json"
@@ -20,8 +24,11 @@ DESCRIPTION = "The review decision as data: outcome, validity, conditions and th
 SCHEMA = "qa-portal/decision-record/1"
 
 
-def build(report: Report, content: dict[str, Any]) -> dict[str, Any]:
-    """The record of ``report`` (plain data) from its ``content``."""
+def build(
+    report: Report, content: dict[str, Any], listing_url: str | None = None
+) -> dict[str, Any]:
+    """The record of ``report`` (plain data) from its ``content``; ``listing_url``: the
+    catalogue page of its microcredential when it is listed."""
     printed, dossier, decision = content["report"], content["dossier"], content["decision"]
     follow_up = content.get("follow_up") or {}
     body = content.get("deciding_body") or {}
@@ -30,7 +37,7 @@ def build(report: Report, content: dict[str, Any]) -> dict[str, Any]:
         "report": {
             "number": printed["number"],
             "code": printed["code"],
-            "uuid": str(report.uuid) if getattr(report, "uuid", None) else None,
+            "uuid": printed["uuid"],
             "variant": report.variant.value,
             "revision": printed["revision"],
             "issued": content["publication"]["date"],
@@ -70,6 +77,7 @@ def build(report: Report, content: dict[str, Any]) -> dict[str, Any]:
             for c in follow_up.get("conditions", content["conditions"])
         ],
         "conditions_as_of": follow_up.get("as_of"),
+        "listing_url": listing_url,
     }
 
 
@@ -79,10 +87,25 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
-def attachment(report: Report, content: dict[str, Any]) -> PdfAttachment:
-    """The record as the PDF attachment (UTF-8 JSON, keys sorted)."""
+def absolute(path: str) -> str:
+    """A site path as an absolute link (``PUBLIC_BASE_URL``, as every link the portal
+    prints)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or DEV_BASE_URL
+    return urljoin(base.rstrip("/") + "/", path)
+
+
+def attachment(
+    report: Report, content: dict[str, Any], listing: dict[str, Any] | None = None
+) -> PdfAttachment:
+    """The record as the PDF attachment (UTF-8 JSON, keys sorted); ``listing``: the
+    catalogue's answer for the report (``operations.listing_record``), if listed."""
+    url = absolute(listing["url"]) if listing and listing.get("url") else None
     data = json.dumps(
-        build(report, content), default=_json_value, ensure_ascii=False, indent=2, sort_keys=True
+        build(report, content, url),
+        default=_json_value,
+        ensure_ascii=False,
+        indent=2,
+        sort_keys=True,
     )
     return PdfAttachment(
         name=NAME,

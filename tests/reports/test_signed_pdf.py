@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -262,6 +263,7 @@ def test_the_decision_record_is_attached_as_json(sample):
     assert data["schema"] == record.SCHEMA
     assert data["report"]["code"] == row["code"] and data["report"]["number"] == row["number"]
     assert data["report"]["variant"] == "public" and data["report"]["revision"] == 1
+    assert str(uuid.UUID(data["report"]["uuid"])) == data["report"]["uuid"]  # stored, permanent
     assert data["report"]["verify_url"].endswith(f"/verify/{row['code']}")
     assert data["decision"]["outcome"] == "approved_with_conditions"
     assert data["decision"]["outcome_label"] == "Approved with conditions"
@@ -271,6 +273,7 @@ def test_the_decision_record_is_attached_as_json(sample):
     assert [c["text"] for c in data["conditions"]] == SPEC.conditions
     assert all(c["due"] and c["state"] for c in data["conditions"])
     assert data["qa_body"]["name"] == SPEC.qa_body
+    assert data["listing_url"] is None  # not (yet) in the catalogue
 
 
 def test_the_public_record_names_nobody_the_public_report_does_not(sample):
@@ -280,6 +283,14 @@ def test_the_public_record_names_nobody_the_public_report_does_not(sample):
     for _, email in SPEC.reviewers:
         assert email not in text
     assert attached_record(sample.pdfs[INTERNAL])["decision"]["decided_by"] == SPEC.decider
+
+
+def test_a_listed_microcredentials_record_links_its_catalogue_page(published, people):
+    listing = published()
+    report, pdf = issue(people.officer, listing.decision)
+    data = attached_record(pdf)
+    assert data["listing_url"] == f"http://qa.test/catalogue/{listing.id}"
+    assert data["report"]["code"] == report.code
 
 
 def test_the_record_is_an_archival_attachment_related_as_data(sample):
