@@ -111,7 +111,8 @@ def test_the_page_shows_the_report_the_decision_and_the_listing_today(client, wo
     assert "<dt>Deciding body</dt><dd>QA officer," in html
     assert f'href="/catalogue/{listing.id}"' in html and listing.title in html
     assert '<span class="badge badge-valid">Valid</span>' in html
-    assert "Signed by" not in html  # no signature information yet: nothing is claimed
+    # the QA body's signature on the stored file (tests/reports/test_signed_pdf.py)
+    assert "<dt>Signed by</dt>" in html and "Signature valid" in html
 
     catalogue.revoke_listing(people.officer, listing, "Misleading claims.")
     commit()
