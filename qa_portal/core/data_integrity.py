@@ -79,10 +79,10 @@ def canonical_nquads(document: dict[str, Any]) -> str:
             },
         )
     except jsonld.JsonLdError as error:
-        cause = error
-        while isinstance(cause, jsonld.JsonLdError) and cause.cause is not None:
-            cause = cause.cause
-        if isinstance(cause, UnknownContext):
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, UnknownContext):
+            cause = getattr(cause, "cause", None) or cause.__context__
+        if cause is not None:
             raise cause from error
         raise
 

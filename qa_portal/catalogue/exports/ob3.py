@@ -14,12 +14,20 @@ the approval as ``validUntil`` and the outcome, conditions and public report in 
 in another language or version) and ``otherIdentifier`` (identifiers only) because an
 endorsement is exactly the OB 3.0 construct for "a third party vouches for this
 achievement, from this date until that date", so a wallet or registry shows who approved
-the microcredential and until when. The endorsement carries no ``proof``: the portal holds
-no signing key, and a proof is optional in the schema (an unsigned endorsement is still a
-valid object). Its ``id`` is the decision on the public catalogue page, where anyone can
-check the claim, and verify the public report's PDF. The endorsement is left out once
-the provider withdraws the listing or the QA body revokes it: the QA body no longer
-vouches for it.
+the microcredential and until when. Its ``id`` is the decision on the public catalogue page.
+
+The endorsement is a verifiable credential (VC Data Model 2.0): its issuer is a ``Profile``
+whose ``id`` is the QA body's DID (``did:web``, whose DID document lists the keys), it
+carries a ``credentialStatus`` (the listing's bit in the revocation list,
+``catalogue/status_list.py``) and an ``eddsa-rdfc-2022`` Data Integrity proof
+(``core/data_integrity.py``), so a badge platform can check it without asking the portal
+(``GET /api/v1/listings/<id>/endorsement`` serves it alone). Without a credential key
+(``flask keys create`` not run), the Achievement still embeds the endorsement, unsigned.
+
+The endorsement is left out of the current Achievement once the provider withdraws the
+listing or the QA body revokes it: the QA body no longer vouches for it. Copies already in
+the wild (embedded in learners' badges) are answered by the status list, whose bit for the
+listing is then set (also on expiry and on a condition not met or overdue).
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from qa_portal.accounts import queries as accounts_queries
 from qa_portal.catalogue.exports.common import outcome_lines, web, zulu
 from qa_portal.catalogue.exports.ctdl import ctid_of
 from qa_portal.catalogue.models import Listing, ListingState
-from qa_portal.core import clock
+from qa_portal.catalogue.status_list import status_entry
+from qa_portal.core import clock, data_integrity, keys
 from qa_portal.core.urls import external_url
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reports.operations import latest_ready
@@ -42,7 +51,8 @@ OB3_CONTEXT = [
 
 
 def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
-    """The QA body as an OB 3.0 ``Profile`` (name and web address)."""
+    """The QA body as an OB 3.0 ``Profile``: its DID (the credentials' issuer), name and web
+    address."""
     if not isinstance(qa_body, dict):
         body = accounts_queries.qa_body()
         qa_body = {
@@ -50,7 +60,7 @@ def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
             "url": (body.website if body and body.website else external_url("cases.index")),
         }
     return {
-        "id": qa_body["url"],
+        "id": keys.issuer_did(),
         "type": ["Profile"],
         "name": qa_body["name"],
         "url": qa_body["url"],
@@ -142,10 +152,10 @@ def _endorsement_comment(listing: Listing, qa_name: str, report=None) -> str:
 
 
 def _endorsement(listing: Listing, achievement_id: str, qa_profile: dict, report=None) -> dict:
-    """The QA decision as an (unsigned) ``EndorsementCredential`` from the QA body."""
+    """The QA decision as an unsigned ``EndorsementCredential`` from the QA body."""
     decision = listing.decision
     page = external_url("catalogue.detail", listing_id=listing.id)
-    return {
+    credential: dict[str, Any] = {
         "@context": OB3_CONTEXT,
         "id": f"{page}#decision-{decision.id}",
         "type": ["VerifiableCredential", "EndorsementCredential"],
@@ -159,6 +169,21 @@ def _endorsement(listing: Listing, achievement_id: str, qa_profile: dict, report
             "endorsementComment": _endorsement_comment(listing, qa_profile["name"], report),
         },
     }
+    status = status_entry(listing)
+    if status is not None:
+        credential["credentialStatus"] = status
+    return credential
+
+
+def endorsement(listing: Listing, qa_body: dict | str | None = None, report=None) -> dict:
+    """The listing's QA endorsement, signed with the QA body's current credential key
+    (``keys.SigningKeysMissing``, 409, when there is none)."""
+    if report is None:
+        report = latest_ready(listing.decision, ReportVariant.PUBLIC)
+    achievement_id = external_url("api.achievement", listing_id=listing.id)
+    credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
+    key = keys.current_credential_key()
+    return data_integrity.sign(credential, key.private_key, key.verification_method, clock.utcnow())
 
 
 def achievement(listing: Listing, qa_body: dict | str | None = None, report=None) -> dict:
@@ -211,5 +236,9 @@ def achievement(listing: Listing, qa_body: dict | str | None = None, report=None
     if alignments:
         doc["alignment"] = alignments
     if listing.state == ListingState.VALID:
-        doc["endorsement"] = [_endorsement(listing, achievement_id, _qa_profile(qa_body), report)]
+        try:
+            credential = endorsement(listing, qa_body, report)
+        except keys.SigningKeysMissing:
+            credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
+        doc["endorsement"] = [credential]
     return doc
