@@ -19,15 +19,14 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: SQLite's batch mode rebuilds the table, which would drop
+# the full-text triggers and the expression index on the listing.
 def upgrade():
-    with op.batch_alter_table("listing") as batch_op:
-        batch_op.add_column(sa.Column("status_index", sa.Integer(), nullable=True))
+    op.add_column("listing", sa.Column("status_index", sa.Integer(), nullable=True))
     op.execute("UPDATE listing SET status_index = id - 1")
-    with op.batch_alter_table("listing") as batch_op:
-        batch_op.create_unique_constraint("uq_listing_status_index", ["status_index"])
+    op.create_index("ix_listing_status_index", "listing", ["status_index"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("listing") as batch_op:
-        batch_op.drop_constraint("uq_listing_status_index", type_="unique")
-        batch_op.drop_column("status_index")
+    op.drop_index("ix_listing_status_index", table_name="listing")
+    op.drop_column("listing", "status_index")

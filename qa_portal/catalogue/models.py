@@ -135,6 +135,7 @@ class Listing(Base):
     status_index: Mapped[int | None] = mapped_column(
         nullable=True,
         unique=True,
+        index=True,
         default=lambda context: _next_status_index(context),
     )
     # The current approval stays valid past its date while a renewal awaits its decision.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 from qa_portal.catalogue import operations as catalogue
+from qa_portal.core import data_integrity
 from qa_portal.core.db import commit
 from qa_portal.demo import complete_dossier_data
 
@@ -140,12 +141,29 @@ def test_criteria_and_alignments_come_from_the_outcomes_and_the_assessment(clien
     assert 'id="LO2"' in page
 
 
-def test_the_qa_decision_is_an_endorsement_by_the_qa_body(client, make_listing, people, ob3):
+def test_the_qa_decision_is_an_endorsement_by_the_qa_body(
+    client, make_listing, people, ob3, credential_key
+):
     listing = make_listing("Conditional Approval", outcome="approved_with_conditions")
     doc = get_achievement(client, listing)
     (endorsement,) = doc["endorsement"]
-    assert "proof" not in endorsement  # unsigned, and still valid on its own
     assert errors(ob3("EndorsementCredential"), endorsement) == []
+    # Signed by the QA body's DID, with the listing's bit in the revocation list.
+    assert data_integrity.verify(endorsement, credential_key.public_key)
+    assert endorsement["proof"][0]["verificationMethod"] == "did:web:qa.test#key-1"
+    assert endorsement["issuer"]["id"] == "did:web:qa.test"
+    assert endorsement["credentialStatus"] == {
+        "id": f"http://qa.test/credentials/status/1#{listing.status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(listing.status_index),
+        "statusListCredential": "http://qa.test/credentials/status/1",
+    }
+    alone = client.get(f"/api/v1/listings/{listing.id}/endorsement").get_json()
+    assert errors(ob3("EndorsementCredential"), alone) == []
+    assert {k: v for k, v in alone.items() if k != "proof"} == {
+        k: v for k, v in endorsement.items() if k != "proof"
+    }
     assert endorsement["issuer"]["name"] == "Quality Agency"
     assert endorsement["credentialSubject"]["id"] == doc["id"]
     decision = listing.decision
@@ -165,6 +183,16 @@ def test_the_qa_decision_is_an_endorsement_by_the_qa_body(client, make_listing, 
     doc = get_achievement(client, listing)
     assert "endorsement" not in doc
     assert errors(ob3("Achievement"), doc) == []
+    assert client.get(f"/api/v1/listings/{listing.id}/endorsement").status_code == 404
+
+
+def test_without_a_credential_key_the_endorsement_is_embedded_unsigned(client, published, ob3):
+    listing = published()
+    (endorsement,) = get_achievement(client, listing)["endorsement"]
+    assert "proof" not in endorsement
+    assert errors(ob3("EndorsementCredential"), endorsement) == []
+    # Served alone only signed: 409 until `flask keys create` has been run.
+    assert client.get(f"/api/v1/listings/{listing.id}/endorsement").status_code == 409
 
 
 def test_an_unknown_listing_has_no_achievement(client):

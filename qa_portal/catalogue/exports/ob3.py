@@ -183,7 +183,11 @@ def endorsement(listing: Listing, qa_body: dict | str | None = None, report=None
     achievement_id = external_url("api.achievement", listing_id=listing.id)
     credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
     key = keys.current_credential_key()
-    return data_integrity.sign(credential, key.private_key, key.verification_method, clock.utcnow())
+    signed = data_integrity.sign(
+        credential, key.private_key, key.verification_method, clock.utcnow()
+    )
+    signed["proof"] = [signed["proof"]]  # OB 3.0's schema wants a list (of one proof here)
+    return signed
 
 
 def achievement(listing: Listing, qa_body: dict | str | None = None, report=None) -> dict:
