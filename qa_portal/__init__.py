@@ -33,7 +33,7 @@ from qa_portal.config import (
 )
 from qa_portal.core import audit_jobs  # noqa: F401  (the audit checkpoint job)
 from qa_portal.core.backup.cli import backup_cli
-from qa_portal.core.cli import audit_cli, jobs_cli, mail_cli
+from qa_portal.core.cli import audit_cli, jobs_cli, keys_cli, mail_cli
 from qa_portal.core.errors import register_error_handlers
 from qa_portal.core.file_sweep import files_cli
 from qa_portal.core.headers import init_security_headers
@@ -158,6 +158,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(reports_cli)

@@ -32,6 +32,7 @@ def test_config(database_url: str, tmp: Path) -> dict:
         "UPLOAD_DIR": str(tmp / "uploads"),
         "REPORT_DIR": str(tmp / "reports"),
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+        "SIGNING_KEYS_DIR": str(tmp / "keys"),
         "MAIL_SERVER": None,
         "CELERY_BROKER_URL": None,
         # Jobs run right after the commit, in the test's process (core/job_runner.py); the

@@ -73,6 +73,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # each role lands on what needs their action
     ("cases.index", "GET"): (200, DASHBOARD, DASHBOARD, "/reviews/", QUEUE, "/admin/"),
     ("core.healthz", "GET"): ANYONE_200,
+    ("core.did_document", "GET"): ANYONE_200,
     # -- accounts -------------------------------------------------------------------------
     ("accounts.login", "GET"): (200, HOME, HOME, HOME, HOME, HOME),
     ("accounts.login", "POST"): (400, HOME, HOME, HOME, HOME, HOME),

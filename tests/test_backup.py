@@ -449,6 +449,37 @@ def test_the_audit_key_can_be_kept_apart_from_the_archive(spare, tmp_path):
     assert not (Path(target.instance_path) / "audit_key").exists()
 
 
+def test_the_signing_keys_retired_ones_included_travel_with_the_archive(spare, tmp_path):
+    """Without the retired public keys, credentials signed before a rotation could not be
+    verified after a restore: the whole keys folder is carried and restored (private files
+    with mode 0600), and the restored portal's DID document lists the same keys."""
+    source, target = spare("source"), spare("target")
+    assert cli(source, "keys", "create").exit_code == 0
+    assert cli(source, "keys", "rotate", "--pdf").exit_code == 0
+    listed = cli(source, "keys", "list").output
+    (Path(source.config["SIGNING_KEYS_DIR"]) / "credentials" / ".draft").write_text("x")
+    out = tmp_path / "keys.tar"
+    created = cli(source, "backup", "create", "--output", str(out))
+    assert created.exit_code == 0, created.output
+    with tarfile.open(out) as tar:
+        carried = sorted(n for n in tar.getnames() if n.startswith("keys/"))
+    assert len([n for n in carried if n.endswith(".pub.pem")]) == 2  # current and retired
+    assert (
+        len([n for n in carried if n.startswith("keys/credentials/") and n.endswith(".key.pem")])
+        == 1
+    )  # the current private key only
+    assert "keys/pdf/ca.crt.pem" in carried and "keys/pdf/signing.key.pem" in carried
+    assert len([n for n in carried if n.startswith("keys/pdf/retired/")]) == 1
+    assert not [n for n in carried if "/." in n]
+
+    result = cli(target, "backup", "restore", str(out))
+    assert result.exit_code == 0, result.output
+    restored = Path(target.config["SIGNING_KEYS_DIR"])
+    (private,) = (restored / "credentials").glob("*.key.pem")
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert cli(target, "keys", "list").output == listed
+
+
 # -- checking the stored files ------------------------------------------------------------
 def test_backup_check_names_each_changed_or_missing_file(app, populated):
     assert app.test_cli_runner().invoke(args=["backup", "check"]).exit_code == 0

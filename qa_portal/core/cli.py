@@ -7,15 +7,17 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
-from qa_portal.core import audit, job_queue, job_runner, mail
+from qa_portal.core import audit, job_queue, job_runner, keys, mail
 from qa_portal.core import audit_anchor as anchor
 from qa_portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit trail.")
 mail_cli = AppGroup("mail", help="Outgoing e-mail.")
 jobs_cli = AppGroup("jobs", help="Background jobs (report rendering).")
+keys_cli = AppGroup("keys", help="The QA body's signing keys (credentials and PDF reports).")
 
 
 @audit_cli.command("verify")
@@ -138,4 +140,60 @@ def jobs_list_command(show_all: bool) -> None:
         click.echo(
             f"#{job.id} {job.task} {job.key or ''} {job.state.value}, attempt "
             f"{job.attempts}/{job.max_attempts}{lease}{error}"
+        )
+
+
+@keys_cli.command("create")
+@click.option(
+    "--self-signed-pdf",
+    is_flag=True,
+    help="In production, make a self-signed PDF certificate instead of a configured one.",
+)
+def keys_create_command(self_signed_pdf: bool) -> None:
+    """Make the keys that are missing: the Ed25519 credential key and the PDF signing
+    certificate (development: issued by a self-signed certificate authority)."""
+    try:
+        made = keys.ensure_keys(self_signed_pdf=self_signed_pdf)
+    except keys.SigningKeysMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(("Made: " + "; ".join(made)) if made else "The keys exist already.")
+    _print_keys()
+
+
+@keys_cli.command("rotate")
+@click.option("--credentials/--no-credentials", default=True, help="A new credential key.")
+@click.option("--pdf/--no-pdf", default=False, help="A new PDF signing certificate.")
+def keys_rotate_command(credentials: bool, pdf: bool) -> None:
+    """A new key replaces the current one; the old public key stays published, so what it
+    signed still verifies (the old private key is deleted)."""
+    if credentials:
+        click.echo(f"New credential key: {keys.create_credential_key().key_id}")
+    if pdf:
+        if current_app.config.get("PDF_SIGNING_PKCS12") or current_app.config.get(
+            "PDF_SIGNING_CERT"
+        ):
+            raise click.ClickException(
+                "The PDF certificate is configured (PDF_SIGNING_*): replace the file instead."
+            )
+        cert = keys.create_pdf_certificate()
+        click.echo(f"New PDF signing certificate: serial {cert.serial_number:x}")
+    _print_keys()
+
+
+@keys_cli.command("list")
+def keys_list_command() -> None:
+    """The QA body's DID, its credential keys and its PDF certificates."""
+    _print_keys()
+
+
+def _print_keys() -> None:
+    click.echo(f"DID: {keys.issuer_did()} (document at /.well-known/did.json)")
+    for key in keys.credential_keys():
+        state = "current" if key.private_key else "retired (public key kept)"
+        click.echo(f"  {key.verification_method}  {key.public_multibase}  {state}")
+    for i, cert in enumerate(keys.pdf_certificates()):
+        state = "current" if i == 0 else "retired"
+        click.echo(
+            f"  PDF certificate {cert.serial_number:x}: {cert.subject.rfc4514_string()}, "
+            f"valid until {cert.not_valid_after_utc:%Y-%m-%d}  {state}"
         )

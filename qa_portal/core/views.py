@@ -1,4 +1,4 @@
-"""Health check for load balancers and monitoring."""
+"""Health check for load balancers and monitoring; the QA body's DID document."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy.engine import Engine
 
+from qa_portal.core import keys
 from qa_portal.core.db import reads_first
 from qa_portal.extensions import db
 
@@ -56,3 +57,13 @@ def _probe(engine: Engine, timeout: float) -> str | None:
     thread.start()
     thread.join(timeout)
     return outcome[0] if outcome else f"no answer within {timeout:g} s"
+
+
+@bp.get("/.well-known/did.json")
+def did_document():
+    """The QA body's ``did:web`` DID document: the public keys its credentials are signed
+    with (``Multikey``), retired ones included, so that anyone can verify them."""
+    response = jsonify(keys.did_document())
+    response.mimetype = "application/did+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

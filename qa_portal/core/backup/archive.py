@@ -6,7 +6,8 @@ order::
     database/qa_portal.sqlite | database/qa_portal.pgdump   the consistent copy, taken first
     files/uploads/<stored name>, files/reports/<stored name> then the stored files
     instance/<file>                                         then the instance keys
-    configured/AUDIT_CHECKPOINT_FILE                        and the audit checkpoints
+    keys/credentials/<file>, keys/pdf/[retired/]<file>      the QA body's signing keys
+    configured/AUDIT_CHECKPOINT_FILE, configured/PDF_…      and the files configured apart
     manifest.json                                           what it holds, with each SHA-256
 
 The manifest records the format version, when, the database kind, its migration revision,
@@ -14,8 +15,9 @@ the rows of every table, the stored files (and any file a row of the copy refers
 was gone by the time the files were archived), the size and SHA-256 of every member, and
 its own SHA-256.
 The archive holds the key files of the instance folder (the development secret key and audit
-key): it is written with mode 0600, and must be kept encrypted or where only the operators
-can read it.
+key) and the QA body's signing keys (``SIGNING_KEYS_DIR``: without the retired public keys,
+credentials signed before a rotation could no longer be verified): it is written with mode
+0600, and must be kept encrypted or where only the operators can read it.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARCHIVE_PREFIX = "qa_portal-backup-"
 # The sections in the order they are written and restored (the manifest comes last).
-SECTIONS = ("database", "files", "instance", "configured")
+SECTIONS = ("database", "files", "instance", "keys", "configured")
 _MANIFEST_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1 << 20
 
@@ -197,12 +199,17 @@ def _add_keys(writer: _Writer, *, audit_key: bool) -> dict[str, Any]:
         for path in files.instance_files(instance, database.database_path(), leave_out)
         if writer.add_file(f"instance/{path.name}", path)
     ]
+    signing = [
+        name
+        for name, path in files.signing_key_files().items()
+        if writer.add_file(f"keys/{name}", path)
+    ]
     named = [
         key
         for key, path in configured.items()
         if writer.add_file(f"configured/{key}", path, shared_lock=True)
     ]
-    return {"instance_files": carried, "configured_files": named}
+    return {"instance_files": carried, "signing_key_files": signing, "configured_files": named}
 
 
 def _missing(writer: _Writer, copy: database.DatabaseCopy) -> list[str]:
@@ -269,6 +276,7 @@ def _section(name: str) -> str:
         or parts[0] not in SECTIONS
         or (parts[0] == "files" and (len(parts) < 3 or parts[1] not in files.STORAGE_DIRS))
         or (parts[0] in ("database", "instance", "configured") and len(parts) != 2)
+        or (parts[0] == "keys" and not 3 <= len(parts) <= 4)
         or (parts[0] == "configured" and parts[1] not in files.CONFIGURED_FILES)
     )
     if bad:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection
 
-from qa_portal.core import storage
+from qa_portal.core import keys, storage
 from qa_portal.core.db import reads_first
 from qa_portal.extensions import db
 
@@ -54,7 +54,15 @@ AUDIT_KEY_FILE = "audit_key"
 # by default in the instance folder). A restore keeps an existing one: kept apart from the
 # database it may be newer than the archive, and it is what shows that a restored trail
 # lost its newest entries.
-CONFIGURED_FILES = ("AUDIT_CHECKPOINT_FILE",)
+# The PDF signing certificate an agency configures (``core/keys.py``) is carried the same way.
+CONFIGURED_FILES = (
+    "AUDIT_CHECKPOINT_FILE",
+    "PDF_SIGNING_PKCS12",
+    "PDF_SIGNING_CERT",
+    "PDF_SIGNING_KEY",
+    "PDF_SIGNING_CHAIN",
+    "PDF_SIGNING_TRUST_ROOTS",
+)
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
@@ -202,6 +210,22 @@ def configured_files() -> dict[str, Path]:
     """The files of ``CONFIGURED_FILES`` this portal's configuration names."""
     config = current_app.config
     return {key: Path(config[key]) for key in CONFIGURED_FILES if config.get(key)}
+
+
+def signing_key_files() -> dict[str, Path]:
+    """The files of the QA body's signing keys folder, by their path inside it (current and
+    retired keys and certificates; not hidden drafts or unfinished files)."""
+    root = keys.keys_dir()
+    if not root.is_dir():
+        return {}
+    return {
+        path.relative_to(root).as_posix(): path
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and not path.is_symlink()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and not fnmatch.fnmatch(path.name, UNFINISHED)
+    }
 
 
 def instance_files(

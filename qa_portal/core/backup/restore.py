@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from qa_portal.core import keys
 from qa_portal.core.audit import AuditEntry
 from qa_portal.core.backup import archive, database, files
 from qa_portal.core.backup.database import BackupError
@@ -123,6 +124,10 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreSummary:
             elif parts[0] == "files":
                 _write_member(tar, member, roots[parts[1]].joinpath(*parts[2:]), expected)
                 summary.files[parts[1]] = summary.files.get(parts[1], 0) + 1
+            elif parts[0] == "keys":  # alongside any key this portal made itself
+                target = keys.keys_dir().joinpath(*parts[1:])
+                _write_member(tar, member, target, expected, private=True)
+                summary.restored.append("/".join(parts))
             else:
                 target = instance / parts[1]
                 if parts[0] == "configured":
