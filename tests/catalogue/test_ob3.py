@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 from qa_portal.catalogue import operations as catalogue
-from qa_portal.core import data_integrity
+from qa_portal.core import data_integrity, keys
 from qa_portal.core.db import commit
 from qa_portal.demo import complete_dossier_data
 
@@ -186,7 +186,15 @@ def test_the_qa_decision_is_an_endorsement_by_the_qa_body(
     assert client.get(f"/api/v1/listings/{listing.id}/endorsement").status_code == 404
 
 
-def test_without_a_credential_key_the_endorsement_is_embedded_unsigned(client, published, ob3):
+def test_without_a_credential_key_the_endorsement_is_embedded_unsigned(
+    client, published, ob3, monkeypatch
+):
+    """In production without ``flask keys create`` (elsewhere a key is made on first use)."""
+
+    def missing_key():
+        raise keys.SigningKeysMissing("No key for signing credentials: run flask keys create.")
+
+    monkeypatch.setattr(keys, "current_credential_key", missing_key)
     listing = published()
     (endorsement,) = get_achievement(client, listing)["endorsement"]
     assert "proof" not in endorsement

@@ -1,5 +1,5 @@
-"""Helpers of the credential tests: a QA body key made in the test, its DID document, and
-the reference JavaScript verifier (verifier/verify.mjs) run on the portal's output."""
+"""Helpers of the credential tests: a DID document of given keys, and the reference
+JavaScript verifier (verifier/verify.mjs) run on the portal's output."""
 
 from __future__ import annotations
 
@@ -7,49 +7,20 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
-import base58
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "verifier"
 
 
-def multibase_of(public_key: Ed25519PublicKey) -> str:
-    """Multikey ``publicKeyMultibase``: base58btc of the multicodec 0xed01 + the raw key."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "z" + base58.b58encode(b"\xed\x01" + raw).decode()
-
-
-@dataclass
-class TestKey:
-    """The attributes of ``keys.CredentialKey`` that signing and verifying read."""
-
-    __test__ = False
-
-    key_id: str
-    private_key: Ed25519PrivateKey | None
-    public_key: Ed25519PublicKey
-    did: str
-
-    @property
-    def public_multibase(self) -> str:
-        return multibase_of(self.public_key)
-
-    @property
-    def verification_method(self) -> str:
-        return f"{self.did}#{self.key_id}"
-
-
-def did_document(did: str, *credential_keys: TestKey) -> dict:
-    """A did:web DID document listing the keys as ``Multikey`` assertion methods."""
+def did_document(did: str, *credential_keys) -> dict:
+    """A did:web DID document listing these ``keys.CredentialKey`` as ``Multikey``
+    assertion methods (for a DID document the portal would not serve)."""
     methods = [
         {
-            "id": key.verification_method,
+            "id": f"{did}#{key.key_id}",
             "type": "Multikey",
             "controller": did,
             "publicKeyMultibase": key.public_multibase,

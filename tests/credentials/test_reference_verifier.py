@@ -10,9 +10,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.catalogue import status_list
+from qa_portal.core import keys
 from qa_portal.core.db import commit
 
-from .helpers import TestKey, did_document, run_verifier
+from .helpers import did_document, run_verifier
+
+
+def served_did_document(client) -> dict:
+    response = client.get("/.well-known/did.json")
+    assert response.status_code == 200
+    return response.get_json()
 
 
 def endorsement_of(client, listing) -> dict:
@@ -25,7 +32,8 @@ def endorsement_of(client, listing) -> dict:
 def test_the_signed_endorsement_verifies(client, make_listing, credential_key):
     listing = make_listing("Conditional Approval", outcome="approved_with_conditions")
     endorsement = endorsement_of(client, listing)
-    did_doc = did_document(endorsement["issuer"]["id"], credential_key)
+    did_doc = served_did_document(client)
+    assert did_doc["id"] == endorsement["issuer"]["id"] == "did:web:qa.test"
     status = client.get("/credentials/status/1").get_json()
     result = run_verifier(endorsement, did_doc, status)
     assert result == {
@@ -37,7 +45,7 @@ def test_the_signed_endorsement_verifies(client, make_listing, credential_key):
 
 def test_one_character_changed_in_the_comment_fails(client, published, credential_key):
     endorsement = endorsement_of(client, published())
-    did_doc = did_document(endorsement["issuer"]["id"], credential_key)
+    did_doc = served_did_document(client)
     forged = copy.deepcopy(endorsement)
     comment = forged["credentialSubject"]["endorsementComment"]
     forged["credentialSubject"]["endorsementComment"] = comment[:-1] + chr(ord(comment[-1]) + 1)
@@ -50,9 +58,9 @@ def test_one_character_changed_in_the_comment_fails(client, published, credentia
 
 def test_a_key_not_in_the_did_document_fails(client, published, credential_key):
     endorsement = endorsement_of(client, published())
-    other = TestKey("key-1", None, Ed25519PrivateKey.generate().public_key(), credential_key.did)
+    other = keys.CredentialKey("key-1", Ed25519PrivateKey.generate().public_key())
     status = client.get("/credentials/status/1").get_json()
-    result = run_verifier(endorsement, did_document(credential_key.did, other), status)
+    result = run_verifier(endorsement, did_document(keys.issuer_did(), other), status)
     assert result["verified"] is False
 
 
@@ -61,7 +69,7 @@ def test_a_copy_made_before_revocation_is_reported_revoked(
 ):
     listing = published()
     copy_in_a_badge = endorsement_of(client, listing)
-    did_doc = did_document(credential_key.did, credential_key)
+    did_doc = served_did_document(client)
     before = run_verifier(copy_in_a_badge, did_doc, client.get("/credentials/status/1").get_json())
     assert before["verified"] is True and before["status"]["revoked"] is False
 
@@ -80,14 +88,12 @@ def test_a_copy_made_before_revocation_is_reported_revoked(
 def test_the_status_list_credential_verifies(client, published, credential_key):
     published()
     status = client.get("/credentials/status/1").get_json()
-    result = run_verifier(status, did_document(credential_key.did, credential_key))
+    result = run_verifier(status, served_did_document(client))
     assert result == {"verified": True, "errors": [], "status": None}
     status["credentialSubject"]["encodedList"] = status["credentialSubject"]["encodedList"].replace(
         "A", "B", 1
     )
-    assert (
-        run_verifier(status, did_document(credential_key.did, credential_key))["verified"] is False
-    )
+    assert run_verifier(status, served_did_document(client))["verified"] is False
 
 
 def test_a_forged_status_list_is_not_believed(client, published, people, credential_key):
@@ -98,6 +104,18 @@ def test_a_forged_status_list_is_not_believed(client, published, people, credent
     commit()
     status = client.get("/credentials/status/1").get_json()
     status["credentialSubject"]["encodedList"] = status_list.encode(status_list.bitstring([]))
-    result = run_verifier(endorsement, did_document(credential_key.did, credential_key), status)
+    result = run_verifier(endorsement, served_did_document(client), status)
     assert result["verified"] is False
     assert result["status"]["verified"] is False
+
+
+def test_the_portal_keys_sign_what_the_verifier_accepts(client, published):
+    """No test key: the key ``core.keys`` keeps in SIGNING_KEYS_DIR (made on first use
+    outside production), published in the DID document the portal serves."""
+    endorsement = endorsement_of(client, published())
+    did_doc = served_did_document(client)
+    assert endorsement["proof"][0]["verificationMethod"] in did_doc["assertionMethod"]
+    status = client.get("/credentials/status/1").get_json()
+    result = run_verifier(endorsement, did_doc, status)
+    assert result["verified"] is True, result
+    assert run_verifier(status, did_doc)["verified"] is True
