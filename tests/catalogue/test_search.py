@@ -106,7 +106,9 @@ def postgres(app):
 
 def _copies(listing, count: int) -> None:
     """``count`` copies of ``listing``, each on its own dossier, and fresh statistics."""
-    columns = [c.name for c in Listing.__table__.columns if c.name not in ("id", "dossier_id")]
+    # A copy gets no bit in the status list (status_index is unique; NULL for copies).
+    skipped = ("id", "dossier_id", "status_index")
+    columns = [c.name for c in Listing.__table__.columns if c.name not in skipped]
     dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
     connection = db.session.connection()
     before = connection.execute(sa.select(sa.func.max(Dossier.id))).scalar_one()
