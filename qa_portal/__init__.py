@@ -21,6 +21,7 @@ from qa_portal.cases import reminders  # noqa: F401  (the reminders job)
 from qa_portal.cases.cli import reminders_cli
 from qa_portal.cases.views import bp as cases_bp
 from qa_portal.catalogue import receivers as catalogue_receivers  # noqa: F401
+from qa_portal.catalogue.credential_views import bp as credentials_bp
 from qa_portal.catalogue.publication_views import bp as publication_bp
 from qa_portal.catalogue.views import bp as catalogue_bp
 from qa_portal.config import (
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(follow_up_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(credentials_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(panel_bp)

@@ -192,6 +192,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.verify_start", "GET"): ANYONE_200,
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent
+    # the public credential checker: nothing pasted is a 400 with the message by the field
+    ("credentials.check", "GET"): ANYONE_200,
+    ("credentials.check", "POST"): (400,) * SIX,
+    ("api.check_credential", "POST"): (400,) * SIX,  # no credential sent
     ("panel_rules.set_role", "POST"): officer_only(400),  # which member, which role
     # the exception needs a justification: the panel page comes back with the error
     ("panel_rules.record_exception", "POST"): officer_only(400),

@@ -15,6 +15,7 @@ import pycountry
 from flask import url_for
 
 from qa_portal.api import openapi_exports
+from qa_portal.api.openapi_credentials import extended
 from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.models import PublicStatus
 from qa_portal.decisions.models import ConditionState, Outcome
@@ -577,7 +578,7 @@ def _static_document() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The document, with the server address of this deployment (any path prefix kept)."""
-    doc = copy.deepcopy(_static_document())
+    doc = extended(copy.deepcopy(_static_document()))
     base = url_for("api.openapi_document").rsplit("/openapi.json", 1)[0]
     doc["servers"] = [{"url": base, "description": "This catalogue."}]
     return doc

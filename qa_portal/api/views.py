@@ -19,14 +19,14 @@ from sqlalchemy.orm import joinedload
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind
 from qa_portal.accounts.queries import qa_body
 from qa_portal.api import openapi
-from qa_portal.catalogue import search, search_filters
+from qa_portal.catalogue import credential_check, search, search_filters
 from qa_portal.catalogue.exports import ctdl as ctdl_export  # the view below is named `ctdl`
 from qa_portal.catalogue.exports import listing_json, ob3
 from qa_portal.catalogue.models import Listing, ListingState
 from qa_portal.core import clock
 from qa_portal.core.urls import external_url
 from qa_portal.decisions.models import Decision
-from qa_portal.extensions import db, limiter
+from qa_portal.extensions import csrf, db, limiter
 from qa_portal.reports.models import Report, ReportStatus, ReportVariant
 
 DEFAULT_RATE_LIMIT = "300 per minute"
@@ -237,3 +237,18 @@ def organisation(org_id: int):
     if row is None:
         abort(404)
     return jsonify(_organisation_json(*row))
+
+
+@bp.post("/credential-check")
+@limiter.limit("20 per minute")
+@csrf.exempt  # no session, no change: a third party's JSON body carries no form token
+def check_credential():
+    """The credential checker of ``/verify/credential`` for machines: the credential as the
+    body, the answer as JSON (400 with a message when it is not a credential). Read in
+    memory, never stored."""
+    # the body as read (and cached) by the request checks; MAX_CONTENT_LENGTH bounds it
+    raw = request.get_data()[: credential_check.CREDENTIAL_MAX_BYTES + 1]
+    result = credential_check.check_raw(raw, clock.today())
+    response = jsonify(credential_check.as_json(result))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,6 +9,7 @@ from qa_portal.catalogue.models import Listing, ListingState
 from qa_portal.catalogue.operations import listing_of, refresh_conditions, revoke_listing
 from qa_portal.core import signals
 from qa_portal.core.models import utcnow
+from qa_portal.core.urls import site_path
 from qa_portal.decisions.models import Condition, ConditionFollowUp, FollowUpAction
 from qa_portal.extensions import db
 
@@ -53,3 +54,27 @@ def dossier_has_a_listing(report) -> bool:
         sa.select(Listing.id).where(Listing.dossier_id == report.dossier_id).limit(1)
     ).first()
     return found is not None
+
+
+@signals.report_listing_asked.connect
+def listing_of_report(report, *, today) -> dict | None:
+    """The listing of a report's dossier as the verification page shows it: its current
+    public status (valid, conditions open or overdue, expired, withdrawn, revoked), with a
+    link; None when the dossier was never listed."""
+    listing = db.session.execute(
+        sa.select(Listing).where(Listing.dossier_id == report.dossier_id).limit(1)
+    ).scalar()
+    if listing is None:
+        return None
+    return {
+        "title": listing.title,
+        "provider": listing.provider_name,
+        "url": site_path("catalogue.detail", listing_id=listing.id),
+        "status": listing.public_status(today),
+        "note": listing.follow_up_note(today),
+        "valid_from": listing.valid_from,
+        "valid_until": listing.valid_until,
+        "ended_at": listing.ended_at,
+        "ended_reason": listing.ended_reason,
+        "of_this_decision": listing.decision_id == report.decision_id,
+    }

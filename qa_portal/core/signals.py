@@ -44,6 +44,14 @@ report_publication_asked = _signals.signal(
     report is public when any receiver says so.""",
 )
 
+report_listing_asked = _signals.signal(
+    "report-listing-asked",
+    doc="""What does the public record say today about a report's microcredential? (sender:
+    the Report; ``today``). The catalogue answers its listing as plain data (title, link,
+    ``status``: its PublicStatus, follow-up ``note``, dates) or None when the dossier has no
+    listing; the verification page shows the first answer.""",
+)
+
 
 condition_followed_up = _signals.signal(
     "condition-followed-up",

@@ -54,6 +54,24 @@ def normalise_code(code: str) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}" if len(raw) == 12 else code.strip().upper()
 
 
+CODE_FORMAT = (
+    "A verification code has 12 letters and digits, in three groups of four (like "
+    "ABCD-EFGH-JKLM); it never contains the letters O or I, nor the digits 0 or 1."
+)
+
+
+def code_problem(code: str) -> str:
+    """Why a typed code cannot be any report's code (its length, a character codes never
+    use), to say next to the field; "" when it has a code's form."""
+    raw = [ch for ch in code.upper() if ch.isalnum()]
+    if len(raw) != 12:
+        return f"You typed {len(raw)} letters and digits; a code has 12."
+    unused = sorted({ch for ch in raw if ch not in CODE_ALPHABET})
+    if unused:
+        return f"Codes never contain {', '.join(unused)}: check the characters."
+    return ""
+
+
 def report_number(decision: Decision) -> str:
     body = qa_body()
     prefix = report_data.acronym(body.name if body else "QA")
@@ -319,6 +337,15 @@ def current_decision_report(report: Report) -> Report | None:
 
 def by_code(code: str) -> Report | None:
     return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
+
+
+def listing_record(report: Report, today) -> dict | None:
+    """The public record of the report's microcredential today, as the catalogue answers
+    it (``signals.report_listing_asked``: reports never import the catalogue)."""
+    for _receiver, answer in signals.report_listing_asked.send(report, today=today):
+        if answer:
+            return answer
+    return None
 
 
 def can_view(user, report: Report) -> bool:

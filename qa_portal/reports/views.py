@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from qa_portal.accounts.models import Role
-from qa_portal.core import audit, storage
+from qa_portal.core import audit, clock, storage
 from qa_portal.core.db import commit, writes_on_get
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.permissions import roles_required
@@ -121,40 +121,65 @@ def retry(report_id: int):
 
 
 # -- public verification ------------------------------------------------------------------
+def _not_found(code: str):
+    """ "No report has this code": the form again with what was typed, why it cannot be a
+    code (or that none has it), and the code's format (404). A report not yet rendered is
+    answered the same way: its existence is not revealed."""
+    problem = operations.code_problem(code)
+    error = "No report has this code." + (f" {problem}" if problem else " Check it and try again.")
+    return render_template(
+        "reports/verify_start.html", code=code, error=error, code_format=operations.CODE_FORMAT
+    ), 404
+
+
+def _ready_report(code: str) -> Report | None:
+    report = operations.by_code(code)
+    return report if report is not None and report.is_ready else None
+
+
 @bp.get("/verify")
 def verify_start():
-    code = request.args.get("code", "").strip()
+    code = request.args.get("code", "").strip()[:100]
     if code:
+        if _ready_report(code) is None:
+            return _not_found(code)
         return redirect(url_for("reports.verify", code=operations.normalise_code(code)))
-    return render_template("reports/verify_start.html")
+    return render_template(
+        "reports/verify_start.html", code="", error=None, code_format=operations.CODE_FORMAT
+    )
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def verify(code: str):
-    report = operations.by_code(code)
-    if report is None or not report.is_ready:
-        abort(404)
-    result = None
-    status = 200
+    report = _ready_report(code)
+    if report is None:
+        return _not_found(code[:100])
+    result, error = None, None
     if request.method == "POST":
         upload = request.files.get("file")
-        data = upload.read() if upload else b""
+        data = upload.read() if upload else b""  # compared in memory, never stored
         try:
             result = operations.verify_bytes(report, data)
         except InvalidInput as exc:
-            result = None
-            status = 400
-            return render_template(
-                "reports/verify.html",
-                report=report,
-                result=None,
-                error=exc.message,
-                **_newer(report),
-            ), status
+            error = exc.message
     return render_template(
-        "reports/verify.html", report=report, result=result, error=None, **_newer(report)
-    ), status
+        "reports/verify.html",
+        report=report,
+        result=result,
+        error=error,
+        listing=operations.listing_record(report, clock.today()),
+        signature=_signature_of(report),
+        **_newer(report),
+    ), (400 if error else 200)
+
+
+def _signature_of(report: Report) -> dict | None:
+    """The report's digital signature as the page shows it — a dict with ``signer``,
+    ``organisation``, ``signed_at`` and ``valid`` — or None (the page then says nothing of
+    a signature). To be wired to ``core.pdf_signing.describe_signature(operations.read(report))``
+    once reports are signed (issue 16, item 5)."""
+    return None
 
 
 def _newer(report: Report) -> dict:
