@@ -38,15 +38,16 @@ RENEWING_STATES = (
 
 def _next_status_index(context) -> int:
     """One more than the highest status index given so far (0 for the first listing). The
-    connection remembers the last one it gave, for the rows of one multi-row INSERT (which
-    all see the same highest index in the table)."""
-    highest = context.connection.execute(
-        sa.select(sa.func.max(sa.column("status_index"))).select_from(sa.table("listing"))
-    ).scalar()
-    given = context.connection.info.get("last_status_index", -1)
-    index = max(-1 if highest is None else highest, given) + 1
-    context.connection.info["last_status_index"] = index
-    return index
+    rows of one multi-row INSERT (which all see the same highest index in the table) count
+    on from the statement's last one."""
+    given = getattr(context, "_last_status_index", None)
+    if given is None:
+        highest = context.connection.execute(
+            sa.select(sa.func.max(sa.column("status_index"))).select_from(sa.table("listing"))
+        ).scalar()
+        given = -1 if highest is None else highest
+    context._last_status_index = given + 1
+    return given + 1
 
 
 class ListingState(enum.StrEnum):
