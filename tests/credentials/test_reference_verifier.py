@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from qa_portal.catalogue import operations as catalogue
@@ -119,3 +120,14 @@ def test_the_portal_keys_sign_what_the_verifier_accepts(client, published):
     result = run_verifier(endorsement, did_doc, status)
     assert result["verified"] is True, result
     assert run_verifier(status, did_doc)["verified"] is True
+
+
+def test_a_missing_verifier_skips_here_but_fails_under_ci(monkeypatch, tmp_path):
+    from . import helpers
+
+    monkeypatch.setattr(helpers, "VERIFIER", tmp_path)  # no node_modules there
+    monkeypatch.delenv("CI", raising=False)
+    assert "verifier/node_modules is missing" in helpers.reference_verifier_missing()
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the reference verifier"):
+        helpers.reference_verifier_missing()
