@@ -144,6 +144,7 @@ def sample_context(outcomes: int = 22, reviewers: int = 3, conditions: int = 4) 
             "number": "EMQA-2026-00042-R1-D57",
             "revision": 1,
             "code": code,
+            "uuid": "8a1d7f0e-4b7c-4f0a-9d55-2f4f3c1e6b21",
             "verify_url": verify_url,
             "requested_at": decided,
             "qr": segno.make(verify_url, error="m").svg_data_uri(scale=4, border=2, dark="#102a43"),

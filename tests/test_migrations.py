@@ -6,7 +6,9 @@ one (CI runs both), so each dialect's migration path is checked.
 
 from __future__ import annotations
 
+import uuid
 import warnings
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +17,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from qa_portal.catalogue import search
 from qa_portal.catalogue.fulltext import UNREFLECTED_WARNINGS, include_object
+from qa_portal.catalogue.models import Listing
+from qa_portal.catalogue.search_filters import Filters
 from qa_portal.core.audit import verify_chain
+from qa_portal.core.db import commit
 from qa_portal.extensions import db
+from qa_portal.reports.models import Report, ReportVariant
 from qa_portal.reviews.defaults import DEFAULT_CRITERIA, DEFAULT_POLICY, DEFAULT_RUBRIC_NOTE
 
 
@@ -149,3 +156,58 @@ def test_audit_migration_keeps_the_trail_both_ways(alembic_config, people, make_
     assert db.session.execute(sa.text("SELECT count(*) FROM audit_entry")).scalar() == before
     report = verify_chain()
     assert report.intact and report.checked == before
+
+
+def _stored_uuids(table: str) -> dict[int, uuid.UUID]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text(f"SELECT id, uuid FROM {table}"))  # noqa: S608
+        return {row_id: uuid.UUID(str(value)) for row_id, value in rows}
+
+
+def test_the_identifiers_migration_gives_existing_rows_distinct_uuids(
+    alembic_config, people, make_listing
+):
+    """Migration 0020 gives every existing listing, organisation and report its UUID: each
+    listing the one of the CTID published for it before (derived then from its address under
+    PUBLIC_BASE_URL), the others fresh ones. The listing table keeps its search index."""
+    listings = [make_listing("Tidal Energy"), make_listing("Data", member=people.provider_b)]
+    for revision in (1, 2):
+        db.session.add(
+            Report(
+                dossier_id=listings[0].dossier_id,
+                decision_id=listings[0].decision_id,
+                variant=ReportVariant.PUBLIC,
+                revision=revision,
+                number="QA-2026-0001",
+                code=f"CODE-{revision}",
+            )
+        )
+    commit()
+    listing_ids = [listing.id for listing in listings]
+    db.session.remove()
+
+    command.downgrade(alembic_config, "0019")
+    assert "uuid" not in {c["name"] for c in sa.inspect(db.engine).get_columns("listing")}
+    command.upgrade(alembic_config, "head")
+
+    given = {table: _stored_uuids(table) for table in ("organisation", "review_report")}
+    given["listing"] = _stored_uuids("listing")
+    assert len(given["review_report"]) == 2 and len(given["organisation"]) >= 3
+    everything = [u for table in given.values() for u in table.values()]
+    assert len(set(everything)) == len(everything)  # distinct, in each table and across
+    assert sorted(given["listing"]) == sorted(listing_ids)
+    for listing_id, value in given["listing"].items():
+        assert value == uuid.uuid5(uuid.NAMESPACE_URL, f"http://qa.test/catalogue/{listing_id}")
+
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE organisation SET uuid = NULL WHERE id = (SELECT min(id) FROM organisation)"
+            )
+        )
+    # The full-text search still follows the listings (SQLite's triggers were kept).
+    listing = db.session.get(Listing, listing_ids[1])
+    listing.title = "Zymurgy for Brewers"
+    commit()
+    found = search.search(Filters(q="zymurgy"), date.today()).items
+    assert [(f.id, f.uuid) for f in found] == [(listing.id, given["listing"][listing.id])]

@@ -1,7 +1,7 @@
 """each listing's index in the QA body's Bitstring Status List
 
 Revision ID: 0021
-Revises: 0019 (to be rechained onto 0020 at merge)
+Revises: 0020
 Create Date: 2026-12-07 22:00:00.000000
 
 ``listing.status_index``: the listing's bit in the revocation status list published at
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -6,6 +6,7 @@ import enum
 import functools
 import secrets
 from datetime import datetime
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -63,6 +64,10 @@ class Organisation(Base):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The permanent identifier (migration 0020), given once; never derived from an address.
+    uuid: Mapped[UUID] = mapped_column(
+        sa.Uuid, nullable=False, unique=True, index=True, default=uuid4
+    )
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind), nullable=False)
     domain: Mapped[str | None] = mapped_column(sa.String(253), nullable=True, index=True)
@@ -74,6 +79,11 @@ class Organisation(Base):
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def ctid(self) -> str:
+        """The organisation's Credential Transparency Identifier (``ce-`` and its UUID)."""
+        return f"ce-{self.uuid}"
 
     @property
     def is_active(self) -> bool:

@@ -78,6 +78,7 @@ TEXT = {"type": "string"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2."}
 LANGUAGE = {"type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1."}
+CTID = {"type": "string", "pattern": "^ce-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"}
 
 
 def _codes() -> dict[str, list[str]]:
@@ -94,6 +95,7 @@ def _schemas() -> dict[str, Any]:
     provider = _object({"id": ID, "name": TEXT}, "The awarding body (a provider organisation).")
     summary_properties = {
         "id": {**ID, "description": "The listing's id in this catalogue."},
+        "ctid": {**CTID, "description": "Its permanent identifier (CTID), kept on renewal."},
         "reference": {
             "type": "string",
             "description": "The public reference of the microcredential, e.g. MC-00012.",
@@ -166,10 +168,7 @@ def _schemas() -> dict[str, Any]:
     )
     decision = _object(
         {
-            "outcome": {
-                "type": "string",
-                "enum": [o.value for o in Outcome if o.is_approval],
-            },
+            "outcome": {"type": "string", "enum": [o.value for o in Outcome if o.is_approval]},
             "decided_at": TIMESTAMP,
             "valid_from": DATE,
             "valid_until": DATE,
@@ -190,6 +189,7 @@ def _schemas() -> dict[str, Any]:
             "verify": URL,
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "revision": {"type": "integer", "minimum": 1},
+            "uuid": {"type": "string", "format": "uuid"},
         },
         "The public review report (PDF) and where to verify it.",
     )
@@ -264,6 +264,7 @@ def _schemas() -> dict[str, Any]:
         "Organisation": _object(
             {
                 "id": ID,
+                "ctid": CTID,
                 "name": TEXT,
                 "country": _nullable(COUNTRY),
                 "website": _nullable(TEXT),
@@ -315,7 +316,7 @@ def _schemas() -> dict[str, Any]:
                 "@context": {"type": "string"},
                 "@id": URL,
                 "@type": {"const": "ceterms:MicroCredential"},
-                "ceterms:ctid": {"type": "string", "pattern": "^ce-"},
+                "ceterms:ctid": CTID,
             },
             "required": ["@context", "@id", "@type", "ceterms:ctid"],
             "additionalProperties": True,

@@ -75,6 +75,7 @@ def _qa_body() -> dict:
     return {
         "name": body.name if body else "QA Portal",
         "url": (body.website if body and body.website else external_url("cases.index")),
+        "ctid": body.ctid if body else None,
     }
 
 
@@ -175,6 +176,7 @@ def ctdl(listing_id: int):
 def _organisation_json(org: Organisation, count: int) -> dict:
     return {
         "id": org.id,
+        "ctid": org.ctid,
         "name": org.name,
         "country": (org.country or "").upper() or None,
         "website": org.website or None,

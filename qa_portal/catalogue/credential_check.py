@@ -25,14 +25,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
 
-from qa_portal.catalogue.exports.ctdl import ctid_of
 from qa_portal.catalogue.models import Listing, PublicStatus
 from qa_portal.core.errors import InvalidInput
 from qa_portal.core.urls import external_url, site_path
@@ -206,22 +205,16 @@ def _listing_at(value: str, endpoint: str) -> Listing | None:
 
 
 def _listing_with_ctid(value: str) -> Listing | None:
-    """The listing whose CTID (``ctid_of``) the value is or ends with (``urn:ctid:ce-…``, a
-    registry address). A stored CTID column, once there, is searched; else each listing's
-    CTID is computed (from its id: the other columns are not loaded)."""
+    """The listing whose CTID (``ce-`` + its stored UUID) the value is or ends with
+    (``urn:ctid:ce-…``, a registry address)."""
     found = CTID.search(value.lower())
     if found is None:
         return None
-    ctid = found.group(1)
-    column = getattr(Listing, "ctid", None)
-    if column is not None:
-        query = sa.select(Listing).where(column == ctid)
-    else:
-        query = sa.select(Listing).options(load_only(Listing.id)).order_by(Listing.id)
-    for listing in db.session.execute(query.execution_options(yield_per=500)).scalars():
-        if ctid_of(listing) == ctid:
-            return db.session.get(Listing, listing.id)
-    return None
+    try:
+        key = uuid.UUID(found.group(1)[3:])
+    except ValueError:
+        return None
+    return db.session.scalar(sa.select(Listing).where(Listing.uuid == key))
 
 
 MATCHES = (

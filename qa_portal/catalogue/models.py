@@ -13,6 +13,7 @@ import enum
 import json
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -95,6 +96,11 @@ class Listing(Base):
     __tablename__ = "listing"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The permanent identifier (migration 0020): given once when the listing is created, kept
+    # when a renewal republishes it, never derived from an address (``ctid``).
+    uuid: Mapped[UUID] = mapped_column(
+        sa.Uuid, nullable=False, unique=True, index=True, default=uuid4
+    )
     dossier_id: Mapped[int] = mapped_column(
         sa.ForeignKey("dossier.id"), nullable=False, unique=True
     )
@@ -223,6 +229,12 @@ class Listing(Base):
         # start rather than sorted out of every listing.
         sa.Index("ix_listing_title", "state", sa.text("lower(title)"), "id"),
     )
+
+    @property
+    def ctid(self) -> str:
+        """The Credential Transparency Identifier of the microcredential: ``ce-`` and the
+        stored UUID, the same under any public address of the portal."""
+        return f"ce-{self.uuid}"
 
     @property
     def reference(self) -> str:

@@ -9,6 +9,13 @@ members, with an optional public reason); valid → revoked (QA officers, with a
 public reason). A revoked listing is never published again. The listing follows its
 decision's conditions ("conditions open" until every condition is met). Every change is
 audited; a refused action changes nothing.
+
+Identifiers: a listing gets its UUID (its CTID is ``ce-<uuid>``) when it is first published,
+and keeps it. A renewed approval of the same microcredential is the same credential in a
+registry, so republication keeps the CTID: a renewal runs on the same dossier, whose one
+listing (``listing.dossier_id`` is unique) is refilled, never replaced. There is no other
+lineage to follow: a revoked listing is never published again, and a new dossier is a new
+microcredential with an identifier of its own.
 """
 
 from __future__ import annotations

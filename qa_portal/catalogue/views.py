@@ -223,7 +223,9 @@ def feed():
     )
 
     body = qa_body()
-    xml = atom.atom_feed(listings, body.name if body else "QA Portal", day)
+    xml = atom.atom_feed(
+        listings, body.name if body else "QA Portal", day, body.uuid if body else None
+    )
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
 

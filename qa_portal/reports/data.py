@@ -236,6 +236,7 @@ def _report_section(report: Report) -> dict[str, Any]:
         "number": report.number,
         "revision": report.revision,
         "code": report.code,
+        "uuid": str(report.uuid),
         "verify_url": verify_url,
         "requested_at": report.requested_at,
         "qr": qr.svg_data_uri(scale=4, border=2, dark="#102a43"),

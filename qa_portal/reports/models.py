@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -35,6 +36,10 @@ class Report(Base):
     __tablename__ = "review_report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The permanent identifier of this revision (migration 0020), given once.
+    uuid: Mapped[UUID] = mapped_column(
+        sa.Uuid, nullable=False, unique=True, index=True, default=uuid4
+    )
     dossier_id: Mapped[int] = mapped_column(
         sa.ForeignKey("dossier.id", ondelete="CASCADE"), nullable=False, index=True
     )

@@ -65,6 +65,7 @@ PUBLIC_ELEMENTS = {
 }
 SUMMARY_KEYS = {
     "id",
+    "ctid",
     "reference",
     "title",
     "summary",
@@ -99,8 +100,8 @@ PREREQUISITE_KEYS = {"kind", "description", "related_reference"}
 STACKABILITY_KEYS = {"qualification", "awarding_body", "credits"}
 DECISION_KEYS = {"outcome", "decided_at", "valid_from", "valid_until", "conditions", "follow_up"}
 CONDITION_KEYS = {"text", "due_date", "state", "overdue"}
-REPORT_KEYS = {"url", "verify", "sha256", "revision"}
-ORGANISATION_KEYS = {"id", "name", "country", "website", "listings", "links"}
+REPORT_KEYS = {"url", "verify", "sha256", "revision", "uuid"}
+ORGANISATION_KEYS = {"id", "ctid", "name", "country", "website", "listings", "links"}
 ORGANISATION_LINKS = {"self", "html", "listings"}
 PAGE_KEYS = {"items", "total", "page", "per_page", "pages", "links"}
 

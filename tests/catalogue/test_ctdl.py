@@ -10,6 +10,7 @@ from functools import cache
 
 import pytest
 
+from qa_portal.accounts.queries import qa_body
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 
@@ -157,6 +158,7 @@ def test_every_term_of_every_export_is_in_the_2021_ctdl_graph(client, make_listi
         assert doc["@type"] == "ceterms:MicroCredential"
         assert doc["@context"] == "https://credreg.net/ctdl/schema/context/json"
         assert CTID.match(doc["ceterms:ctid"])
+        assert doc["ceterms:ctid"] == f"ce-{listing.uuid}"
 
 
 def test_the_ctdl_document_says_who_offers_approves_and_what_it_requires(client, make_listing):
@@ -164,6 +166,7 @@ def test_the_ctdl_document_says_who_offers_approves_and_what_it_requires(client,
     doc = get_ctdl(client, listing)
     provider = {
         "@type": "ceterms:CredentialOrganization",
+        "ceterms:ctid": f"ce-{listing.organisation.uuid}",  # stored, like the listing's
         "ceterms:name": {"en": "Provider A"},
         "ceterms:subjectWebpage": f"http://qa.test/catalogue/providers/{listing.organisation_id}",
     }
@@ -172,6 +175,7 @@ def test_the_ctdl_document_says_who_offers_approves_and_what_it_requires(client,
         assert qa == [
             {
                 "@type": "ceterms:QACredentialOrganization",
+                "ceterms:ctid": f"ce-{qa_body().uuid}",
                 "ceterms:name": {"en": "Quality Agency"},
                 "ceterms:subjectWebpage": "http://qa.test/",
             }

@@ -106,11 +106,17 @@ def postgres(app):
 
 def _copies(listing, count: int) -> None:
     """``count`` copies of ``listing``, each on its own dossier, and fresh statistics."""
-    # A copy gets no bit in the status list (status_index is unique; NULL for copies).
-    skipped = ("id", "dossier_id", "status_index")
-    columns = [c.name for c in Listing.__table__.columns if c.name not in skipped]
+    # A copy gets its own identifier, and no bit in the status list (status_index is
+    # unique; NULL for copies).
+    copied = ("id", "dossier_id", "uuid", "status_index")
+    columns = [c.name for c in Listing.__table__.columns if c.name not in copied]
     dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
     connection = db.session.connection()
+    new_uuid = (  # as each dialect stores sa.Uuid: native, or 32 hexadecimal digits
+        "gen_random_uuid()"
+        if connection.dialect.name == "postgresql"
+        else "lower(hex(randomblob(16)))"
+    )
     before = connection.execute(sa.select(sa.func.max(Dossier.id))).scalar_one()
     numbers = f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})"
     connection.exec_driver_sql(
@@ -118,8 +124,9 @@ def _copies(listing, count: int) -> None:
         f"SELECT {', '.join(dossier_columns)} FROM dossier, n WHERE id = {listing.dossier_id}"
     )
     connection.exec_driver_sql(
-        f"INSERT INTO listing (dossier_id, {', '.join(columns)}) "  # noqa: S608
-        f"SELECT d.id, {', '.join('l.' + c for c in columns)} FROM listing l, dossier d "
+        f"INSERT INTO listing (dossier_id, uuid, {', '.join(columns)}) "  # noqa: S608
+        f"SELECT d.id, {new_uuid}, {', '.join('l.' + c for c in columns)} "
+        "FROM listing l, dossier d "
         f"WHERE l.id = {listing.id} AND d.id > {before}"
     )
     connection.exec_driver_sql("ANALYZE")

@@ -1,9 +1,16 @@
 """The Atom 1.0 feed of the newest approvals, without the characters XML 1.0 cannot
-carry."""
+carry.
+
+Its ids are ``urn:uuid:`` URNs made from stored identifiers only, never from an address: the
+feed's from the QA body organisation's UUID, each entry's from the listing's UUID and the
+decision it announces (a renewal published on the same listing is a new approval, so a new
+entry). A reader keeps its entries when the portal moves to another domain; the links in
+them come from ``PUBLIC_BASE_URL``."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
@@ -16,11 +23,27 @@ from qa_portal.core.urls import external_url
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# The feed's id when no QA body organisation exists yet (a fresh installation).
+_NO_QA_BODY = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qa-portal:catalogue")
+
+
 def _xml(value: str) -> str:
     return escape(_NOT_XML.sub("", value or ""))
 
 
-def atom_feed(listings: list[Listing], qa_body_name: str, today: date) -> str:
+def feed_id(qa_body_uuid: uuid.UUID | None) -> str:
+    """The feed's permanent id: a name-based UUID under the QA body's stored UUID."""
+    return f"urn:uuid:{uuid.uuid5(qa_body_uuid or _NO_QA_BODY, 'catalogue/feed.atom')}"
+
+
+def entry_id(listing: Listing) -> str:
+    """The permanent id of the entry announcing the listing's current approval."""
+    return f"urn:uuid:{uuid.uuid5(listing.uuid, f'decision/{listing.decision_id}')}"
+
+
+def atom_feed(
+    listings: list[Listing], qa_body_name: str, today: date, qa_body_uuid: uuid.UUID | None = None
+) -> str:
     """Atom 1.0 feed of the newest approvals (``listings`` newest first). One entry per
     approval: a renewal published on the same listing is a new entry."""
     feed_url = external_url("catalogue.feed")
@@ -32,7 +55,7 @@ def atom_feed(listings: list[Listing], qa_body_name: str, today: date) -> str:
         f'<link rel="self" type="application/atom+xml" href={quoteattr(feed_url)}/>',
         f'<link rel="alternate" type="text/html" '
         f"href={quoteattr(external_url('catalogue.index'))}/>",
-        f"<id>{_xml(feed_url)}</id>",
+        f"<id>{feed_id(qa_body_uuid)}</id>",
         f"<updated>{zulu(updated)}</updated>",
         f"<author><name>{_xml(qa_body_name)}</name></author>",
     ]
@@ -54,7 +77,7 @@ def atom_feed(listings: list[Listing], qa_body_name: str, today: date) -> str:
             "<entry>",
             f"<title>{_xml(listing.title)}</title>",
             f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>',
-            f"<id>{_xml(url)}#decision-{decision.id}</id>",
+            f"<id>{entry_id(listing)}</id>",
             f"<published>{zulu(decision.decided_at)}</published>",
             f"<updated>{zulu(listing.updated_at)}</updated>",
             f"<author><name>{_xml(listing.provider_name)}</name></author>",

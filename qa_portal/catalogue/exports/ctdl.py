@@ -13,7 +13,6 @@ ConditionProfile (each one a ``ceterms:condition``).
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -32,15 +31,16 @@ ISCED_F = "https://uis.unesco.org/en/topic/international-standard-classification
 
 
 def ctid_of(listing: Listing) -> str:
-    """A stable Credential Transparency Identifier (``ce-`` + a UUID) for the listing."""
-    url = external_url("catalogue.detail", listing_id=listing.id)
-    return f"ce-{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
+    """The listing's Credential Transparency Identifier (``ce-`` + its stored UUID): the
+    same under any address of the portal, and kept when a renewal republishes it."""
+    return listing.ctid
 
 
 def _provider(listing: Listing, lang: str) -> dict[str, Any]:
     """The provider as a ``ceterms:CredentialOrganization`` (owner and offerer)."""
     return {
         "@type": "ceterms:CredentialOrganization",
+        "ceterms:ctid": listing.organisation.ctid,
         "ceterms:name": {lang: listing.provider_name},
         "ceterms:subjectWebpage": web(listing.organisation.website)
         or external_url("catalogue.provider", org_id=listing.organisation_id),
@@ -106,11 +106,13 @@ def _entry_requirements(prerequisites: list[dict[str, Any]], lang: str) -> dict[
 
 
 def _qa_organisation(qa_body: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {
-        "@type": "ceterms:QACredentialOrganization",
-        "ceterms:name": {lang: qa_body["name"]},
-        "ceterms:subjectWebpage": qa_body["url"],
-    }
+    """The QA body (with its CTID when it is an organisation of the portal)."""
+    node: dict[str, Any] = {"@type": "ceterms:QACredentialOrganization"}
+    if qa_body.get("ctid"):
+        node["ceterms:ctid"] = qa_body["ctid"]
+    node["ceterms:name"] = {lang: qa_body["name"]}
+    node["ceterms:subjectWebpage"] = qa_body["url"]
+    return node
 
 
 def _estimated_duration(data: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def listing_summary(listing: Listing, today: date) -> dict[str, Any]:
     """The listing as one item of a result list (allowlisted public fields)."""
     return {
         "id": listing.id,
+        "ctid": listing.ctid,
         "reference": listing.reference,
         "title": listing.title,
         "summary": listing.summary,
@@ -158,6 +159,7 @@ def listing_detail(listing: Listing, today: date, report=None) -> dict[str, Any]
                 "verify": external_url("reports.verify", code=report.code),
                 "sha256": report.sha256,
                 "revision": report.revision,
+                "uuid": str(report.uuid),
             },
         }
     )
