@@ -105,21 +105,21 @@ def hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
     return config_hash + document_hash
 
 
-def proof_options(verification_method: str, created: datetime) -> dict[str, Any]:
-    return {
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": xsd_datetime(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": PROOF_PURPOSE,
-    }
+def proof_options(verification_method: str, created: datetime | None) -> dict[str, Any]:
+    """The proof's options; ``created`` is optional (Data Integrity §2.1), and without it
+    the same document signed with the same key gives the same bytes (Ed25519 is
+    deterministic), so a copy can be cached and compared."""
+    options = {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE}
+    if created is not None:
+        options["created"] = xsd_datetime(created)
+    return options | {"verificationMethod": verification_method, "proofPurpose": PROOF_PURPOSE}
 
 
 def sign(
     document: dict[str, Any],
     private_key: Ed25519PrivateKey,
     verification_method: str,
-    created: datetime,
+    created: datetime | None,
 ) -> dict[str, Any]:
     """A copy of ``document`` with an ``eddsa-rdfc-2022`` ``DataIntegrityProof`` made with
     ``private_key``, naming ``verification_method`` (a DID URL of the issuer's key)."""

@@ -32,6 +32,7 @@ listing is then set (also on expiry and on a condition not met or overdue).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from qa_portal.accounts import queries as accounts_queries
@@ -151,13 +152,18 @@ def _endorsement_comment(listing: Listing, qa_name: str, report=None) -> str:
     return "\n".join(lines)
 
 
+def endorsement_id(listing: Listing) -> str:
+    """The endorsement's permanent id: a name-based UUID of the listing's stored UUID and the
+    decision, the same under any address (a renewal's decision is a new endorsement)."""
+    return f"urn:uuid:{uuid.uuid5(listing.uuid, f'decision/{listing.decision_id}')}"
+
+
 def _endorsement(listing: Listing, achievement_id: str, qa_profile: dict, report=None) -> dict:
     """The QA decision as an unsigned ``EndorsementCredential`` from the QA body."""
     decision = listing.decision
-    page = external_url("catalogue.detail", listing_id=listing.id)
     credential: dict[str, Any] = {
         "@context": OB3_CONTEXT,
-        "id": f"{page}#decision-{decision.id}",
+        "id": endorsement_id(listing),
         "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": f"{decision.outcome.label} by {qa_profile['name']}: {listing.title}",
         "issuer": qa_profile,
@@ -183,9 +189,9 @@ def endorsement(listing: Listing, qa_body: dict | str | None = None, report=None
     achievement_id = external_url("api.achievement", listing_id=listing.id)
     credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
     key = keys.current_credential_key()
-    signed = data_integrity.sign(
-        credential, key.private_key, key.verification_method, clock.utcnow()
-    )
+    # No ``created``: the endorsement is made from the listing when asked, and the same
+    # statement must give the same bytes under any address and at any time.
+    signed = data_integrity.sign(credential, key.private_key, key.verification_method, None)
     signed["proof"] = [signed["proof"]]  # OB 3.0's schema wants a list (of one proof here)
     return signed
 
