@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.catalogue",
     "tests.fixtures.apps",
     "tests.fixtures.security_log",
+    "tests.fixtures.credentials",
 ]
 
 

@@ -262,6 +262,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("api.listings", "GET"): ANYONE_200,
     ("api.listing", "GET"): ANYONE_200,
     ("api.achievement", "GET"): ANYONE_200,
+    ("api.endorsement", "GET"): ANYONE_200,  # signed with the test's credential key
+    ("catalogue.status_list", "GET"): ANYONE_200,
     ("api.ctdl", "GET"): ANYONE_200,
     ("api.organisations", "GET"): ANYONE_200,
     ("api.organisation", "GET"): ANYONE_200,
@@ -377,6 +379,7 @@ def _world(people, make_org, make_user, make_dossier, with_reviews: bool):
                 "listing_id": decided["listing_id"],
                 "report_id": decided["report_id"],
                 "code": decided["code"],
+                "list_number": 1,
             }
         )
     return visitors, values
@@ -520,7 +523,7 @@ def _outcome(response) -> int | str:
 @pytest.mark.parametrize(
     ("endpoint", "method"), sorted(MATRIX), ids=[" ".join(k) for k in sorted(MATRIX)]
 )
-def test_access(app, client, login, world, endpoint, method):
+def test_access(app, client, login, world, endpoint, method, credential_key):
     visitors, values = world(endpoint)
     url = _url(app, endpoint, values)
     expected = [
@@ -554,7 +557,7 @@ def test_access(app, client, login, world, endpoint, method):
 # gets is not stored by any cache: pages, redirects, files and error pages alike. Static
 # files and the JSON API are the same for everyone and keep their caching; signing out
 # answers a person who is no longer signed in.
-PUBLIC_CACHE = ("static", "api.")
+PUBLIC_CACHE = ("static", "api.", "catalogue.status_list")
 SIGNS_OUT = {"accounts.logout", "accounts.sign_out_everywhere"}
 
 
@@ -595,7 +598,7 @@ def statements_run():
 @pytest.mark.parametrize(
     "endpoint", sorted(e for e, m in MATRIX if m == "GET"), ids=lambda endpoint: endpoint
 )
-def test_get_never_writes(app, client, login, world, endpoint):
+def test_get_never_writes(app, client, login, world, endpoint, credential_key):
     """Opening a page, following a link or reloading changes nothing: no GET, for any
     visitor, sends an INSERT, UPDATE or DELETE (the access log of file downloads aside)."""
     visitors, values = world(endpoint)

@@ -10,7 +10,7 @@ import base58
 import pytest
 import sqlalchemy as sa
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
 
 from qa_portal import create_app
@@ -42,7 +42,7 @@ def test_keys_create_makes_both_keys_in_files_and_none_in_the_database(app, fres
     ca = x509.load_pem_x509_certificate((fresh_keys / "pdf" / "ca.crt.pem").read_bytes())
     assert cert.issuer == ca.subject and cert.subject != ca.subject
     cert.verify_directly_issued_by(ca)
-    assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
+    assert isinstance(cert.public_key(), rsa.RSAPublicKey)  # PDF/A-3 stays PDF 1.7
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.content_commitment
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca

@@ -14,6 +14,7 @@ from typing import Any
 import pycountry
 from flask import url_for
 
+from qa_portal.api import openapi_exports
 from qa_portal.api.openapi_credentials import extended
 from qa_portal.catalogue import search, search_filters
 from qa_portal.catalogue.models import PublicStatus
@@ -304,36 +305,7 @@ def _schemas() -> dict[str, Any]:
             },
             "Every error answer.",
         ),
-        "Achievement": {
-            "type": "object",
-            "description": (
-                "An Open Badges 3.0 Achievement (achievementType MicroCredential), JSON-LD; "
-                "see https://www.imsglobal.org/spec/ob/v3p0/."
-            ),
-            "properties": {
-                "@context": {"type": "array", "items": {"type": "string"}},
-                "id": URL,
-                "type": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "contains": {"const": "Achievement"},
-                },
-                "achievementType": {"const": "MicroCredential"},
-                "name": TEXT,
-                "description": TEXT,
-                "criteria": {"type": "object"},
-            },
-            "required": [
-                "@context",
-                "id",
-                "type",
-                "achievementType",
-                "name",
-                "description",
-                "criteria",
-            ],
-            "additionalProperties": True,
-        },
+        **openapi_exports.SCHEMAS,
         "CTDL": {
             "type": "object",
             "description": (
@@ -530,6 +502,19 @@ def _static_document() -> dict[str, Any]:
                     "parameters": listing_id,
                     "responses": _responses(
                         _ok("Open Badges 3.0 Achievement (JSON-LD).", "Achievement", JSON_LD),
+                        "404",
+                    ),
+                }
+            },
+            "/listings/{listing_id}/endorsement": {
+                "get": {
+                    "operationId": "getListingEndorsement",
+                    "summary": "The QA body's signed endorsement of the listing",
+                    "description": openapi_exports.ENDORSEMENT_NOTE,
+                    "tags": ["exports"],
+                    "parameters": listing_id,
+                    "responses": _responses(
+                        _ok("The endorsement.", "EndorsementCredential", openapi_exports.VC),
                         "404",
                     ),
                 }

@@ -152,6 +152,19 @@ def achievement(listing_id: int):
     return response
 
 
+@bp.get("/listings/<int:listing_id>/endorsement")
+def endorsement(listing_id: int):
+    """The QA body's signed endorsement of an approved listing, on its own (for a badge
+    platform to embed); 404 once the listing is withdrawn or revoked (copies already made
+    are answered by the status list), 409 when the portal has no credential key."""
+    item = _listing_or_404(listing_id)
+    if item.state != ListingState.VALID:
+        abort(404)
+    response = jsonify(ob3.endorsement(item, _qa_body()["name"]))
+    response.mimetype = "application/vc+ld+json"
+    return response
+
+
 @bp.get("/listings/<int:listing_id>/ctdl")
 def ctdl(listing_id: int):
     item = _listing_or_404(listing_id)

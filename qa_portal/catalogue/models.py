@@ -37,6 +37,20 @@ RENEWING_STATES = (
 )
 
 
+def _next_status_index(context) -> int:
+    """One more than the highest status index given so far (0 for the first listing). The
+    rows of one multi-row INSERT (which all see the same highest index in the table) count
+    on from the statement's last one."""
+    given = getattr(context, "_last_status_index", None)
+    if given is None:
+        highest = context.connection.execute(
+            sa.select(sa.func.max(sa.column("status_index"))).select_from(sa.table("listing"))
+        ).scalar()
+        given = -1 if highest is None else highest
+    context._last_status_index = given + 1
+    return given + 1
+
+
 class ListingState(enum.StrEnum):
     VALID = "valid"
     WITHDRAWN = "withdrawn"
@@ -127,6 +141,15 @@ class Listing(Base):
     keywords_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     provider_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     public_json: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # The listing's bit in the QA body's Bitstring Status List (catalogue/status_list.py):
+    # allocated once, when the listing is first stored (the next after the highest ever
+    # given: listings are never deleted, so an index is never reused), kept on republication.
+    status_index: Mapped[int | None] = mapped_column(
+        nullable=True,
+        unique=True,
+        index=True,
+        default=lambda context: _next_status_index(context),
+    )
     # The current approval stays valid past its date while a renewal awaits its decision.
     renewal_pending: Mapped[bool] = column_property(
         sa.and_(

@@ -6,13 +6,28 @@ from __future__ import annotations
 from dataclasses import replace
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from qa_portal.accounts.models import AccountStatus, Organisation, OrgKind, Role
 from qa_portal.accounts.queries import qa_body
-from qa_portal.catalogue import operations, search, search_conditions, search_filters
+from qa_portal.catalogue import (
+    operations,
+    search,
+    search_conditions,
+    search_filters,
+    status_list,
+)
 from qa_portal.catalogue.exports import atom, tabular
 from qa_portal.catalogue.models import Listing
 from qa_portal.core import clock
@@ -35,6 +50,20 @@ def _listing_or_404(listing_id: int) -> Listing:
     if listing is None:
         abort(404)
     return listing
+
+
+@bp.get("/credentials/status/<int:list_number>", endpoint="status_list")
+def status_list_credential(list_number: int):
+    """The QA body's signed revocation list (W3C Bitstring Status List), computed from the
+    listings now; a conditional GET with its ETag answers 304."""
+    if list_number != status_list.LIST_NUMBER:
+        abort(404)
+    response = jsonify(status_list.status_list_credential())
+    response.mimetype = "application/vc+ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/catalogue")

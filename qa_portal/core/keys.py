@@ -42,7 +42,7 @@ from urllib.parse import quote, urlsplit
 import base58
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
 
@@ -283,8 +283,11 @@ def _certificate(subject, issuer, public_key, signing_key, *, ca: bool) -> x509.
 
 
 def create_pdf_certificate(directory: Path | None = None) -> x509.Certificate:
-    """A signing certificate (ECDSA P-256) issued by the development certificate authority,
-    which is made first if there is none; a previous signing certificate is retired."""
+    """A signing certificate (RSA-3072) issued by the development certificate authority,
+    which is made first if there is none; a previous signing certificate is retired.
+
+    RSA rather than ECDSA: with an ECDSA key pyHanko declares ISO 32002 and raises the file
+    to PDF 2.0, which PDF/A-3 does not allow; every PDF reader checks RSA signatures."""
     directory = directory or _pdf_dir()
     directory.mkdir(parents=True, exist_ok=True)
     body = current_app.config.get("QA_BODY_NAME") or "QA Portal"
@@ -304,7 +307,7 @@ def create_pdf_certificate(directory: Path | None = None) -> x509.Certificate:
         retired.mkdir(exist_ok=True)
         serial = x509.load_pem_x509_certificate(current.read_bytes()).serial_number
         shutil.copyfile(current, retired / f"{serial:x}.crt.pem")
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     cert = _certificate(_name(f"{body} review reports"), ca_cert.subject, key.public_key(),
                         ca_key, ca=False)  # fmt: skip
     _write_private(directory / "signing.key.pem", _pem_key(key))

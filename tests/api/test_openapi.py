@@ -58,7 +58,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
     }
     documented = {(path, method) for path, method, _ in _operations(document)}
     assert routes == documented
-    assert len(routes) == 8
+    assert len(routes) == 9
 
 
 def test_every_operation_documents_its_answers_with_schemas(document):

@@ -6,8 +6,10 @@ decision (an endorsement by the QA body)."""
 from __future__ import annotations
 
 import copy
+import uuid
 
 from qa_portal.catalogue import operations as catalogue
+from qa_portal.core import data_integrity, keys
 from qa_portal.core.db import commit
 from qa_portal.demo import complete_dossier_data
 
@@ -140,19 +142,36 @@ def test_criteria_and_alignments_come_from_the_outcomes_and_the_assessment(clien
     assert 'id="LO2"' in page
 
 
-def test_the_qa_decision_is_an_endorsement_by_the_qa_body(client, make_listing, people, ob3):
+def test_the_qa_decision_is_an_endorsement_by_the_qa_body(
+    client, make_listing, people, ob3, credential_key
+):
     listing = make_listing("Conditional Approval", outcome="approved_with_conditions")
     doc = get_achievement(client, listing)
     (endorsement,) = doc["endorsement"]
-    assert "proof" not in endorsement  # unsigned, and still valid on its own
     assert errors(ob3("EndorsementCredential"), endorsement) == []
+    # Signed by the QA body's DID, with the listing's bit in the revocation list.
+    assert data_integrity.verify(endorsement, credential_key.public_key)
+    assert endorsement["proof"][0]["verificationMethod"] == "did:web:qa.test#key-1"
+    assert endorsement["issuer"]["id"] == "did:web:qa.test"
+    assert endorsement["credentialStatus"] == {
+        "id": f"http://qa.test/credentials/status/1#{listing.status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(listing.status_index),
+        "statusListCredential": "http://qa.test/credentials/status/1",
+    }
+    alone = client.get(f"/api/v1/listings/{listing.id}/endorsement").get_json()
+    assert errors(ob3("EndorsementCredential"), alone) == []
+    assert alone == endorsement  # no ``created`` in the proof: the same statement, same bytes
     assert endorsement["issuer"]["name"] == "Quality Agency"
     assert endorsement["credentialSubject"]["id"] == doc["id"]
     decision = listing.decision
     assert endorsement["validFrom"].startswith(decision.decided_at.date().isoformat())
     assert endorsement["validFrom"].endswith("Z")
     assert endorsement["validUntil"] == f"{decision.valid_until.isoformat()}T23:59:59Z"
-    assert endorsement["id"] == f"http://qa.test/catalogue/{listing.id}#decision-{decision.id}"
+    # a permanent id, from the stored UUID: the same under any address
+    assert endorsement["id"] == f"urn:uuid:{uuid.uuid5(listing.uuid, f'decision/{decision.id}')}"
+    assert "created" not in endorsement["proof"][0]
     comment = endorsement["credentialSubject"]["endorsementComment"]
     assert "Approved with conditions" in comment
     assert "Publish the assessment rubric." in comment and "open" in comment
@@ -165,6 +184,24 @@ def test_the_qa_decision_is_an_endorsement_by_the_qa_body(client, make_listing, 
     doc = get_achievement(client, listing)
     assert "endorsement" not in doc
     assert errors(ob3("Achievement"), doc) == []
+    assert client.get(f"/api/v1/listings/{listing.id}/endorsement").status_code == 404
+
+
+def test_without_a_credential_key_the_endorsement_is_embedded_unsigned(
+    client, published, ob3, monkeypatch
+):
+    """In production without ``flask keys create`` (elsewhere a key is made on first use)."""
+
+    def missing_key():
+        raise keys.SigningKeysMissing("No key for signing credentials: run flask keys create.")
+
+    monkeypatch.setattr(keys, "current_credential_key", missing_key)
+    listing = published()
+    (endorsement,) = get_achievement(client, listing)["endorsement"]
+    assert "proof" not in endorsement
+    assert errors(ob3("EndorsementCredential"), endorsement) == []
+    # Served alone only signed: 409 until `flask keys create` has been run.
+    assert client.get(f"/api/v1/listings/{listing.id}/endorsement").status_code == 409
 
 
 def test_an_unknown_listing_has_no_achievement(client):

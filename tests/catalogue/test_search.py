@@ -106,7 +106,9 @@ def postgres(app):
 
 def _copies(listing, count: int) -> None:
     """``count`` copies of ``listing``, each on its own dossier, and fresh statistics."""
-    copied = ("id", "dossier_id", "uuid")  # a copy gets its own identifier
+    # A copy gets its own identifier, and no bit in the status list (status_index is
+    # unique; NULL for copies).
+    copied = ("id", "dossier_id", "uuid", "status_index")
     columns = [c.name for c in Listing.__table__.columns if c.name not in copied]
     dossier_columns = [c.name for c in Dossier.__table__.columns if c.name != "id"]
     connection = db.session.connection()

@@ -14,23 +14,33 @@ the approval as ``validUntil`` and the outcome, conditions and public report in 
 in another language or version) and ``otherIdentifier`` (identifiers only) because an
 endorsement is exactly the OB 3.0 construct for "a third party vouches for this
 achievement, from this date until that date", so a wallet or registry shows who approved
-the microcredential and until when. The endorsement carries no ``proof``: the portal holds
-no signing key, and a proof is optional in the schema (an unsigned endorsement is still a
-valid object). Its ``id`` is the decision on the public catalogue page, where anyone can
-check the claim, and verify the public report's PDF. The endorsement is left out once
-the provider withdraws the listing or the QA body revokes it: the QA body no longer
-vouches for it.
+the microcredential and until when. Its ``id`` is the decision on the public catalogue page.
+
+The endorsement is a verifiable credential (VC Data Model 2.0): its issuer is a ``Profile``
+whose ``id`` is the QA body's DID (``did:web``, whose DID document lists the keys), it
+carries a ``credentialStatus`` (the listing's bit in the revocation list,
+``catalogue/status_list.py``) and an ``eddsa-rdfc-2022`` Data Integrity proof
+(``core/data_integrity.py``), so a badge platform can check it without asking the portal
+(``GET /api/v1/listings/<id>/endorsement`` serves it alone). Without a credential key
+(``flask keys create`` not run), the Achievement still embeds the endorsement, unsigned.
+
+The endorsement is left out of the current Achievement once the provider withdraws the
+listing or the QA body revokes it: the QA body no longer vouches for it. Copies already in
+the wild (embedded in learners' badges) are answered by the status list, whose bit for the
+listing is then set (also on expiry and on a condition not met or overdue).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from qa_portal.accounts import queries as accounts_queries
 from qa_portal.catalogue.exports.common import outcome_lines, web, zulu
 from qa_portal.catalogue.exports.ctdl import ctid_of
 from qa_portal.catalogue.models import Listing, ListingState
-from qa_portal.core import clock
+from qa_portal.catalogue.status_list import status_entry
+from qa_portal.core import clock, data_integrity, keys
 from qa_portal.core.urls import external_url
 from qa_portal.reports.models import ReportVariant
 from qa_portal.reports.operations import latest_ready
@@ -42,7 +52,8 @@ OB3_CONTEXT = [
 
 
 def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
-    """The QA body as an OB 3.0 ``Profile`` (name and web address)."""
+    """The QA body as an OB 3.0 ``Profile``: its DID (the credentials' issuer), name and web
+    address."""
     if not isinstance(qa_body, dict):
         body = accounts_queries.qa_body()
         qa_body = {
@@ -50,7 +61,7 @@ def _qa_profile(qa_body: dict[str, Any] | str | None) -> dict[str, Any]:
             "url": (body.website if body and body.website else external_url("cases.index")),
         }
     return {
-        "id": qa_body["url"],
+        "id": keys.issuer_did(),
         "type": ["Profile"],
         "name": qa_body["name"],
         "url": qa_body["url"],
@@ -141,13 +152,18 @@ def _endorsement_comment(listing: Listing, qa_name: str, report=None) -> str:
     return "\n".join(lines)
 
 
+def endorsement_id(listing: Listing) -> str:
+    """The endorsement's permanent id: a name-based UUID of the listing's stored UUID and the
+    decision, the same under any address (a renewal's decision is a new endorsement)."""
+    return f"urn:uuid:{uuid.uuid5(listing.uuid, f'decision/{listing.decision_id}')}"
+
+
 def _endorsement(listing: Listing, achievement_id: str, qa_profile: dict, report=None) -> dict:
-    """The QA decision as an (unsigned) ``EndorsementCredential`` from the QA body."""
+    """The QA decision as an unsigned ``EndorsementCredential`` from the QA body."""
     decision = listing.decision
-    page = external_url("catalogue.detail", listing_id=listing.id)
-    return {
+    credential: dict[str, Any] = {
         "@context": OB3_CONTEXT,
-        "id": f"{page}#decision-{decision.id}",
+        "id": endorsement_id(listing),
         "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": f"{decision.outcome.label} by {qa_profile['name']}: {listing.title}",
         "issuer": qa_profile,
@@ -159,6 +175,25 @@ def _endorsement(listing: Listing, achievement_id: str, qa_profile: dict, report
             "endorsementComment": _endorsement_comment(listing, qa_profile["name"], report),
         },
     }
+    status = status_entry(listing)
+    if status is not None:
+        credential["credentialStatus"] = status
+    return credential
+
+
+def endorsement(listing: Listing, qa_body: dict | str | None = None, report=None) -> dict:
+    """The listing's QA endorsement, signed with the QA body's current credential key
+    (``keys.SigningKeysMissing``, 409, when there is none)."""
+    if report is None:
+        report = latest_ready(listing.decision, ReportVariant.PUBLIC)
+    achievement_id = external_url("api.achievement", listing_id=listing.id)
+    credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
+    key = keys.current_credential_key()
+    # No ``created``: the endorsement is made from the listing when asked, and the same
+    # statement must give the same bytes under any address and at any time.
+    signed = data_integrity.sign(credential, key.private_key, key.verification_method, None)
+    signed["proof"] = [signed["proof"]]  # OB 3.0's schema wants a list (of one proof here)
+    return signed
 
 
 def achievement(listing: Listing, qa_body: dict | str | None = None, report=None) -> dict:
@@ -211,5 +246,9 @@ def achievement(listing: Listing, qa_body: dict | str | None = None, report=None
     if alignments:
         doc["alignment"] = alignments
     if listing.state == ListingState.VALID:
-        doc["endorsement"] = [_endorsement(listing, achievement_id, _qa_profile(qa_body), report)]
+        try:
+            credential = endorsement(listing, qa_body, report)
+        except keys.SigningKeysMissing:
+            credential = _endorsement(listing, achievement_id, _qa_profile(qa_body), report)
+        doc["endorsement"] = [credential]
     return doc
