@@ -129,6 +129,19 @@ def test_the_signature_is_pades_baseline_b(sample):
     assert signature.sig_object["/Reason"].startswith(f"Issued by {SPEC.qa_body}")
 
 
+@pytest.mark.parametrize("algorithm", ["rsa", "ec"])
+def test_sign_pdf_signs_with_an_rsa_or_an_ecdsa_key(algorithm):
+    """An agency's configured certificate may hold either kind of key."""
+    from qa_portal.core.pdf import html_to_pdf
+
+    pdf = html_to_pdf("<!doctype html><html lang=en><title>T</title><p>Text</p></html>")
+    other = make_pdf_keys("Another Agency", algorithm)
+    signed = sign_pdf(pdf, other.signer, reason="Test", location="", contact="")
+    assert signed.startswith(pdf)  # an incremental update: the rendered bytes are kept
+    info = describe_signature(signed, [other.ca])
+    assert info.is_sound and info.signer_organisation == "Another Agency"
+
+
 def test_without_the_qa_bodys_ca_the_signature_is_sound_but_not_trusted(sample):
     info = describe_signature(sample.pdfs[PUBLIC])
     assert info.intact and info.valid and info.coverage == "ENTIRE_FILE"
