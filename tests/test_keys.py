@@ -5,12 +5,14 @@ and ``/.well-known/did.json`` publishes them as the ``did:web`` DID's Multikey m
 from __future__ import annotations
 
 import stat
+import threading
 
 import base58
 import pytest
 import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from flask import current_app
 
 from qa_portal import create_app
@@ -170,3 +172,38 @@ def _row_counts() -> dict[str, int]:
         table.name: db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar()
         for table in db.metadata.sorted_tables
     }
+
+
+def test_a_long_qa_body_name_fits_the_certificate(app, fresh_keys):
+    app.config["QA_BODY_NAME"] = "European Microcredential Quality Assurance Agency of the Regions"
+    try:
+        cert = keys.create_pdf_certificate()
+    finally:
+        app.config["QA_BODY_NAME"] = None
+    names = [a.value for a in cert.subject] + [a.value for a in cert.issuer]
+    assert all(len(n) <= 64 for n in names)
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value.startswith(
+        "European Microcredential"
+    )
+
+
+def test_processes_starting_together_make_one_certificate_authority(app, fresh_keys):
+    """The two reports of a decision render at once: on a fresh machine both need the keys,
+    and every signer they get is issued by the one authority kept on disk."""
+    signers = []
+
+    def sign_up():
+        with app.app_context():
+            signers.append(keys.pdf_signer())
+
+    threads = [threading.Thread(target=sign_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ca = x509.load_pem_x509_certificate((fresh_keys / "pdf" / "ca.crt.pem").read_bytes())
+    serials = {s.signing_cert.serial_number for s in signers}
+    assert len(signers) == 4 and len(serials) == 1
+    leaf = keys.pdf_certificates()[0]
+    leaf.verify_directly_issued_by(ca)
+    assert not (fresh_keys / "pdf" / "retired").exists()  # made once, never replaced

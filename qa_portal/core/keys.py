@@ -31,10 +31,12 @@ no step; in production a missing key is an error telling the operator to run
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import secrets
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -43,6 +45,7 @@ import base58
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
 
@@ -196,7 +199,22 @@ def current_credential_key() -> CredentialKey:
         return keys[0]
     if _production():
         raise _missing("key for signing credentials")
-    return create_credential_key()
+    with _one_maker():
+        keys = credential_keys()  # another process may have made it meanwhile
+        if keys and keys[0].private_key is not None:
+            return keys[0]
+        return create_credential_key()
+
+
+@contextmanager
+def _one_maker():
+    """One process at a time makes keys: the two reports of a decision render at once, and
+    both would otherwise make a certificate authority on a fresh machine."""
+    root = keys_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:  # hidden: never in a backup
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def did_document() -> dict:
@@ -233,11 +251,17 @@ def _pdf_dir() -> Path:
 
 
 def _name(common_name: str) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    """A certificate's name; X.509 allows 64 characters for each part (RFC 5280's ub-…)."""
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name))]
     organisation = current_app.config.get("QA_BODY_NAME")
     if organisation:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)))
     return x509.Name(attributes)
+
+
+def _fit(text: str, limit: int = 64) -> str:
+    """Cut to ``limit`` bytes of UTF-8 (the library counts bytes), on a character boundary."""
+    return text.encode()[:limit].decode(errors="ignore").rstrip()
 
 
 def _pem_key(key) -> bytes:
@@ -336,7 +360,10 @@ def _configured_pdf_signer():
 def pdf_signer():
     """The pyHanko signer of the PDF reports: the configured certificate, else the one in
     ``SIGNING_KEYS_DIR`` (made on first use outside production)."""
-    from pyhanko.sign import signers  # lazy: pyHanko is loaded by the rendering job only
+    from asn1crypto import keys as asn1_keys  # lazy: loaded by the rendering job only
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     configured = _configured_pdf_signer()
     if configured is not None:
@@ -345,15 +372,29 @@ def pdf_signer():
     if not (directory / "signing.crt.pem").exists():
         if _production():
             raise SigningKeysMissing(PRODUCTION_PDF_CERTIFICATE)
-        create_pdf_certificate()
-    signer = signers.SimpleSigner.load(
-        str(directory / "signing.key.pem"),
-        str(directory / "signing.crt.pem"),
-        ca_chain_files=[str(directory / "ca.crt.pem")],
+        with _one_maker():
+            if not (directory / "signing.crt.pem").exists():
+                create_pdf_certificate()
+    # The portal's own key, checked by OpenSSL when it was made: read without checking the
+    # RSA primes again (0.1 s for RSA-3072, a tenth of a report's rendering).
+    key = serialization.load_pem_private_key(
+        (directory / "signing.key.pem").read_bytes(),
+        password=None,
+        unsafe_skip_rsa_key_validation=True,
     )
-    if signer is None:
-        raise _missing("readable certificate for signing the PDF reports")
-    return signer
+    cert, ca = (
+        asn1_x509.Certificate.load(
+            x509.load_pem_x509_certificate(path.read_bytes()).public_bytes(Encoding.DER)
+        )
+        for path in (directory / "signing.crt.pem", directory / "ca.crt.pem")
+    )
+    return signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        ),
+        cert_registry=SimpleCertificateStore.from_certs([cert, ca]),
+    )
 
 
 def pdf_trust_roots() -> list[x509.Certificate]:
@@ -381,6 +422,11 @@ def ensure_keys(*, self_signed_pdf: bool = False) -> list[str]:
 
     In production the PDF certificate is the agency's own, configured; a self-signed one is
     made there only when asked (``self_signed_pdf``)."""
+    with _one_maker():
+        return _make_missing_keys(self_signed_pdf)
+
+
+def _make_missing_keys(self_signed_pdf: bool) -> list[str]:
     made = []
     if not any(k.private_key for k in credential_keys()):
         made.append(f"credential key {create_credential_key().key_id}")
