@@ -32,9 +32,12 @@ def fresh_keys(app, tmp_path):
 
 def test_keys_create_makes_both_keys_in_files_and_none_in_the_database(app, fresh_keys):
     tables_before = _row_counts()
-    result = app.test_cli_runner().invoke(args=["keys", "create"])
+    result = app.test_cli_runner().invoke(
+        args=["keys", "create", "--organisation", "Quality Agency"]
+    )
     assert result.exit_code == 0, result.output
     assert "Made: credential key key-" in result.output
+    assert "O=Quality Agency" in result.output
     assert "PDF signing certificate" in result.output
     private = list((fresh_keys / "credentials").glob("*.key.pem"))
     assert len(private) == 1

@@ -149,11 +149,16 @@ def jobs_list_command(show_all: bool) -> None:
     is_flag=True,
     help="In production, make a self-signed PDF certificate instead of a configured one.",
 )
-def keys_create_command(self_signed_pdf: bool) -> None:
+@click.option(
+    "--organisation",
+    default=None,
+    help="The QA body's name in a certificate made here (default: QA_BODY_NAME).",
+)
+def keys_create_command(self_signed_pdf: bool, organisation: str | None) -> None:
     """Make the keys that are missing: the Ed25519 credential key and the PDF signing
     certificate (development: issued by a self-signed certificate authority)."""
     try:
-        made = keys.ensure_keys(self_signed_pdf=self_signed_pdf)
+        made = keys.ensure_keys(self_signed_pdf=self_signed_pdf, organisation=organisation)
     except keys.SigningKeysMissing as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(("Made: " + "; ".join(made)) if made else "The keys exist already.")

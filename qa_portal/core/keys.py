@@ -250,10 +250,9 @@ def _pdf_dir() -> Path:
     return keys_dir() / "pdf"
 
 
-def _name(common_name: str) -> x509.Name:
+def _name(common_name: str, organisation: str | None) -> x509.Name:
     """A certificate's name; X.509 allows 64 characters for each part (RFC 5280's ub-…)."""
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name))]
-    organisation = current_app.config.get("QA_BODY_NAME")
     if organisation:
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)))
     return x509.Name(attributes)
@@ -306,7 +305,9 @@ def _certificate(subject, issuer, public_key, signing_key, *, ca: bool) -> x509.
     return builder.sign(signing_key, hashes.SHA256())
 
 
-def create_pdf_certificate(directory: Path | None = None) -> x509.Certificate:
+def create_pdf_certificate(
+    directory: Path | None = None, organisation: str | None = None
+) -> x509.Certificate:
     """A signing certificate (RSA-3072) issued by the development certificate authority,
     which is made first if there is none; a previous signing certificate is retired.
 
@@ -314,14 +315,15 @@ def create_pdf_certificate(directory: Path | None = None) -> x509.Certificate:
     to PDF 2.0, which PDF/A-3 does not allow; every PDF reader checks RSA signatures."""
     directory = directory or _pdf_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    body = current_app.config.get("QA_BODY_NAME") or "QA Portal"
+    organisation = organisation or current_app.config.get("QA_BODY_NAME")
+    body = organisation or "QA Portal"
     ca_cert_path, ca_key_path = directory / "ca.crt.pem", directory / "ca.key.pem"
     if ca_cert_path.exists() and ca_key_path.exists():
         ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
         ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
     else:
         ca_key = ec.generate_private_key(ec.SECP256R1())
-        name = _name(f"{body} signing authority (development)")
+        name = _name(f"{body} signing authority (development)", organisation)
         ca_cert = _certificate(name, name, ca_key.public_key(), ca_key, ca=True)
         _write_private(ca_key_path, _pem_key(ca_key))
         ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
@@ -332,8 +334,8 @@ def create_pdf_certificate(directory: Path | None = None) -> x509.Certificate:
         serial = x509.load_pem_x509_certificate(current.read_bytes()).serial_number
         shutil.copyfile(current, retired / f"{serial:x}.crt.pem")
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    cert = _certificate(_name(f"{body} review reports"), ca_cert.subject, key.public_key(),
-                        ca_key, ca=False)  # fmt: skip
+    subject = _name(f"{body} review reports", organisation)
+    cert = _certificate(subject, ca_cert.subject, key.public_key(), ca_key, ca=False)
     _write_private(directory / "signing.key.pem", _pem_key(key))
     current.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert
@@ -357,9 +359,10 @@ def _configured_pdf_signer():
     return None
 
 
-def pdf_signer():
+def pdf_signer(organisation: str | None = None):
     """The pyHanko signer of the PDF reports: the configured certificate, else the one in
-    ``SIGNING_KEYS_DIR`` (made on first use outside production)."""
+    ``SIGNING_KEYS_DIR`` (made on first use outside production, in the name of
+    ``organisation``: the QA body's name, by default ``QA_BODY_NAME``)."""
     from asn1crypto import keys as asn1_keys  # lazy: loaded by the rendering job only
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
@@ -374,7 +377,7 @@ def pdf_signer():
             raise SigningKeysMissing(PRODUCTION_PDF_CERTIFICATE)
         with _one_maker():
             if not (directory / "signing.crt.pem").exists():
-                create_pdf_certificate()
+                create_pdf_certificate(organisation=organisation)
     # The portal's own key, checked by OpenSSL when it was made: read without checking the
     # RSA primes again (0.1 s for RSA-3072, a tenth of a report's rendering).
     key = serialization.load_pem_private_key(
@@ -417,22 +420,22 @@ def pdf_certificates() -> list[x509.Certificate]:
     return [x509.load_pem_x509_certificate(p.read_bytes()) for p in paths if p.exists()]
 
 
-def ensure_keys(*, self_signed_pdf: bool = False) -> list[str]:
+def ensure_keys(*, self_signed_pdf: bool = False, organisation: str | None = None) -> list[str]:
     """Make whichever key is missing (``flask keys create``, ``flask demo``); what was made.
 
     In production the PDF certificate is the agency's own, configured; a self-signed one is
     made there only when asked (``self_signed_pdf``)."""
     with _one_maker():
-        return _make_missing_keys(self_signed_pdf)
+        return _make_missing_keys(self_signed_pdf, organisation)
 
 
-def _make_missing_keys(self_signed_pdf: bool) -> list[str]:
+def _make_missing_keys(self_signed_pdf: bool, organisation: str | None) -> list[str]:
     made = []
     if not any(k.private_key for k in credential_keys()):
         made.append(f"credential key {create_credential_key().key_id}")
     if _configured_pdf_signer() is None and not (_pdf_dir() / "signing.crt.pem").exists():
         if _production() and not self_signed_pdf:
             raise SigningKeysMissing(PRODUCTION_PDF_CERTIFICATE)
-        cert = create_pdf_certificate()
+        cert = create_pdf_certificate(organisation=organisation)
         made.append(f"PDF signing certificate {cert.serial_number:x}")
     return made

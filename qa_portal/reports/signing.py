@@ -19,7 +19,7 @@ def sign_report(pdf: bytes, content: dict) -> bytes:
     report = content["report"]
     return sign_pdf(
         pdf,
-        keys.pdf_signer(),
+        keys.pdf_signer(organisation=body["name"]),
         reason=f"Issued by {body['name']}: review report {report['number']}, "
         f"revision {report['revision']}",
         location=body.get("country") or "",
