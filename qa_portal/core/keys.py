@@ -42,6 +42,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import base58
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -363,10 +365,8 @@ def pdf_signer(organisation: str | None = None):
     """The pyHanko signer of the PDF reports: the configured certificate, else the one in
     ``SIGNING_KEYS_DIR`` (made on first use outside production, in the name of
     ``organisation``: the QA body's name, by default ``QA_BODY_NAME``)."""
-    from asn1crypto import keys as asn1_keys  # lazy: loaded by the rendering job only
-    from asn1crypto import x509 as asn1_x509
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko.sign import signers  # lazy: pyHanko is loaded by the rendering job only
+    from pyhanko_certvalidator.registry import SimpleCertificateStore  # lazy: as above
 
     configured = _configured_pdf_signer()
     if configured is not None:
