@@ -17,6 +17,12 @@ ENDORSEMENT_NOTE = (
     "withdrawn or revoked (404): copies already made are answered by the status list."
 )
 
+
+def _types_with(name: str) -> dict[str, Any]:
+    """A JSON-LD ``type`` list that holds ``name``."""
+    return {"type": "array", "items": {"type": "string"}, "contains": {"const": name}}
+
+
 SCHEMAS: dict[str, Any] = {
     "Achievement": {
         "type": "object",
@@ -27,11 +33,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "@context": {"type": "array", "items": {"type": "string"}},
             "id": URL,
-            "type": {
-                "type": "array",
-                "items": {"type": "string"},
-                "contains": {"const": "Achievement"},
-            },
+            "type": _types_with("Achievement"),
             "achievementType": {"const": "MicroCredential"},
             "name": TEXT,
             "description": TEXT,
@@ -54,11 +56,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "@context": {"type": "array", "items": {"type": "string"}},
             "id": URL,
-            "type": {
-                "type": "array",
-                "items": {"type": "string"},
-                "contains": {"const": "EndorsementCredential"},
-            },
+            "type": _types_with("EndorsementCredential"),
             "issuer": {
                 "type": "object",
                 "properties": {"id": {"type": "string", "pattern": "^did:web:"}},
