@@ -5,7 +5,7 @@ Signing follows the specification's steps exactly:
 
 1. *Transformation*: the document without its proof in RDFC-1.0 canonical N-Quads (PyLD's
    ``URDNA2015``, the same algorithm under its former name).
-2. *Proof configuration*: the proof options (``type``, ``cryptosuite``, ``created``,
+2. *Proof configuration*: the proof options (``type``, ``cryptosuite``, ``created`` if given,
    ``verificationMethod``, ``proofPurpose``) with the document's ``@context``, canonicalised
    the same way.
 3. *Hashing*: ``sha256(canonical proof configuration) || sha256(canonical document)``.
