@@ -190,6 +190,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("reports.download", "GET"): ANYONE_200,
     ("reports.retry", "POST"): (LOGIN, 403, 403, 403, 409, 409),  # it did not fail
     ("reports.verify_start", "GET"): ANYONE_200,
+    ("reports.verify_start", "POST"): (400,) * SIX,  # no file sent
     ("reports.verify", "GET"): ANYONE_200,
     ("reports.verify", "POST"): (400,) * SIX,  # no file sent
     # the public credential checker: nothing pasted is a 400 with the message by the field

@@ -351,6 +351,16 @@ def current_decision_report(report: Report) -> Report | None:
     ).scalar()
 
 
+def by_file(data: bytes) -> Report | None:
+    """The issued (rendered) report that is byte for byte ``data``, if any."""
+    if not data:
+        raise InvalidInput("Choose the PDF file to check.")
+    digest = hashlib.sha256(data).hexdigest()
+    return db.session.execute(
+        sa.select(Report).where(Report.sha256 == digest, Report.status == ReportStatus.READY)
+    ).scalar()
+
+
 def by_code(code: str) -> Report | None:
     return db.session.execute(sa.select(Report).where(Report.code == normalise_code(code))).scalar()
 

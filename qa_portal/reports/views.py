@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
     abort,
@@ -128,9 +130,7 @@ def _not_found(code: str):
     answered the same way: its existence is not revealed."""
     problem = operations.code_problem(code)
     error = "No report has this code." + (f" {problem}" if problem else " Check it and try again.")
-    return render_template(
-        "reports/verify_start.html", code=code, error=error, code_format=operations.CODE_FORMAT
-    ), 404
+    return _start_page(code=code, error=error), 404
 
 
 def _ready_report(code: str) -> Report | None:
@@ -138,16 +138,49 @@ def _ready_report(code: str) -> Report | None:
     return report if report is not None and report.is_ready else None
 
 
-@bp.get("/verify")
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
 def verify_start():
+    """Look a report up by its code, or by the PDF itself (its SHA-256): a file that is no
+    issued report is said to be so, with what its signature, if any, tells."""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""  # compared in memory, never stored
+        try:
+            report = operations.by_file(data)
+        except InvalidInput as exc:
+            return _start_page(file_error=exc.message), 400
+        if report is not None:
+            return _verify_page(report, result=True, error=None)
+        return _start_page(unknown_file=_upload_signature(data))
     code = request.args.get("code", "").strip()[:100]
     if code:
         if _ready_report(code) is None:
             return _not_found(code)
         return redirect(url_for("reports.verify", code=operations.normalise_code(code)))
+    return _start_page()
+
+
+def _start_page(**context):
+    """The lookup page: by code, or by the file; ``context`` says what went wrong."""
+    values = {"code": "", "error": None, "file_error": None, "unknown_file": None}
     return render_template(
-        "reports/verify_start.html", code="", error=None, code_format=operations.CODE_FORMAT
+        "reports/verify_start.html", code_format=operations.CODE_FORMAT, **(values | context)
     )
+
+
+def _upload_signature(data: bytes) -> dict:
+    """What an uploaded file that is no issued report carries: its signature, if any."""
+    info = signing.signature_of(data)
+    signature = None
+    if info is not None:
+        signature = {
+            "signer": info.signer_name,
+            "organisation": info.signer_organisation,
+            "signed_at": info.signed_at,
+            "valid": info.is_sound,
+        }
+    return {"sha256": hashlib.sha256(data).hexdigest(), "signature": signature}
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
@@ -164,6 +197,10 @@ def verify(code: str):
             result = operations.verify_bytes(report, data)
         except InvalidInput as exc:
             error = exc.message
+    return _verify_page(report, result, error)
+
+
+def _verify_page(report: Report, result: bool | None, error: str | None):
     return render_template(
         "reports/verify.html",
         report=report,

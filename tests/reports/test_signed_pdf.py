@@ -339,6 +339,38 @@ def test_the_stored_sha256_is_that_of_the_signed_file_and_only_it_is_genuine(
         assert "Not the genuine report." in text and "Genuine." not in text
 
 
+def test_the_file_alone_finds_its_report_or_says_it_is_none_of_ours(client, decided, people):
+    """``/verify`` takes the PDF without its code: the issued file opens its report's page,
+    marked genuine; a changed or re-signed file is none of the reports issued, and the page
+    says what its signature tells; no file is a 400 with the error by the field."""
+    _, decision = decided
+    report, pdf = issue(people.officer, decision)
+
+    def check(data: bytes | None):
+        form = {} if data is None else {"file": (io.BytesIO(data), "report.pdf")}
+        return client.post("/verify", data=form, content_type="multipart/form-data")
+
+    found = check(pdf)
+    assert found.status_code == 200
+    text = found.get_data(as_text=True)
+    assert "Genuine." in text and report.number in text and report.code in text
+    for other, says in (
+        (tampered(pdf), "does not hold: the file was changed or signed again"),
+        (resigned(pdf), "does not hold: the file was changed or signed again"),
+        (b"%PDF-1.7 not a report", None),
+    ):
+        answer = check(other)
+        assert answer.status_code == 200
+        text = answer.get_data(as_text=True)
+        assert "No report issued by" in text and "Genuine." not in text
+        assert hashlib.sha256(other).hexdigest() in text
+        assert (says in text) if says else ("digital signature by" not in text)
+    empty = check(None)
+    assert empty.status_code == 400
+    assert 'id="file-error"' in empty.get_data(as_text=True)
+    assert "Choose the PDF file to check." in empty.get_data(as_text=True)
+
+
 def test_the_verify_page_names_the_signer_and_says_the_signature_holds(client, decided, people):
     _, decision = decided
     report, _ = issue(people.officer, decision)
