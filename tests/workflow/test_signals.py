@@ -16,6 +16,7 @@ def test_every_declared_signal_has_a_receiver(app):
         "decision_recorded",
         "condition_verified",
         "report_publication_asked",
+        "report_listing_asked",
         "condition_followed_up",
     }
     for name, signal in DECLARED.items():
