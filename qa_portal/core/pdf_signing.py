@@ -14,11 +14,13 @@ a file signed again, or changed after signing in any way, is not covered entirel
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import warnings
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,7 +47,7 @@ with warnings.catch_warnings():
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import get_pyca_cryptography_hash
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
@@ -84,10 +86,25 @@ def sign_pdf(
     )
     if isinstance(signer, signers.SimpleSigner):
         signer = _ParsedKeySigner.of(signer)
-    out = signers.PdfSigner(metadata, signer).sign_pdf(
-        writer, bytes_reserved=_space_for_signature(signer)
+    pdf_signer = signers.PdfSigner(metadata, signer)
+    out = _run(
+        lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=_space_for_signature(signer))
     )
     return out.getvalue()
+
+
+def _run(coroutine):
+    """The result of ``coroutine()``, run to completion on an event loop of its own.
+
+    pyHanko's synchronous calls start one with ``asyncio.run``, which refuses to run in a
+    thread whose event loop is already running (a server or a test harness built on
+    asyncio); there the coroutine runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-signing") as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()
 
 
 class _ParsedKeySigner(signers.SimpleSigner):
@@ -231,7 +248,7 @@ def describe_signature(
     first = embedded[0]
     try:
         cert = first.signer_cert
-        status = validate_pdf_signature(first, context)
+        status = _run(lambda: async_validate_pdf_signature(first, context))
     except UNREADABLE:
         return _unusable(first, len(embedded))
     return SignatureInfo(

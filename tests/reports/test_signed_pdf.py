@@ -7,6 +7,7 @@ file genuine, and a file changed by one byte or signed again not genuine."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -140,6 +141,21 @@ def test_sign_pdf_signs_with_an_rsa_or_an_ecdsa_key(algorithm):
     assert signed.startswith(pdf)  # an incremental update: the rendered bytes are kept
     info = describe_signature(signed, [other.ca])
     assert info.is_sound and info.signer_organisation == "Another Agency"
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop():
+    """pyHanko's synchronous calls start an event loop of their own, which fails where one
+    runs already (a server or harness built on asyncio, as the browser tests' is)."""
+    from qa_portal.core.pdf import html_to_pdf
+
+    pdf = html_to_pdf("<!doctype html><html lang=en><title>T</title><p>Text</p></html>")
+    agency = make_pdf_keys("Looped Agency", "rsa")
+
+    async def inside_a_loop():
+        signed = sign_pdf(pdf, agency.signer, reason="Test", location="", contact="")
+        return describe_signature(signed, [agency.ca])
+
+    assert asyncio.run(inside_a_loop()).is_sound
 
 
 def test_without_the_qa_bodys_ca_the_signature_is_sound_but_not_trusted(sample):
