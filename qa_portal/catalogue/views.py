@@ -28,6 +28,7 @@ from qa_portal.catalogue import (
     search_filters,
     status_list,
 )
+from qa_portal.catalogue import queries as catalogue_queries
 from qa_portal.catalogue.exports import atom, tabular
 from qa_portal.catalogue.models import Listing
 from qa_portal.core import clock
@@ -203,7 +204,8 @@ def csv():
 
 @bp.get("/catalogue/feed.atom")
 def feed():
-    """The 50 newest approvals still standing (not withdrawn, revoked or expired)."""
+    """The 50 newest approvals still standing, and the 50 latest to end (withdrawn, revoked
+    or expired) as tombstones."""
     day = clock.today()
     listings = (
         db.session.execute(
@@ -216,15 +218,18 @@ def feed():
                 )
             )
             .order_by(Decision.decided_at.desc(), Decision.id.desc())
-            .limit(50)
+            .limit(catalogue_queries.FEED_SIZE)
         )
         .scalars()
         .all()
     )
-
     body = qa_body()
     xml = atom.atom_feed(
-        listings, body.name if body else "QA Portal", day, body.uuid if body else None
+        listings,
+        body.name if body else "QA Portal",
+        day,
+        body.uuid if body else None,
+        gone=[atom.ended(listing, day) for listing in catalogue_queries.ended_approvals(day)],
     )
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 

@@ -4,12 +4,13 @@ every title escaped (or cleaned) so the feed always parses."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from qa_portal.catalogue import operations as catalogue
 from qa_portal.core.db import commit
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+TOMBSTONE = "{http://purl.org/atompub/tombstones/1.0}"
 
 
 def feed(client) -> ET.Element:
@@ -25,6 +26,23 @@ def timestamp(element: ET.Element, name: str) -> datetime:
     text = element.findtext(f"{ATOM}{name}")
     assert text and text.endswith("Z"), (name, text)  # RFC 3339 with its time zone
     return datetime.fromisoformat(text)
+
+
+def entries(client) -> list[ET.Element]:
+    return feed(client).findall(f"{ATOM}entry")
+
+
+def tombstones(root: ET.Element) -> list[dict[str, str]]:
+    """The feed's RFC 6721 deleted entries, in order."""
+    return [
+        {
+            "ref": g.get("ref"),
+            "when": g.get("when"),
+            "comment": g.findtext(f"{TOMBSTONE}comment"),
+            "href": g.find(f"{ATOM}link").get("href"),
+        }
+        for g in root.findall(f"{TOMBSTONE}deleted-entry")
+    ]
 
 
 def entry_titles(root: ET.Element) -> list[str]:
@@ -72,12 +90,26 @@ def test_withdrawn_revoked_and_expired_listings_leave_the_feed(
     kept = make_listing("Still Approved", member=people.provider_b)
     withdrawn = make_listing("Withdrawn One")
     revoked = make_listing("Revoked One")
+    announced = {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}id") for e in entries(client)}
     catalogue.withdraw_listing(people.provider_a, withdrawn, "")
     catalogue.revoke_listing(people.officer, revoked, "Fraudulent assessment.")
     commit()
-    assert entry_titles(feed(client)) == [kept.title]
+    root = feed(client)
+    assert entry_titles(root) == [kept.title]
+    # RFC 6721: each ended approval is a tombstone naming the entry that announced it
+    gone = tombstones(root)
+    assert [g["ref"] for g in gone] == [announced["Revoked One"], announced["Withdrawn One"]]
+    assert "revoked: Fraudulent assessment." in gone[0]["comment"]
+    assert "withdrawn by its provider." in gone[1]["comment"]
+    assert gone[0]["href"].endswith(f"/catalogue/{revoked.id}")
+    assert timestamp(root, "updated") >= datetime.fromisoformat(gone[0]["when"])
     travel(6 * 366)
     root = feed(client)
     assert entry_titles(root) == []
-    for name in ("id", "title", "updated"):  # still a valid, empty feed
+    gone = tombstones(root)
+    assert gone[0]["ref"] == announced["Still Approved"]  # expired last: newest tombstone
+    assert gone[0]["when"].startswith((kept.valid_until + timedelta(days=1)).isoformat())
+    assert "expired after" in gone[0]["comment"]
+    assert {g["ref"] for g in gone} == set(announced.values())
+    for name in ("id", "title", "updated"):  # still a valid feed, without entries
         assert root.findtext(f"{ATOM}{name}")
