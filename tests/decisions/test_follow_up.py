@@ -268,7 +268,10 @@ def test_withdrawing_the_approval_revokes_the_listing_everywhere(
     page = page_text(client.get(f"/catalogue/{listing.id}"))
     assert "Revoked by the QA body" in page and "Still no scheme." in page
     assert "follow-up decision pending" not in page
-    assert f"/catalogue/{listing.id}" not in client.get("/catalogue/feed.atom").text
+    feed = client.get("/catalogue/feed.atom").text
+    entries, _, tombstones = feed.partition("<at:deleted-entry")
+    assert f"/catalogue/{listing.id}" not in entries  # no entry announces it any more
+    assert f"/catalogue/{listing.id}" in tombstones and "Still no scheme." in tombstones
     assert client.get(f"/api/v1/listings/{listing.id}").get_json()["status"] == "revoked"
     assert "endorsement" not in client.get(f"/api/v1/listings/{listing.id}/achievement").get_json()
     assert "ceterms:approvedBy" not in client.get(f"/api/v1/listings/{listing.id}/ctdl").get_json()
