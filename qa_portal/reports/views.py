@@ -171,16 +171,10 @@ def _start_page(**context):
 
 def _upload_signature(data: bytes) -> dict:
     """What an uploaded file that is no issued report carries: its signature, if any."""
-    info = signing.signature_of(data)
-    signature = None
-    if info is not None:
-        signature = {
-            "signer": info.signer_name,
-            "organisation": info.signer_organisation,
-            "signed_at": info.signed_at,
-            "valid": info.is_sound,
-        }
-    return {"sha256": hashlib.sha256(data).hexdigest(), "signature": signature}
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "signature": _as_shown(signing.signature_of(data)),
+    }
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
@@ -221,6 +215,11 @@ def _signature_of(report: Report) -> dict | None:
     except OSError:  # the stored file is unreadable: the page still gives the SHA-256
         current_app.logger.exception("report %s: its stored file cannot be read", report.id)
         return None
+    return _as_shown(info)
+
+
+def _as_shown(info) -> dict | None:
+    """A signature as the pages show it: signer, organisation, time, and whether it holds."""
     if info is None:
         return None
     return {
